@@ -1,0 +1,92 @@
+"""Build script: compiles ``cext/*.pyx`` into ``oscwire.<name>`` extensions with Cython.
+
+The compiled core is optional at install time. When Cython or a C compiler is missing,
+or compilation fails, the pure-Python package is installed and one line says so, unless
+``OSCWIRE_REQUIRE_EXTENSIONS=1`` (or ``CIBUILDWHEEL=1``) is set: then the build fails.
+``OSCWIRE_NO_EXTENSIONS=1`` skips compilation altogether (a pure build).
+``OSCWIRE_BUILD_ONLY=_codec_c,_framing_c`` limits a build to some extensions (development).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+HERE = Path(__file__).parent
+TRUE_WORDS = {"1", "true", "yes", "on"}
+
+
+def env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in TRUE_WORDS
+
+
+REQUIRE = env_flag("OSCWIRE_REQUIRE_EXTENSIONS") or env_flag("CIBUILDWHEEL")
+NO_EXTENSIONS = env_flag("OSCWIRE_NO_EXTENSIONS")
+
+
+def say(message: str) -> None:
+    print(f"oscwire: {message}", file=sys.stderr)
+
+
+def fall_back(reason: str) -> None:
+    if REQUIRE:
+        raise SystemExit(f"oscwire: {reason}, and OSCWIRE_REQUIRE_EXTENSIONS is set")
+    say(f"{reason}; installing the pure-Python package (same API, slower)")
+
+
+def extension_modules() -> list[Extension]:
+    if NO_EXTENSIONS:
+        if REQUIRE:
+            raise SystemExit("oscwire: OSCWIRE_NO_EXTENSIONS and OSCWIRE_REQUIRE_EXTENSIONS conflict")
+        say("OSCWIRE_NO_EXTENSIONS is set; building the pure-Python package")
+        return []
+    sources = sorted(HERE.glob("cext/*.pyx"))
+    only = {name.strip() for name in os.environ.get("OSCWIRE_BUILD_ONLY", "").split(",") if name.strip()}
+    if only:
+        sources = [path for path in sources if path.stem in only]
+    try:
+        from Cython.Build import cythonize
+    except ImportError:
+        fall_back("Cython is not available")
+        return []
+    extensions = [
+        Extension(f"oscwire.{path.stem}", [str(path.relative_to(HERE))]) for path in sources
+    ]
+    try:
+        return cythonize(
+            extensions,
+            compiler_directives={
+                "language_level": 3,
+                "boundscheck": False,
+                "wraparound": False,
+                "cdivision": True,
+                "embedsignature": True,
+            },
+            quiet=True,
+        )
+    except Exception as error:  # a Cython compile error: fall back like a C compile error
+        fall_back(f"Cython could not translate the accelerators ({error})")
+        return []
+
+
+class OptionalBuildExt(build_ext):
+    """build_ext that falls back to pure Python when the C compiler fails."""
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except Exception as error:
+            fall_back(f"no working C compiler ({error})")
+
+    def build_extension(self, ext: Extension) -> None:
+        try:
+            super().build_extension(ext)
+        except Exception as error:
+            fall_back(f"compiling {ext.name} failed ({error})")
+
+
+setup(ext_modules=extension_modules(), cmdclass={"build_ext": OptionalBuildExt})

@@ -1,0 +1,18 @@
+"""oscwire: Open Sound Control for Python, complete, correct and fast.
+
+A C-accelerated (Cython) implementation of OSC 1.0 and 1.1 that keeps osc4py3's module
+names and signatures. ``IMPLEMENTATION`` tells whether the compiled core is in use
+(``"cython"``) or the pure-Python twins (``"python"``); set ``OSCWIRE_NO_EXTENSIONS=1``
+to force the latter.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from ._accel import IMPLEMENTATION, implementations
+from ._version import __version__
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+__all__ = ["IMPLEMENTATION", "__version__", "implementations"]

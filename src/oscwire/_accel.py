@@ -1,0 +1,79 @@
+"""Pick the compiled or the pure-Python implementation of each hot part, once, at import.
+
+The compiled twins live in ``oscwire._<part>_c`` (built from ``cext/``), the pure ones in
+``oscwire._<part>_py``. The compiled twin is used when it imports, unless the environment
+variable ``OSCWIRE_NO_EXTENSIONS`` is set to a true value or the interpreter is not CPython.
+Public modules get their implementation through :func:`load` only.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import platform
+from types import ModuleType
+
+#: The parts that have a compiled and a pure twin.
+PARTS: tuple[str, ...] = ("framing", "codec", "matcher")
+
+_TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+
+
+def env_flag(name: str) -> bool:
+    """True when the environment variable *name* is set to 1/true/yes/on (any case)."""
+    return os.environ.get(name, "").strip().lower() in _TRUE_WORDS
+
+
+NO_EXTENSIONS: bool = env_flag("OSCWIRE_NO_EXTENSIONS") or (
+    platform.python_implementation() != "CPython"
+)
+REQUIRE_EXTENSIONS: bool = env_flag("OSCWIRE_REQUIRE_EXTENSIONS")
+
+
+def load_twin(part: str, implementation: str) -> ModuleType:
+    """Import one twin of *part* explicitly: ``"cython"`` or ``"python"``.
+
+    Raises :class:`ImportError` when that twin is not available (e.g. not compiled).
+    """
+    if part not in PARTS:
+        raise ValueError(f"unknown accelerated part {part!r}; known: {', '.join(PARTS)}")
+    suffix = {"cython": "c", "python": "py"}.get(implementation)
+    if suffix is None:
+        raise ValueError(f"implementation must be 'cython' or 'python', not {implementation!r}")
+    return importlib.import_module(f"oscwire._{part}_{suffix}")
+
+
+def compiled_available(part: str) -> bool:
+    """True when the compiled twin of *part* can be imported."""
+    try:
+        load_twin(part, "cython")
+    except ImportError:
+        return False
+    return True
+
+
+def load(part: str) -> ModuleType:
+    """The twin of *part* this process uses: compiled when allowed and built, else pure."""
+    if not NO_EXTENSIONS:
+        try:
+            return load_twin(part, "cython")
+        except ImportError:
+            pass
+    return load_twin(part, "python")
+
+
+def _choose() -> str:
+    if NO_EXTENSIONS:
+        return "python"
+    return "cython" if all(compiled_available(part) for part in PARTS) else "python"
+
+
+#: ``"cython"`` when every part runs compiled, ``"python"`` otherwise.
+IMPLEMENTATION: str = _choose()
+
+
+def implementations() -> dict[str, str]:
+    """Which twin each part uses in this process, e.g. ``{"framing": "cython", ...}``."""
+    return {
+        part: "cython" if load(part).__name__.endswith("_c") else "python" for part in PARTS
+    }

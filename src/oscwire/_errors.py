@@ -1,0 +1,52 @@
+"""The exception hierarchy, shared by the compiled and the pure twins.
+
+Every error oscwire raises about OSC data derives from :class:`OSCError`. The classes
+keep osc4py3's names; those about bad values also derive from :class:`ValueError`, which
+is what osc4py3 code sometimes leaked, so ``except ValueError`` in old callers still works.
+"""
+
+from __future__ import annotations
+
+
+class OSCError(Exception):
+    """Base class of every OSC error raised by oscwire."""
+
+
+class OSCInvalidRawError(OSCError, ValueError):
+    """Raw bytes that are not a valid OSC packet (truncated, misaligned, bad sizes...)."""
+
+
+class OSCCorruptedRawError(OSCInvalidRawError):
+    """Raw bytes failed an integrity check (checksum, signature, decryption)."""
+
+
+class OSCUnknownTypetagError(OSCError, ValueError):
+    """A type tag that oscwire does not know, or that options forbid."""
+
+
+class OSCInternalBugError(OSCError):
+    """An inconsistency inside oscwire itself: please report it."""
+
+
+class OSCInvalidDataError(OSCError, ValueError):
+    """A Python value that cannot be encoded as requested."""
+
+
+class OSCInvalidSignatureError(OSCError, ValueError):
+    """An authentication signature that does not verify."""
+
+
+class OSCFramingError(OSCInvalidRawError):
+    """A stream or SLIP framing error.
+
+    ``packets`` holds the complete packets decoded from the same chunk before the error,
+    so that a caller who catches the error loses nothing.
+    """
+
+    def __init__(self, message: str, packets: list[bytes] | None = None) -> None:
+        super().__init__(message)
+        self.packets: list[bytes] = packets if packets is not None else []
+
+
+class OSCPacketTooLargeError(OSCFramingError):
+    """A framed packet (SLIP frame or size-prefixed) exceeds the configured maximum."""
