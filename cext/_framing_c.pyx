@@ -399,7 +399,8 @@ cdef class HeaderDecoder:
                     if py_size < 0 or py_header < 0:
                         del self._buffer[:]
                         raise OSCFramingError(
-                            f"invalid length header at stream offset {pos}: size {py_size}, header {py_header}",
+                            f"invalid length header at stream offset {pos}: "
+                            f"size {py_size}, header {py_header}",
                             packets,
                         )
                     if py_header == 0:

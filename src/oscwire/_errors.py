@@ -50,3 +50,11 @@ class OSCFramingError(OSCInvalidRawError):
 
 class OSCPacketTooLargeError(OSCFramingError):
     """A framed packet (SLIP frame or size-prefixed) exceeds the configured maximum."""
+
+
+class OSCPatternError(OSCError, ValueError):
+    """A malformed OSC address pattern (unclosed ``[`` or ``{``, no leading ``/``...)."""
+
+
+class OSCInvalidAddressError(OSCError, ValueError):
+    """An address registered for a method that is not a valid literal OSC address."""

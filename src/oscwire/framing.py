@@ -53,7 +53,7 @@ else:
     slip_decode = _impl.slip_decode
     slip_encode = _impl.slip_encode
 
-from oscwire._errors import OSCFramingError, OSCPacketTooLargeError  # noqa: E402
+from oscwire._errors import OSCFramingError, OSCPacketTooLargeError
 
 __all__ = [
     "DEFAULT_HEADER",
