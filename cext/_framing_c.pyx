@@ -32,36 +32,45 @@ cdef Py_ssize_t VIEW_LIMIT = 1 << 16
 cdef Py_ssize_t HUGE = (<Py_ssize_t>1) << 60
 
 
+cdef inline Py_ssize_t _find(const unsigned char* src, unsigned char byte, Py_ssize_t start,
+                             Py_ssize_t n):
+    """Index of *byte* in src[start:n], or n when absent (memchr: SIMD in libc)."""
+    cdef const void* hit
+    if start >= n:
+        return n
+    hit = memchr(src + start, byte, n - start)
+    return n if hit == NULL else <const unsigned char*>hit - src
+
+
 cdef bytes _unescape(const unsigned char* src, Py_ssize_t n):
     """Unescape one frame body (no END inside); raise OSCFramingError on a bad escape."""
-    cdef Py_ssize_t i = 0, j = 0, escapes = 0
+    cdef Py_ssize_t i, j, run, escapes = 0
     cdef unsigned char follower
-    if n == 0 or memchr(src, ESC, n) == NULL:
+    i = _find(src, ESC, 0, n)
+    if i == n:
         return PyBytes_FromStringAndSize(<const char*>src, n)
     while i < n:
-        if src[i] == ESC:
-            if i + 1 >= n:
-                raise OSCFramingError(
-                    f"bad SLIP escape: 0xDB followed by end of frame at offset {i}")
-            follower = src[i + 1]
-            if follower != ESC_END and follower != ESC_ESC:
-                raise OSCFramingError(
-                    f"bad SLIP escape: 0xDB followed by 0x{follower:02X} at offset {i}")
-            escapes += 1
-            i += 2
-        else:
-            i += 1
+        if i + 1 >= n:
+            raise OSCFramingError(f"bad SLIP escape: 0xDB followed by end of frame at offset {i}")
+        follower = src[i + 1]
+        if follower != ESC_END and follower != ESC_ESC:
+            raise OSCFramingError(
+                f"bad SLIP escape: 0xDB followed by 0x{follower:02X} at offset {i}")
+        escapes += 1
+        i = _find(src, ESC, i + 2, n)
     cdef bytes out = PyBytes_FromStringAndSize(NULL, n - escapes)
     cdef unsigned char* dst = <unsigned char*>PyBytes_AS_STRING(out)
     i = 0
+    j = 0
     while i < n:
-        if src[i] == ESC:
+        run = _find(src, ESC, i, n) - i
+        memcpy(dst + j, src + i, run)
+        i += run
+        j += run
+        if i < n:
             dst[j] = END if src[i + 1] == ESC_END else ESC
             i += 2
-        else:
-            dst[j] = src[i]
-            i += 1
-        j += 1
+            j += 1
     return out
 
 
@@ -74,15 +83,19 @@ def slip_encode(packet, bint flag_at_start=True):
     cdef Py_buffer view
     cdef const unsigned char* src
     cdef unsigned char* dst
-    cdef unsigned char byte
-    cdef Py_ssize_t i, j, n, extra = 0
+    cdef Py_ssize_t i, j, n, next_end, next_esc, special, extra = 0
     PyObject_GetBuffer(packet, &view, PyBUF_SIMPLE)
     try:
         src = <const unsigned char*>view.buf
         n = view.len
-        for i in range(n):
-            if src[i] == END or src[i] == ESC:
-                extra += 1
+        i = _find(src, END, 0, n)
+        while i < n:
+            extra += 1
+            i = _find(src, END, i + 1, n)
+        i = _find(src, ESC, 0, n)
+        while i < n:
+            extra += 1
+            i = _find(src, ESC, i + 1, n)
         out = PyBytes_FromStringAndSize(NULL, n + extra + 1 + flag_at_start)
         dst = <unsigned char*>PyBytes_AS_STRING(out)
         j = 0
@@ -93,19 +106,25 @@ def slip_encode(packet, bint flag_at_start=True):
             memcpy(dst + j, src, n)
             j += n
         else:
-            for i in range(n):
-                byte = src[i]
-                if byte == END:
-                    dst[j] = ESC
+            # Copy the runs between special bytes; remember where the next of each is.
+            i = 0
+            next_end = _find(src, END, 0, n)
+            next_esc = _find(src, ESC, 0, n)
+            while True:
+                special = next_end if next_end < next_esc else next_esc
+                memcpy(dst + j, src + i, special - i)
+                j += special - i
+                if special == n:
+                    break
+                dst[j] = ESC
+                if special == next_end:
                     dst[j + 1] = ESC_END
-                    j += 2
-                elif byte == ESC:
-                    dst[j] = ESC
-                    dst[j + 1] = ESC_ESC
-                    j += 2
+                    next_end = _find(src, END, special + 1, n)
                 else:
-                    dst[j] = byte
-                    j += 1
+                    dst[j + 1] = ESC_ESC
+                    next_esc = _find(src, ESC, special + 1, n)
+                j += 2
+                i = special + 1
         dst[j] = END
         return out
     finally:
