@@ -1,0 +1,402 @@
+# cython: language_level=3
+"""OSC 1.0/1.1 address pattern matching, compiled twin of ``oscwire._matcher_py``.
+
+Same functions, classes, errors and answers as the pure twin, which is the specification
+(see its docstring for the semantics). Characters are read in place from the ``str``
+objects (``PyUnicode_READ``); positions reachable in a part, or in the parts of an
+address, are kept as flag arrays, so a match costs at most ``len(pattern) * len(address)``
+steps and never backtracks. No regular expressions.
+"""
+
+from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from cpython.unicode cimport PyUnicode_DATA, PyUnicode_KIND, PyUnicode_READ
+from libc.string cimport memset
+
+from oscwire._errors import OSCPatternError
+
+__all__ = [
+    "WILDCARD_CHARS",
+    "CompiledPattern",
+    "PartPattern",
+    "call_methods",
+    "compile_part",
+    "compile_pattern",
+    "has_wildcards",
+    "match_pattern",
+]
+
+WILDCARD_CHARS = "?*[]{}"
+
+cdef enum:
+    _STACK_FLAGS = 256
+
+cdef enum TokenKind:
+    LITERAL = 0
+    ANY_CHAR = 1
+    STAR = 2
+    CHARSET = 3
+    ALTERNATIVES = 4
+
+
+def has_wildcards(str address):
+    """True when *address* holds any of ``? * [ ] { }`` or ``//``: it is a pattern."""
+    cdef Py_ssize_t i, n = len(address)
+    cdef int kind = PyUnicode_KIND(address)
+    cdef void *data = PyUnicode_DATA(address)
+    cdef Py_UCS4 c, previous = 0
+    for i in range(n):
+        c = PyUnicode_READ(kind, data, i)
+        if c == 63 or c == 42 or c == 91 or c == 93 or c == 123 or c == 125:  # ?*[]{}
+            return True
+        if c == 47 and previous == 47:  # //
+            return True
+        previous = c
+    return False
+
+
+cdef class _Token:
+    cdef int kind
+    cdef str text            # LITERAL
+    cdef bint negate         # CHARSET
+    cdef str singles         # CHARSET: single characters
+    cdef str lows            # CHARSET: range starts
+    cdef str highs           # CHARSET: range ends (same length as lows)
+    cdef tuple alternatives  # ALTERNATIVES
+
+
+cdef _Token _make(int kind):
+    cdef _Token token = _Token.__new__(_Token)
+    token.kind = kind
+    return token
+
+
+cdef inline bint _equal_at(int nkind, void *ndata, Py_ssize_t nlen, Py_ssize_t pos, str text):
+    """True when *text* occurs in the name (nkind/ndata/nlen) at *pos*."""
+    cdef Py_ssize_t i, m = len(text)
+    if pos + m > nlen:
+        return False
+    cdef int tkind = PyUnicode_KIND(text)
+    cdef void *tdata = PyUnicode_DATA(text)
+    for i in range(m):
+        if PyUnicode_READ(nkind, ndata, pos + i) != PyUnicode_READ(tkind, tdata, i):
+            return False
+    return True
+
+
+cdef bint _in_set(_Token token, Py_UCS4 c):
+    cdef Py_ssize_t i
+    cdef bint found = False
+    cdef str singles = token.singles
+    cdef str lows = token.lows
+    cdef str highs = token.highs
+    for i in range(len(singles)):
+        if <Py_UCS4>singles[i] == c:
+            found = True
+            break
+    if not found:
+        for i in range(len(lows)):
+            if <Py_UCS4>lows[i] <= c <= <Py_UCS4>highs[i]:
+                found = True
+                break
+    return found != token.negate
+
+
+cdef _Token _parse_set(str part, Py_ssize_t start, Py_ssize_t *after):
+    cdef Py_ssize_t end = part.find("]", start)
+    if end < 0:
+        raise OSCPatternError(f"unclosed '[' in pattern part {part!r}")
+    cdef str body = part[start:end]
+    cdef bint negate = body.startswith("!")
+    if negate:
+        body = body[1:]
+    if not body:
+        raise OSCPatternError(f"empty character set '[{'!' if negate else ''}]' in {part!r}")
+    singles = []
+    lows = []
+    highs = []
+    cdef Py_ssize_t i = 0, n = len(body)
+    while i < n:
+        # "a-z" is a range; a '-' first or last (nothing on one side) is a literal '-'.
+        if i + 2 < n and body[i + 1] == "-":
+            lows.append(body[i])
+            highs.append(body[i + 2])
+            i += 3
+        else:
+            singles.append(body[i])
+            i += 1
+    cdef _Token token = _make(CHARSET)
+    token.negate = negate
+    token.singles = "".join(singles)
+    token.lows = "".join(lows)
+    token.highs = "".join(highs)
+    after[0] = end + 1
+    return token
+
+
+cdef list _tokenize(str part):
+    cdef list tokens = []
+    cdef list literal = []
+    cdef Py_ssize_t i = 0, n = len(part), end
+    cdef Py_UCS4 c
+    cdef _Token token
+    while i < n:
+        c = part[i]
+        if c == "*" or c == "?" or c == "[" or c == "{":
+            if literal:
+                token = _make(LITERAL)
+                token.text = "".join(literal)
+                tokens.append(token)
+                literal = []
+        if c == "*":
+            # Consecutive stars mean the same as one star.
+            if not tokens or (<_Token>tokens[len(tokens) - 1]).kind != STAR:
+                tokens.append(_make(STAR))
+            i += 1
+        elif c == "?":
+            tokens.append(_make(ANY_CHAR))
+            i += 1
+        elif c == "[":
+            tokens.append(_parse_set(part, i + 1, &i))
+        elif c == "{":
+            end = part.find("}", i + 1)
+            if end < 0:
+                raise OSCPatternError(f"unclosed '{{' in pattern part {part!r}")
+            token = _make(ALTERNATIVES)
+            token.alternatives = tuple(part[i + 1:end].split(","))
+            tokens.append(token)
+            i = end + 1
+        elif c == "]" or c == "}":
+            raise OSCPatternError(f"unmatched {part[i]!r} in pattern part {part!r}")
+        else:
+            literal.append(part[i])
+            i += 1
+    if literal:
+        token = _make(LITERAL)
+        token.text = "".join(literal)
+        tokens.append(token)
+    return tokens
+
+
+cdef class PartPattern:
+    """One part of a pattern (between two ``/``), compiled; ``match(name)`` tests one name.
+
+    ``text`` is the source; ``literal`` is the text itself when it holds no wildcard
+    (then matching is plain equality), else None.
+    """
+
+    cdef readonly str text
+    cdef readonly object literal
+    cdef list _tokens
+
+    def __init__(self, str text):
+        if "/" in text:
+            raise OSCPatternError(f"a pattern part cannot hold '/': {text!r}")
+        self.text = text
+        self._tokens = _tokenize(text)
+        if not self._tokens:
+            self.literal = ""
+        elif len(self._tokens) == 1 and (<_Token>self._tokens[0]).kind == LITERAL:
+            self.literal = (<_Token>self._tokens[0]).text
+        else:
+            self.literal = None
+
+    def __repr__(self):
+        return f"PartPattern({self.text!r})"
+
+    def match(self, str name):
+        """True when the address part *name* matches this pattern part entirely."""
+        return self._match(name)
+
+    cdef bint _match(self, str name) except -1:
+        if self.literal is not None:
+            return name == <str>self.literal
+        cdef Py_ssize_t size = len(name)
+        cdef char stack_flags[2 * _STACK_FLAGS]
+        cdef char *flags = stack_flags
+        if size + 1 > _STACK_FLAGS:
+            flags = <char *>PyMem_Malloc(2 * (size + 1))
+            if flags == NULL:
+                raise MemoryError()
+        try:
+            return self._simulate(name, size, flags, flags + size + 1)
+        finally:
+            if flags != stack_flags:
+                PyMem_Free(flags)
+
+    cdef bint _simulate(self, str name, Py_ssize_t size, char *current, char *reached) except -1:
+        cdef int kind = PyUnicode_KIND(name)
+        cdef void *data = PyUnicode_DATA(name)
+        cdef Py_ssize_t pos, first, step, j
+        cdef bint any_reached
+        cdef _Token token
+        cdef char *swap
+        cdef str alternative
+        memset(current, 0, size + 1)
+        current[0] = 1
+        for token in self._tokens:
+            memset(reached, 0, size + 1)
+            any_reached = False
+            if token.kind == STAR:
+                first = 0
+                while not current[first]:
+                    first += 1
+                for pos in range(first, size + 1):
+                    reached[pos] = 1
+                any_reached = True
+            elif token.kind == LITERAL:
+                step = len(token.text)
+                for pos in range(size + 1):
+                    if current[pos] and _equal_at(kind, data, size, pos, token.text):
+                        reached[pos + step] = 1
+                        any_reached = True
+            elif token.kind == ANY_CHAR:
+                for pos in range(size):
+                    if current[pos]:
+                        reached[pos + 1] = 1
+                        any_reached = True
+            elif token.kind == CHARSET:
+                for pos in range(size):
+                    if current[pos] and _in_set(token, PyUnicode_READ(kind, data, pos)):
+                        reached[pos + 1] = 1
+                        any_reached = True
+            else:
+                for pos in range(size + 1):
+                    if current[pos]:
+                        for j in range(len(token.alternatives)):
+                            alternative = <str>token.alternatives[j]
+                            if _equal_at(kind, data, size, pos, alternative):
+                                reached[pos + len(alternative)] = 1
+                                any_reached = True
+            if not any_reached:
+                return False
+            swap = current
+            current = reached
+            reached = swap
+        return current[size] != 0
+
+
+def compile_part(str text):
+    """Compile one pattern part (no ``/``); raises OSCPatternError when malformed."""
+    return PartPattern(text)
+
+
+cdef class CompiledPattern:
+    """A whole address pattern, compiled once, matched many times with ``match(address)``.
+
+    ``levels`` is a tuple with one item per level of the pattern: a :class:`PartPattern`, or
+    None for OSC 1.1's ``//`` (any number of levels). A trailing ``//`` is stored as None
+    followed by the part pattern ``*``.
+    """
+
+    cdef readonly str pattern
+    cdef readonly tuple levels
+
+    def __init__(self, str pattern):
+        if not pattern.startswith("/"):
+            raise OSCPatternError(f"an OSC address pattern starts with '/': {pattern!r}")
+        self.pattern = pattern
+        cdef list texts = pattern[1:].split("/")
+        cdef Py_ssize_t index, last = len(texts) - 1
+        cdef list levels = []
+        cdef str text
+        for index in range(last + 1):
+            text = texts[index]
+            if not text and index < last:
+                # An empty part between two slashes is '//'; several in a row are one.
+                if not levels or levels[len(levels) - 1] is not None:
+                    levels.append(None)
+            elif not text and levels and levels[len(levels) - 1] is None:
+                # Trailing '//': any name at the last level (one level or more below).
+                levels.append(PartPattern("*"))
+            else:
+                levels.append(PartPattern(text))
+        self.levels = tuple(levels)
+
+    def __repr__(self):
+        return f"CompiledPattern({self.pattern!r})"
+
+    def match(self, str address):
+        """True when the literal *address* matches the whole pattern."""
+        return self._match(address)
+
+    cdef bint _match(self, str address) except -1:
+        if not address.startswith("/"):
+            return False
+        cdef list names = address[1:].split("/")
+        cdef Py_ssize_t count = len(names)
+        cdef char stack_flags[2 * _STACK_FLAGS]
+        cdef char *flags = stack_flags
+        if count + 1 > _STACK_FLAGS:
+            flags = <char *>PyMem_Malloc(2 * (count + 1))
+            if flags == NULL:
+                raise MemoryError()
+        try:
+            return self._simulate(names, count, flags, flags + count + 1)
+        finally:
+            if flags != stack_flags:
+                PyMem_Free(flags)
+
+    cdef bint _simulate(self, list names, Py_ssize_t count, char *current,
+                        char *reached) except -1:
+        cdef Py_ssize_t pos, first
+        cdef bint any_reached
+        cdef object level
+        cdef char *swap
+        memset(current, 0, count + 1)
+        current[0] = 1
+        for level in self.levels:
+            memset(reached, 0, count + 1)
+            any_reached = False
+            if level is None:
+                first = 0
+                while not current[first]:
+                    first += 1
+                for pos in range(first, count + 1):
+                    reached[pos] = 1
+                any_reached = True
+            else:
+                for pos in range(count):
+                    if current[pos] and (<PartPattern>level)._match(<str>names[pos]):
+                        reached[pos + 1] = 1
+                        any_reached = True
+            if not any_reached:
+                return False
+            swap = current
+            current = reached
+            reached = swap
+        return current[count] != 0
+
+
+def compile_pattern(str pattern):
+    """Compile an OSC address pattern; raises OSCPatternError when it is malformed."""
+    return CompiledPattern(pattern)
+
+
+def match_pattern(str pattern, str address):
+    """True when the literal *address* matches the OSC *pattern* (spec semantics, full match)."""
+    return CompiledPattern(pattern)._match(address)
+
+
+def call_methods(methods, message, packopt):
+    """Call each method filter of *methods* with ``(message, packopt)``; return the count.
+
+    A filter whose call is plain ``function(*message.arguments)`` (its ``_fastfunc``) is
+    called here directly; its failures are reported through its ``_failed()`` as
+    ``MethodFilter.__call__`` would.
+    """
+    cdef Py_ssize_t count = 0
+    cdef tuple arguments = None
+    for method in methods:
+        function = method._fastfunc
+        if function is not None:
+            if arguments is None:
+                values = message.arguments
+                arguments = values if type(values) is tuple else tuple(values)
+            try:
+                function(*arguments)
+            except Exception:
+                method._failed()
+        else:
+            method(message, packopt)
+        count += 1
+    return count
