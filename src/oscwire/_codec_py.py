@@ -317,9 +317,13 @@ def decode_packet(raw: Any, oob: dict[str, Any] | None = None) -> Any:
 # ---------------------------------------------------------------------------- encoding
 
 
+def _path_text(path: tuple) -> str:
+    """``#2[0][1]`` for the argument at index 2, item 0, item 1."""
+    return f"#{path[0]}" + "".join(f"[{i}]" for i in path[1:])
+
+
 def _where(path: tuple, value: Any) -> str:
-    position = "".join(f"[{i}]" for i in path[1:])
-    return f"argument #{path[0]}{position} ({type(value).__name__} {value!r:.60})"
+    return f"argument {_path_text(path)} ({type(value).__name__} {value!r:.60})"
 
 
 def _bad(path: tuple, value: Any, reason: str) -> OSCInvalidDataError:
@@ -465,9 +469,8 @@ def _encode_explicit(
         path = (*(entry[1] for entry in stack), index) if stack else (index,)
         if index >= count:
             raise OSCInvalidDataError(
-                f"type tags of {addr!r} describe more arguments than given (missing #"
-                + "".join(f"[{i}]" for i in path)[1:-1]
-                + ")"
+                f"type tags of {addr!r} describe more arguments than given"
+                f" (argument {_path_text(path)} is missing)"
             )
         value = seq[index]
         if tag == "[":
