@@ -1,0 +1,671 @@
+"""Transport channels: the base class of every way to send and receive raw OSC packets.
+
+``TransportChannel(name, mode, options)`` follows osc4py3 (seed doc §3.4.1): *mode* holds
+``r`` (reader, an OSC server), ``w`` (writer, an OSC client) and/or ``e`` (a stream channel
+waiting for connection events); *options* is a dict of the common keys documented on the
+class, plus the keys of the subclass. A channel belongs to an
+:class:`oscwire._runtime.OSCSystem` (option ``osc_system``, default: the default system
+behind the ``as_*`` façades), which owns its name, its monitor and its dispatcher.
+
+Subclasses (UDP in :mod:`oscwire.oscudpmc`, TCP in ``oscwire.osctcp``) implement a few
+hooks, documented on each method below:
+
+* ``open()`` / ``close()`` — acquire and release the OS resources;
+* ``fileno()`` — the descriptor the monitor watches;
+* ``process_monevents(deadline, oper)`` — called by the monitor with ``"r"`` (readable),
+  ``"w"`` (writable) or ``"e"`` (event, e.g. a listening socket has a connection);
+  the base implementation calls ``process_read_raw()``, ``handle_writable()`` and
+  ``process_event()``;
+* ``write_packet(rawoscdata, packopt, destination) -> bool`` — hand one packet to the OS;
+* ``can_reply()`` — whether packets can be sent back to the source of a received packet.
+
+On the read side a subclass calls :meth:`TransportChannel.received_packets` with complete
+packets (datagrams) or :meth:`TransportChannel.received_data` with stream chunks (framed by
+SLIP or a size header, per source, with the compiled :mod:`oscwire.framing`). Decoding and
+dispatching happen later, in the system's processing stage.
+
+Every channel keeps :class:`ChannelStats` counters in ``channel.stats``.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+import time
+from typing import TYPE_CHECKING, Any, Callable, Optional
+
+from oscwire import framing, oscpacketoptions
+from oscwire._errors import OSCError, OSCFramingError
+
+if TYPE_CHECKING:
+    from oscwire._runtime import OSCSystem
+
+_LOGGER = logging.getLogger("oscwire.oscchannel")
+
+#: Default bound of a packet announced by a size header (``read_headermaxdatasize``).
+MAX_PACKET_SIZE_WITH_HEADER = 1024 * 1024
+#: Default bound of sources with partial data buffered at once (``read_maxsources``).
+MAX_SOURCES_ALLOWED = 500
+#: Default bound of packets waiting in one channel's write queue (``write_maxpending``).
+MAX_PENDING_WRITES = 65536
+
+#: osc4py3's monitor names; each selects the system's monitor here.
+SCHED_SELECTTHREAD = "selectthread"
+SCHED_POLLTHREAD = "pollthread"
+SCHED_OWNTHREAD = "ownthread"
+_SCHED_NAMES = frozenset({SCHED_SELECTTHREAD, SCHED_POLLTHREAD, SCHED_OWNTHREAD})
+
+#: A received raw packet and its options (osc4py3 name).
+ReceivedPacket = collections.namedtuple("ReceivedPacket", "rawosc packopt")
+#: A packet waiting to be written: raw bytes, options (or None), destination (or None).
+PendingPacket = collections.namedtuple("PendingPacket", "rawosc packopt destination")
+
+_MODE_CHARS = frozenset("rwe")
+
+#: Verbs whose handler runs around lifecycle changes; a failing handler is only logged.
+LIFECYCLE_VERBS = (
+    "activating",
+    "activated",
+    "deactivating",
+    "deactivated",
+    "scheduling",
+    "scheduled",
+    "unscheduling",
+    "unscheduled",
+)
+
+
+class ChannelStats:
+    """Counters of one channel; read them as attributes or with :meth:`as_dict`.
+
+    ``received`` packets read (datagrams or framed packets), ``bytes_received``,
+    ``decoded`` packets decoded, ``bad_packets`` that failed to decode, ``framing_errors``
+    on streams, ``sources_refused`` (``read_maxsources`` reached), ``recv_errors`` (OS
+    errors while reading), ``dropped_received`` (processing queue full), ``handler_errors``
+    (handlers that raised for packets of this channel), ``sent`` packets handed to the OS,
+    ``bytes_sent``, ``send_errors`` (OS refused: EMSGSIZE, unreachable...), ``send_dropped``
+    (write queue full, channel closed), ``encode_errors`` (unencodable replies).
+    Counters are plain ints written by one thread each, so reads are cheap and never block.
+    """
+
+    __slots__ = (
+        "bad_packets",
+        "bytes_received",
+        "bytes_sent",
+        "decoded",
+        "dropped_received",
+        "encode_errors",
+        "framing_errors",
+        "handler_errors",
+        "received",
+        "recv_errors",
+        "send_dropped",
+        "send_errors",
+        "sent",
+        "sources_refused",
+    )
+
+    def __init__(self) -> None:
+        for name in self.__slots__:
+            setattr(self, name, 0)
+
+    def as_dict(self) -> dict[str, int]:
+        """A snapshot of every counter."""
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}={v}" for k, v in self.as_dict().items() if v)
+        return f"ChannelStats({inner})"
+
+
+def _rate_limited(count: int) -> bool:
+    # Log the first ten occurrences, then one in a thousand: a flood stays visible
+    # without flooding the log.
+    return count <= 10 or count % 1000 == 0
+
+
+class TransportChannel:
+    """A way to send and/or receive OSC packets (abstract; see the module doc for hooks).
+
+    Common options (seed doc §3.4.1; defaults in parentheses): ``auto_start`` (True: open
+    and start monitoring now), ``logger`` (the ``oscwire.oscchannel`` logger),
+    ``actions_handlers`` ({} — verb to callable or OSC address prefix, see
+    :meth:`handle_action`), ``monitor`` (the system's monitor; an osc4py3 ``SCHED_*`` name
+    selects it too; None: no monitor, call :meth:`process_monevents` yourself),
+    ``monitor_terminate`` (False), ``read_forceident`` (None: map source address or host to
+    the identification to use), ``read_dnsident`` (True: allow DNS-cache identification
+    when the transport asks for it, e.g. ``udpread_identusedns``), ``read_datagram``
+    (False: on a stream, take each chunk as one packet), ``read_maxsources`` (500, 0: no
+    limit), ``read_withslip`` (False), ``read_withheader`` (False), ``read_headerunpack``
+    (``("!I", 4, 0)`` or a callable), ``read_headermaxdatasize`` (1 MiB, 0: no limit),
+    ``write_workqueue`` (None: write from the sending thread), ``write_wqterminate``
+    (False), ``write_withslip`` (False), ``write_slip_flagatstart`` (True),
+    ``write_withheader`` (False), ``write_maxpending`` (65536 queued packets; more are
+    dropped and counted), ``oob`` (None: codec options used to encode and decode this
+    channel's packets), and the processing options of
+    :class:`~oscwire.oscpacketoptions.PacketOptions` (``honor_timetag``,
+    ``forget_oldmsg``, ``timetag_offset``, ``check_subbundle_timetag``) applied to the
+    packets it receives. ``osc_system`` picks the owning system.
+    """
+
+    #: Kind prefix in the OSC addresses of action messages ("udpmc", "tcp"...).
+    chankindprefix = "chan"
+
+    def __init__(self, name: str, mode: str, options: Optional[dict[str, Any]] = None) -> None:
+        options = dict(options or {})
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"OSC channel name must be a non-empty str, not {name!r}")
+        if name.startswith("_"):
+            raise ValueError(f"OSC channel name {name!r} beginning with _ is reserved")
+        if not mode or not set(mode) <= _MODE_CHARS:
+            raise ValueError(f"OSC channel mode must combine 'r', 'w', 'e', not {mode!r}")
+        system = options.get("osc_system")
+        if system is None:
+            from oscwire import _runtime
+
+            system = _runtime.default_system()
+        if not system.running:
+            # osc4py3 programs may build channels before osc_startup(): start the system.
+            system.start()
+        self.system: OSCSystem = system
+        self.chaname = name
+        self.mode = mode
+        self.logger: logging.Logger = options.get("logger") or system.logger or _LOGGER
+        self.actions_handlers: dict[str, Any] = dict(options.get("actions_handlers") or {})
+        self.oob: Optional[dict[str, Any]] = options.get("oob")
+        if "monitor" in options:
+            monitor = options["monitor"]
+            if isinstance(monitor, str) and monitor in _SCHED_NAMES:
+                monitor = system.monitor
+        else:
+            monitor = system.monitor
+        self.monitor = monitor
+        self.monitor_terminate: bool = bool(options.get("monitor_terminate", False))
+        self.monitored_writing = False
+        self.is_reader = "r" in mode
+        self.is_writer = "w" in mode
+        self.is_event = "e" in mode
+        self.is_activated = False
+        self.is_scheduled = False
+        self.is_terminated = False
+        self.stats = ChannelStats()
+        overrides = {k: options[k] for k in oscpacketoptions.PROCESSING_KEYS if k in options}
+        #: Processing options set on the PacketOptions of every packet read here.
+        self.packopt_overrides: Optional[dict[str, Any]] = overrides or None
+        # Write state exists for every channel: readers can send replies.
+        self.write_pending: collections.deque[PendingPacket] = collections.deque()
+        self.write_lock = threading.Lock()
+        self.write_maxpending: int = int(options.get("write_maxpending", MAX_PENDING_WRITES))
+        self.write_workqueue = options.get("write_workqueue")
+        self.write_wqterminate: bool = bool(options.get("write_wqterminate", False))
+        self.write_withslip = False
+        self.write_slip_flagatstart = True
+        self.write_withheader = False
+        self._write_active = False
+        self._decoders: Optional[dict[Any, Any]] = None
+        if self.is_reader:
+            self.setup_reader_options(options)
+        if self.is_writer:
+            self.setup_writer_options(options)
+        if self.is_event:
+            self.setup_event_options(options)
+        system.register_channel(self)
+        if options.get("auto_start", True):
+            try:
+                self.activate()
+                self.begin_scheduling()
+            except BaseException:
+                self.terminate()
+                raise
+
+    # ----- options ---------------------------------------------------------------------
+    def setup_reader_options(self, options: dict[str, Any]) -> None:
+        """Read the ``read_*`` options (subclasses extend it and call the parent)."""
+        self.read_forceident: Optional[dict[Any, Any]] = options.get("read_forceident")
+        self.read_dnsident: bool = bool(options.get("read_dnsident", True))
+        self.read_datagram: bool = bool(options.get("read_datagram", False))
+        self.read_maxsources: int = int(options.get("read_maxsources", MAX_SOURCES_ALLOWED))
+        self.read_buffersize: int = int(options.get("read_buffersize", 65536))
+        self.read_withslip: bool = bool(options.get("read_withslip", False))
+        self.read_withheader: bool = bool(options.get("read_withheader", False))
+        self.read_headerunpack: Any = options.get("read_headerunpack", framing.DEFAULT_HEADER)
+        self.read_headermaxdatasize: int = int(
+            options.get("read_headermaxdatasize", MAX_PACKET_SIZE_WITH_HEADER)
+        )
+        if self.read_withslip and self.read_withheader:
+            raise ValueError(f"OSC channel {self.chaname!r}: read_withslip and read_withheader")
+
+    def setup_writer_options(self, options: dict[str, Any]) -> None:
+        """Read the ``write_*`` options (subclasses extend it and call the parent)."""
+        self.write_withslip = bool(options.get("write_withslip", False))
+        self.write_slip_flagatstart = bool(options.get("write_slip_flagatstart", True))
+        self.write_withheader = bool(options.get("write_withheader", False))
+        if self.write_withslip and self.write_withheader:
+            raise ValueError(f"OSC channel {self.chaname!r}: write_withslip and write_withheader")
+
+    def setup_event_options(self, options: dict[str, Any]) -> None:
+        """Read the options of event ('e') channels (nothing in the base class)."""
+
+    # ----- actions ---------------------------------------------------------------------
+    def oscidentifier(self) -> str:
+        """The channel as OSC address parts: ``/<chankindprefix>/<name>``."""
+        return "/" + self.chankindprefix + "/" + self.chaname
+
+    def handle_action(self, verb: str, parameters: tuple) -> Any:
+        """Run the handler of *verb* in ``actions_handlers``, if any, and return its result.
+
+        A callable is called as ``handler(channel_name, verb, parameters)`` and its result
+        returned (exceptions propagate to the caller, which decides: lifecycle verbs only log
+        them, ``encodepacket``/``decodepacket`` drop the packet, ``conreq`` refuses the
+        connection). A str is an OSC address prefix: the message
+        ``<str>/<kind>/<name>/<verb>`` with arguments ``(name, verb, parameters)`` is
+        dispatched locally (``"_local"``) and None is returned.
+        """
+        handler = self.actions_handlers.get(verb)
+        if handler is None:
+            return None
+        if isinstance(handler, str):
+            from oscwire.oscbuildparse import OSCMessage
+
+            address = handler + self.oscidentifier() + "/" + verb
+            message = OSCMessage(address, None, (self.chaname, verb, tuple(parameters)))
+            self.system.send_packet(message, "_local")
+            return None
+        if callable(handler):
+            return handler(self.chaname, verb, parameters)
+        raise ValueError(f"OSC channel {self.chaname!r}: unusable handler for {verb!r}")
+
+    def _lifecycle(self, verb: str, parameters: tuple = ()) -> None:
+        try:
+            self.handle_action(verb, parameters)
+        except Exception:
+            self.logger.exception(
+                "OSC channel %r: failure in %r action handler", self.chaname, verb
+            )
+
+    # ----- lifecycle -------------------------------------------------------------------
+    def activate(self) -> None:
+        """Open the channel (``activating``, ``open()``, ``activated``)."""
+        if self.is_activated:
+            return
+        self._lifecycle("activating")
+        self.open()
+        self.is_activated = True
+        self._lifecycle("activated")
+        self.logger.debug("OSC channel %r activated", self.chaname)
+
+    def deactivate(self) -> None:
+        """Close the channel (``deactivating``, ``close()``, ``deactivated``)."""
+        if not self.is_activated:
+            return
+        if self.is_scheduled:
+            self.end_scheduling()
+        self._lifecycle("deactivating")
+        try:
+            self.close()
+        except Exception:
+            self.logger.exception("OSC channel %r: failure while closing", self.chaname)
+        self.is_activated = False
+        self._lifecycle("deactivated")
+        self.logger.debug("OSC channel %r deactivated", self.chaname)
+
+    def begin_scheduling(self) -> None:
+        """Start monitoring the channel (``scheduling``, monitor registration, ``scheduled``)."""
+        if self.is_scheduled:
+            return
+        if not self.is_activated:
+            raise RuntimeError(f"OSC channel {self.chaname!r} must be activated first")
+        self._lifecycle("scheduling")
+        if self.monitor is not None:
+            fileno, rwe = self.calc_monitoring_fileno_flags()
+            if rwe and fileno is not None:
+                self.monitor.add_monitoring(fileno, self, rwe)
+        self.is_scheduled = True
+        self._lifecycle("scheduled")
+
+    def end_scheduling(self) -> None:
+        """Stop monitoring the channel (``unscheduling``, unregistration, ``unscheduled``)."""
+        if not self.is_scheduled:
+            return
+        self._lifecycle("unscheduling")
+        if self.monitor is not None:
+            fileno = self.fileno()
+            if fileno is not None:
+                self.monitor.remove_monitoring(fileno, self, "rwe")
+        self.monitored_writing = False
+        self.is_scheduled = False
+        self._lifecycle("unscheduled")
+
+    def terminate(self) -> None:
+        """End of life: stop monitoring, close, forget pending writes, leave the system."""
+        if self.is_terminated:
+            return
+        self.is_terminated = True
+        if self.write_wqterminate and self.write_workqueue is not None:
+            try:
+                self.write_workqueue.terminate()
+            except Exception:
+                self.logger.exception("OSC channel %r: write workqueue termination", self.chaname)
+        try:
+            self.end_scheduling()
+        finally:
+            if self.monitor_terminate and self.monitor is not None:
+                self.monitor.terminate()
+            self.deactivate()
+            with self.write_lock:
+                dropped = len(self.write_pending)
+                self.write_pending.clear()
+            if dropped:
+                self.stats.send_dropped += dropped
+                self.logger.info(
+                    "OSC channel %r terminated with %d unsent packets", self.chaname, dropped
+                )
+            self.system.unregister_channel(self)
+
+    def calc_monitoring_fileno_flags(self) -> tuple[Optional[int], str]:
+        """``(fileno, flags)`` to register: ``r`` for readers (and repliers), ``e`` for events."""
+        flags = ("r" if self.is_reader else "") + ("e" if self.is_event else "")
+        if self.monitored_writing:
+            flags += "w"
+        return self.fileno(), flags
+
+    # ----- hooks for subclasses --------------------------------------------------------
+    def open(self) -> None:
+        """Hook: acquire the OS resources (sockets...). Raise to fail the activation."""
+
+    def close(self) -> None:
+        """Hook: release the OS resources; called once, errors are logged."""
+
+    def fileno(self) -> Optional[int]:
+        """Hook: the descriptor to monitor, or None."""
+        return None
+
+    def can_reply(self) -> bool:
+        """Hook: True when :meth:`reply_packet` can reach the source of received packets."""
+        return False
+
+    def process_monevents(self, deadlinetime: Any, oper: str) -> None:
+        """Called by the monitor: ``r`` readable, ``w`` writable, ``e`` event.
+
+        Dispatches to :meth:`process_read_raw`, :meth:`handle_writable` and
+        :meth:`process_event`; subclasses usually override those three instead.
+        """
+        if "r" in oper:
+            self.process_read_raw()
+        if "e" in oper:
+            self.process_event()
+        if "w" in oper:
+            self.handle_writable()
+
+    def process_read_raw(self) -> None:
+        """Hook: read what is available (bounded) and pass it to :meth:`received_packets`."""
+
+    def process_event(self) -> None:
+        """Hook: handle an event on an 'e' channel (a stream server accepts here)."""
+
+    def write_packet(self, rawoscdata: Any, packopt: Any, destination: Any) -> bool:
+        """Hook: hand one packet to the OS, without blocking.
+
+        Return True when the packet is gone (fully written), False when the OS would block:
+        the base class keeps the packet at the head of the queue, watches for writability
+        and calls again. A stream subclass that wrote part of the packet keeps its own
+        offset and returns False until the rest is written. Raise :class:`OSError` for a
+        failure: the base class logs it, counts it in ``send_errors`` and drops that packet
+        only. *destination* is None for the channel's own peer, else a socket address
+        (replies).
+        """
+        raise NotImplementedError("write_packet must be overridden")
+
+    # ----- reading ---------------------------------------------------------------------
+    def identify(self, address: Any) -> Any:
+        """The source identification of a peer *address* (``read_forceident`` applies)."""
+        forced = self.read_forceident
+        if forced:
+            if address in forced:
+                return forced[address]
+            host = address[0] if isinstance(address, tuple) and address else address
+            if host in forced:
+                return forced[host]
+        return address
+
+    def received_packet(
+        self, sourceidentifier: Any, rawoscdata: Any, srcaddress: Any = None
+    ) -> None:
+        """Called by subclasses with one complete raw packet (osc4py3 name)."""
+        self.received_packets([(rawoscdata, sourceidentifier, srcaddress)])
+
+    def received_packets(self, items: list[tuple[Any, Any, Any]]) -> None:
+        """Called by subclasses with complete packets ``(raw, srcident, srcaddress)``.
+
+        They are queued, as one batch, for decoding and dispatching by the system.
+        """
+        self.stats.received += len(items)
+        self.system.post_received(self, items, time.time())
+
+    def _stream_decoder(self) -> Any:
+        maxsize = self.read_headermaxdatasize
+        if self.read_withslip:
+            return framing.make_stream_decoder("slip", max_packet_size=maxsize)
+        if self.read_withheader:
+            return framing.make_stream_decoder(
+                "size", header=self.read_headerunpack, max_packet_size=maxsize
+            )
+        return framing.make_stream_decoder("auto", max_packet_size=maxsize)
+
+    def received_data(self, identifier: Any, data: Any, srcaddress: Any = None) -> None:
+        """Called by subclasses with a chunk of stream data from source *identifier*.
+
+        Complete packets are cut out with SLIP (``read_withslip``), a size header
+        (``read_withheader``, ``read_headerunpack``, ``read_headermaxdatasize``) or, when
+        neither is set, the framing detected from the first bytes; with ``read_datagram``
+        and no framing, the chunk is one packet. Partial data is kept per source, for at
+        most ``read_maxsources`` sources; a framing error is logged and counted and the
+        decoder resynchronises.
+        """
+        if self.read_datagram and not (self.read_withslip or self.read_withheader):
+            self.received_packets([(data, identifier, srcaddress)])
+            return
+        decoders = self._decoders
+        if decoders is None:
+            decoders = self._decoders = {}
+        decoder = decoders.get(identifier)
+        if decoder is None:
+            if self.read_maxsources and len(decoders) >= self.read_maxsources:
+                self.stats.sources_refused += 1
+                if _rate_limited(self.stats.sources_refused):
+                    self.logger.warning(
+                        "OSC channel %r: %d sources with partial data, data from %r refused",
+                        self.chaname,
+                        len(decoders),
+                        identifier,
+                    )
+                return
+            decoder = decoders[identifier] = self._stream_decoder()
+        try:
+            packets = decoder.feed(data)
+        except OSCFramingError as error:
+            packets = error.packets
+            self.stats.framing_errors += 1
+            if _rate_limited(self.stats.framing_errors):
+                self.logger.warning(
+                    "OSC channel %r: framing error from %r: %s", self.chaname, identifier, error
+                )
+        if not decoder.pending:
+            # Nothing buffered: release the slot so that read_maxsources counts live partials.
+            del decoders[identifier]
+        if packets:
+            self.received_packets([(p, identifier, srcaddress) for p in packets])
+
+    def forget_source(self, identifier: Any) -> None:
+        """Drop the partial data buffered for *identifier* (a stream closed)."""
+        if self._decoders:
+            self._decoders.pop(identifier, None)
+
+    # ----- writing ---------------------------------------------------------------------
+    def frame_outgoing(self, rawoscdata: Any) -> Any:
+        """Apply the write framing options (SLIP or size header) to one raw packet."""
+        if self.write_withslip:
+            return framing.slip_encode(rawoscdata, self.write_slip_flagatstart)
+        if self.write_withheader:
+            return framing.size_prefix(rawoscdata)
+        return rawoscdata
+
+    def transmit_data(self, rawoscdata: Any, packopt: Any = None, destination: Any = None) -> bool:
+        """Queue a raw packet for writing and write what can be written now.
+
+        With ``packopt.nodelay`` the packet goes to the head of the queue. Returns False
+        when the packet was dropped (channel terminated, queue full), which is logged and
+        counted in ``send_dropped``.
+        """
+        if self.write_withslip or self.write_withheader:
+            rawoscdata = self.frame_outgoing(rawoscdata)
+        entry = PendingPacket(rawoscdata, packopt, destination)
+        with self.write_lock:
+            if self.is_terminated or not self.is_activated:
+                self.stats.send_dropped += 1
+                if _rate_limited(self.stats.send_dropped):
+                    self.logger.warning("OSC channel %r is closed: packet dropped", self.chaname)
+                return False
+            pending = self.write_pending
+            if len(pending) >= self.write_maxpending:
+                self.stats.send_dropped += 1
+                if _rate_limited(self.stats.send_dropped):
+                    self.logger.warning(
+                        "OSC channel %r: %d packets waiting, packet dropped",
+                        self.chaname,
+                        len(pending),
+                    )
+                return False
+            if packopt is not None and packopt.nodelay:
+                pending.appendleft(entry)
+            else:
+                pending.append(entry)
+            if self._write_active:
+                return True
+            self._write_active = True
+        self._start_writing()
+        return True
+
+    def schedule_write_packet(self) -> None:
+        """Start a write operation when packets wait and none is running (osc4py3 name)."""
+        with self.write_lock:
+            if self._write_active or not self.write_pending:
+                return
+            self._write_active = True
+        self._start_writing()
+
+    def _start_writing(self) -> None:
+        workqueue = self.write_workqueue
+        if workqueue is None:
+            self.write_operation()
+        elif not workqueue.send_job(self.write_operation):
+            with self.write_lock:
+                self._write_active = False
+
+    def write_operation(self) -> None:
+        """Write queued packets until the queue is empty or the OS would block.
+
+        Only one write operation runs per channel at a time, which keeps packets in order
+        whatever thread sends them.
+        """
+        pending = self.write_pending
+        lock = self.write_lock
+        stats = self.stats
+        write = self.write_packet
+        while True:
+            with lock:
+                if not pending or not self.is_activated:
+                    self._write_active = False
+                    return
+                entry = pending.popleft()
+            rawoscdata, packopt, destination = entry
+            try:
+                done = write(rawoscdata, packopt, destination)
+            except OSError as error:
+                stats.send_errors += 1
+                if _rate_limited(stats.send_errors):
+                    self.logger.warning(
+                        "OSC channel %r: send of %d bytes to %r failed, packet dropped: %s",
+                        self.chaname,
+                        len(rawoscdata),
+                        destination if destination is not None else self.peer_description(),
+                        error,
+                    )
+                done = True
+            except Exception:
+                stats.send_errors += 1
+                self.logger.exception(
+                    "OSC channel %r: failure in write, packet dropped", self.chaname
+                )
+                done = True
+            else:
+                if done:
+                    stats.sent += 1
+                    stats.bytes_sent += len(rawoscdata)
+            if not done:
+                with lock:
+                    pending.appendleft(entry)
+                if self.monitor is None:
+                    # Nobody would tell us when it becomes writable: retry later, from the
+                    # next send; never spin here.
+                    with lock:
+                        self._write_active = False
+                    return
+                self.enable_write_monitoring(True)
+                return
+            if packopt is not None and packopt.event is not None:
+                try:
+                    packopt.signal_event()
+                except Exception:
+                    self.logger.exception("OSC channel %r: failure in packet event", self.chaname)
+
+    def handle_writable(self) -> None:
+        """The monitor saw the channel writable: resume the write operation."""
+        self.enable_write_monitoring(False)
+        workqueue = self.write_workqueue
+        if workqueue is None:
+            self.write_operation()
+        elif not workqueue.send_job(self.write_operation):
+            with self.write_lock:
+                self._write_active = False
+
+    def enable_write_monitoring(self, enable: bool) -> None:
+        """Watch (or stop watching) the channel for writability."""
+        if self.monitor is None or enable == self.monitored_writing:
+            return
+        fileno = self.fileno()
+        if fileno is None:
+            return
+        self.monitored_writing = enable
+        if enable:
+            self.monitor.add_monitoring(fileno, self, "w")
+        else:
+            self.monitor.remove_monitoring(fileno, self, "w")
+
+    def peer_description(self) -> str:
+        """Where packets written without destination go (for log lines)."""
+        return "peer"
+
+    def reply_packet(self, packet: Any, destination: Any) -> bool:
+        """Encode *packet* and send it to *destination* through this channel's socket."""
+        if not self.can_reply():
+            self.logger.warning("OSC channel %r cannot send replies", self.chaname)
+            self.stats.send_dropped += 1
+            return False
+        from oscwire.oscbuildparse import encode_packet
+
+        try:
+            raw = encode_packet(packet, self.oob)
+        except Exception as error:
+            self.stats.encode_errors += 1
+            self.logger.warning("OSC channel %r: reply not encodable: %s", self.chaname, error)
+            return False
+        return self.transmit_data(raw, None, destination)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.chaname!r} mode={self.mode!r}>"
+
+
+#: Signature of a decodepacket/encodepacket action handler.
+ActionHandler = Callable[[str, str, tuple], Any]

@@ -1,0 +1,329 @@
+"""Monitoring of channels: which socket is readable, writable or has an event.
+
+:class:`Monitor` wraps one :class:`selectors.DefaultSelector` (epoll, kqueue, poll or
+select, whatever the platform has best). Other threads change what is watched through
+:meth:`Monitor.add_monitoring` / :meth:`Monitor.remove_monitoring` and wake a blocked
+:meth:`Monitor.step` through a :func:`socket.socketpair` — one wake-up byte at most is in
+flight, however many changes happen. A monitor runs either in its own daemon thread
+(:meth:`Monitor.start_thread`) or is stepped from an event loop up to a deadline
+(:meth:`Monitor.step`, :meth:`Monitor.run_until`).
+
+When a watched file is ready the monitor calls its channel's
+``process_monevents(deadline, oper)`` with ``oper`` in ``"r"``, ``"w"``, ``"e"``; a
+channel that raises there is logged and the loop goes on.
+
+Deadlines and timeouts here are on :func:`time.monotonic`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import selectors
+import socket
+import threading
+import time
+from typing import Any, Optional
+
+_LOGGER = logging.getLogger("oscwire.oscscheduling")
+
+#: osc4py3's mapping of (read, write, event) flags to a monitoring string.
+MONITORING_EVENTS_MAP: dict[tuple[int, int, int], str] = {
+    (0, 0, 0): "",
+    (0, 0, 1): "e",
+    (0, 1, 0): "w",
+    (0, 1, 1): "we",
+    (1, 0, 0): "r",
+    (1, 0, 1): "re",
+    (1, 1, 0): "rw",
+    (1, 1, 1): "rwe",
+}
+
+#: Upper bound of one blocking wait, so that a lost wake-up can never hang a thread.
+MAX_WAIT = 1.0
+
+
+def deadline2timeout(deadlinetime: Optional[float]) -> Optional[float]:
+    """Seconds from now (monotonic) to *deadlinetime*: None stays None, 0 stays 0, never < 0."""
+    if deadlinetime is None:
+        return None
+    if deadlinetime == 0:
+        return 0.0
+    return max(0.0, deadlinetime - time.monotonic())
+
+
+class Monitor:
+    """Watch the files of many channels with one selector; wake-able from any thread.
+
+    ``logger`` receives errors; ``name`` names the thread.
+    """
+
+    def __init__(self, logger: Optional[logging.Logger] = None, name: str = "monitor") -> None:
+        self.logger = logger if logger is not None else _LOGGER
+        self.name = name
+        self.terminated = False
+        self._selector = selectors.DefaultSelector()
+        self._lock = threading.Lock()
+        # fileno -> [channel, read-ish flags "r"/"e", write flag]
+        self._watch: dict[int, list[Any]] = {}
+        self._waker_r, self._waker_w = socket.socketpair()
+        self._waker_r.setblocking(False)
+        self._waker_w.setblocking(False)
+        self._wake_pending = False
+        self._selector.register(self._waker_r, selectors.EVENT_READ, None)
+        self._thread: Optional[threading.Thread] = None
+        self._stop = False
+        self._stepping = threading.Lock()
+
+    # ----- what is watched -------------------------------------------------------------
+    def need_fileno(self) -> bool:
+        """Always True: this monitor watches file descriptors."""
+        return True
+
+    def add_monitoring(self, fileno: int, channel: Any, readwriteevent: str) -> None:
+        """Watch *fileno* of *channel* for ``r``, ``w`` and/or ``e`` (callable from any thread)."""
+        self._change(fileno, channel, readwriteevent, add=True)
+
+    def remove_monitoring(self, fileno: int, channel: Any, readwriteevent: str) -> None:
+        """Stop watching *fileno* for the given flags (callable from any thread)."""
+        self._change(fileno, channel, readwriteevent, add=False)
+
+    def _change(self, fileno: int, channel: Any, rwe: str, add: bool) -> None:
+        if fileno is None or fileno < 0:
+            return
+        with self._lock:
+            if self.terminated:
+                if add:
+                    raise RuntimeError("OSC monitor is terminated")
+                return
+            entry = self._watch.get(fileno)
+            if entry is None:
+                if not add:
+                    return
+                entry = [channel, "", False]
+            elif entry[0] is not channel:
+                if not add:
+                    return
+                # A closed file's number was reused by a new channel: forget the old one.
+                entry = [channel, "", False]
+            readish = entry[1]
+            writing = entry[2]
+            for flag in "re":
+                if flag in rwe:
+                    readish = readish.replace(flag, "") + (flag if add else "")
+            if "w" in rwe:
+                writing = add
+            entry[1], entry[2] = readish, writing
+            events = (selectors.EVENT_READ if readish else 0) | (
+                selectors.EVENT_WRITE if writing else 0
+            )
+            try:
+                if not events:
+                    self._watch.pop(fileno, None)
+                    if fileno in self._selector.get_map():
+                        self._selector.unregister(fileno)
+                else:
+                    self._watch[fileno] = entry
+                    if fileno in self._selector.get_map():
+                        self._selector.modify(fileno, events, entry)
+                    else:
+                        self._selector.register(fileno, events, entry)
+            except (OSError, ValueError, KeyError) as error:
+                self._watch.pop(fileno, None)
+                self.logger.error(
+                    "OSC monitor %s: cannot watch fd %s: %s", self.name, fileno, error
+                )
+                if add:
+                    raise
+        if self._thread is not None and threading.current_thread() is not self._thread:
+            self.wake()
+
+    def watched_count(self) -> int:
+        """How many files are watched (the wake-up socket excluded)."""
+        return len(self._watch)
+
+    # ----- wake-up ---------------------------------------------------------------------
+    def wake(self) -> None:
+        """Make a blocked :meth:`step` return soon (coalesced: one byte in flight at most)."""
+        if self._wake_pending:
+            return
+        self._wake_pending = True
+        try:
+            self._waker_w.send(b"\0")
+        except OSError:
+            # Buffer full (a wake-up is pending anyway) or monitor closed.
+            pass
+
+    def do_wake_up_monitor(self) -> None:
+        """osc4py3 name of :meth:`wake`."""
+        self.wake()
+
+    def _drain_waker(self) -> None:
+        self._wake_pending = False
+        try:
+            while self._waker_r.recv(4096):
+                pass
+        except OSError:
+            pass
+
+    # ----- running ---------------------------------------------------------------------
+    def step(self, timeout: Optional[float] = 0.0) -> int:
+        """Wait up to *timeout* seconds (None: until something happens) and serve ready files.
+
+        Returns the number of channel operations served. Safe to call from one thread at a
+        time; an error raised by a channel is logged and does not stop the loop.
+        """
+        if self.terminated:
+            return 0
+        if timeout is None or timeout > MAX_WAIT:
+            timeout = MAX_WAIT
+        with self._stepping:
+            try:
+                ready = self._selector.select(timeout)
+            except (OSError, ValueError) as error:
+                # A file closed under us (select-based selectors report it): skip a beat.
+                if self.terminated:
+                    return 0
+                self.logger.debug("OSC monitor %s: select failed: %s", self.name, error)
+                self._purge_closed()
+                return 0
+            served = 0
+            for key, events in ready:
+                entry = key.data
+                if entry is None:
+                    self._drain_waker()
+                    continue
+                channel = entry[0]
+                try:
+                    if events & selectors.EVENT_READ:
+                        readish = entry[1]
+                        if "r" in readish:
+                            channel.process_monevents(0, "r")
+                            served += 1
+                        if "e" in readish:
+                            channel.process_monevents(0, "e")
+                            served += 1
+                    if events & selectors.EVENT_WRITE and entry[2]:
+                        channel.process_monevents(0, "w")
+                        served += 1
+                except Exception:
+                    self.logger.exception(
+                        "OSC monitor %s: failure in channel %r",
+                        self.name,
+                        getattr(channel, "chaname", channel),
+                    )
+        return served
+
+    def _purge_closed(self) -> None:
+        with self._lock:
+            for fileno in list(self._watch):
+                try:
+                    os.fstat(fileno)
+                except OSError:
+                    self._watch.pop(fileno, None)
+                    try:
+                        self._selector.unregister(fileno)
+                    except (KeyError, ValueError, OSError):
+                        pass
+
+    def monitor_oneloop(self, deadlinetime: Optional[float]) -> bool:
+        """osc4py3 name: one :meth:`step` bounded by a monotonic *deadlinetime*."""
+        self.step(deadline2timeout(deadlinetime))
+        return not self.terminated
+
+    def run_until(self, deadline: float) -> None:
+        """Step repeatedly until the monotonic *deadline* (for event loops that can block)."""
+        while not self.terminated:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self.step(0)
+                return
+            self.step(remaining)
+
+    def monitoring_loop(self, period: Optional[float] = None) -> None:
+        """Step until :meth:`stop` or :meth:`terminate` (the body of the monitor thread)."""
+        self.logger.debug("OSC monitor %s: thread started", self.name)
+        while not self._stop and not self.terminated:
+            try:
+                self.step(period)
+            except Exception:
+                self.logger.exception("OSC monitor %s: failure in loop", self.name)
+                time.sleep(0.01)
+        self.logger.debug("OSC monitor %s: thread finished", self.name)
+
+    def start_thread(self, period: Optional[float] = None) -> threading.Thread:
+        """Run :meth:`monitoring_loop` in a daemon thread and return it."""
+        if self._thread is not None and self._thread.is_alive():
+            return self._thread
+        self._stop = False
+        self._thread = threading.Thread(
+            target=self.monitoring_loop, args=(period,), name=f"oscwire-{self.name}", daemon=True
+        )
+        self._thread.start()
+        return self._thread
+
+    @property
+    def thread(self) -> Optional[threading.Thread]:
+        """The monitor thread, when it runs in one."""
+        return self._thread
+
+    def stop(self, timeout: Optional[float] = 1.0) -> bool:
+        """Stop the monitor thread (if any) and wait up to *timeout*; True when it ended."""
+        self._stop = True
+        thread = self._thread
+        if thread is None:
+            return True
+        self.wake()
+        if thread is not threading.current_thread():
+            thread.join(timeout)
+        ended = not thread.is_alive()
+        if ended:
+            self._thread = None
+        return ended
+
+    def join(self, timeout: Optional[float] = None) -> None:
+        """Wait for the monitor thread to end."""
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    def terminate(self, timeout: Optional[float] = 1.0) -> None:
+        """Stop the thread and release the selector and the wake-up sockets."""
+        self.stop(timeout)
+        with self._lock:
+            if self.terminated:
+                return
+            self.terminated = True
+            self._watch.clear()
+        # Let a thread still inside select() return before closing what it uses.
+        acquired = self._stepping.acquire(timeout=0.2)
+        try:
+            self._selector.close()
+            self._waker_r.close()
+            self._waker_w.close()
+        finally:
+            if acquired:
+                self._stepping.release()
+
+
+def wait_select_deadline(fileno: int, deadlinetime: Optional[float], waitevents: str) -> str:
+    """Wait on one file for *waitevents* (``r``/``w``) until a monotonic deadline; ready flags."""
+    return wait_select_timeout(fileno, deadline2timeout(deadlinetime), waitevents)
+
+
+def wait_select_timeout(fileno: int, timeout: Optional[float], waitevents: str) -> str:
+    """Wait on one file for *waitevents* (``r``/``w``) up to *timeout*; return ready flags."""
+    events = (selectors.EVENT_READ if "r" in waitevents else 0) | (
+        selectors.EVENT_WRITE if "w" in waitevents else 0
+    )
+    if not events:
+        return ""
+    with selectors.DefaultSelector() as selector:
+        selector.register(fileno, events)
+        ready = selector.select(timeout)
+    flags = 0
+    for _key, mask in ready:
+        flags |= mask
+    return ("r" if flags & selectors.EVENT_READ else "") + (
+        "w" if flags & selectors.EVENT_WRITE else ""
+    )

@@ -1,0 +1,259 @@
+"""Work queues: jobs run by a pool of threads, or pulled from an event loop.
+
+:class:`WorkQueue` keeps osc4py3's interface (``send_callable``, ``send_job``,
+``wait_for_job``, ``add_working_threads``, ``terminate``, ``join``, ``LAST_JOB``) and fixes
+its behaviour: workers block on a condition variable (no polling), a job that raises is
+logged and never kills its thread, :meth:`WorkQueue.terminate` discards what is still
+queued and returns within its timeout whatever a job is doing, and worker threads are
+daemons, so they never keep the process alive.
+
+Jobs may name a *lane*: jobs of one lane run one at a time, in the order they were sent,
+while jobs of other lanes run in parallel. The runtime uses one lane per packet source, so
+a pool of handler threads keeps each sender's messages in order.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+import time
+from typing import Any, Callable, Optional
+
+_LOGGER = logging.getLogger("oscwire.osctoolspools")
+
+#: Returned by :meth:`WorkQueue.wait_for_job` once the queue is terminated.
+LAST_JOB = "last job"
+
+_NO_LANE = object()
+
+
+class WorkJob:
+    """One call to make later: ``function(*paramstuple)``, optionally waitable.
+
+    After the call, ``finished`` is True and ``result`` holds the return value (or the
+    exception the function raised). With *needsync*, :meth:`wait_finished` blocks until then.
+    """
+
+    __slots__ = ("finished", "finishsync", "function", "paramstuple", "result")
+
+    def __init__(
+        self, function: Callable[..., Any], paramstuple: tuple = (), needsync: bool = False
+    ) -> None:
+        self.function = function
+        self.paramstuple = paramstuple
+        self.finished = False
+        self.result: Any = None
+        self.finishsync: Optional[threading.Event] = threading.Event() if needsync else None
+
+    def job_finished(self, result: Any) -> None:
+        """Store *result*, mark the job finished and wake a waiter."""
+        self.result = result
+        self.finished = True
+        if self.finishsync is not None:
+            self.finishsync.set()
+
+    def is_finished(self) -> bool:
+        """True once the job has run."""
+        return self.finished
+
+    def wait_finished(self, timeout: Optional[float] = None) -> bool:
+        """Block until the job has run (or *timeout* seconds); True when it has."""
+        if self.finishsync is None:
+            raise RuntimeError("OSC work job has no synchronization to wait on")
+        return self.finishsync.wait(timeout)
+
+    def __call__(self) -> Any:
+        try:
+            result = self.function(*self.paramstuple)
+        except BaseException as error:
+            self.job_finished(error)
+            raise
+        self.job_finished(result)
+        return result
+
+
+class WorkQueue:
+    """A FIFO of jobs for worker threads, or for an event loop that calls :meth:`run_pending`.
+
+    ``maxjobs`` bounds the queue (0: unbounded); a job sent to a full queue is dropped,
+    logged and counted in ``dropped``. ``failures`` counts jobs that raised.
+    """
+
+    def __init__(self, logger: Optional[logging.Logger] = None, maxjobs: int = 0) -> None:
+        self.logger = logger if logger is not None else _LOGGER
+        self.maxjobs = maxjobs
+        self.threadcount = 0
+        self.ownthreads: list[threading.Thread] = []
+        self.terminated = False
+        self.dropped = 0
+        self.failures = 0
+        self._jobs: collections.deque = collections.deque()
+        self._cond = threading.Condition(threading.Lock())
+        # Lane bookkeeping: lanes being run by some worker, and jobs waiting behind them.
+        self._busy: set = set()
+        self._backlog: dict[Any, collections.deque] = {}
+
+    # ----- producers -------------------------------------------------------------------
+    def send_callable(
+        self,
+        function: Callable[..., Any],
+        paramstuple: tuple = (),
+        needsync: bool = False,
+        lane: Any = _NO_LANE,
+    ) -> WorkJob:
+        """Queue ``function(*paramstuple)`` and return its :class:`WorkJob`."""
+        job = WorkJob(function, paramstuple, needsync)
+        self.send_job(job, lane)
+        return job
+
+    def send_job(self, newjob: Callable[[], Any], lane: Any = _NO_LANE) -> bool:
+        """Queue a callable job; False (and a log line) when terminated or full."""
+        with self._cond:
+            if self.terminated:
+                self.dropped += 1
+                self.logger.info("OSC workqueue terminated: job dropped")
+                return False
+            if self.maxjobs and len(self._jobs) >= self.maxjobs:
+                self.dropped += 1
+                self.logger.warning("OSC workqueue full (%d jobs): job dropped", self.maxjobs)
+                return False
+            self._jobs.append((newjob, lane))
+            self._cond.notify()
+        return True
+
+    def send_terminate(self) -> None:
+        """Mark the queue terminated and wake every waiting worker (pending jobs are kept)."""
+        with self._cond:
+            self.terminated = True
+            self._cond.notify_all()
+
+    def terminate(self, timeout: Optional[float] = 1.0, discard: bool = True) -> None:
+        """Terminate the queue, drop what is still queued (with *discard*), join threads.
+
+        Returns after at most *timeout* seconds even when a job is still running; the
+        worker threads are daemons and exit as soon as their current job returns.
+        """
+        with self._cond:
+            self.terminated = True
+            if discard:
+                dropped = len(self._jobs) + sum(len(q) for q in self._backlog.values())
+                if dropped:
+                    self.logger.info("OSC workqueue terminating: %d jobs discarded", dropped)
+                self._jobs.clear()
+                self._backlog.clear()
+            self._cond.notify_all()
+        self.join(timeout=timeout)
+
+    def __len__(self) -> int:
+        return len(self._jobs) + sum(len(q) for q in self._backlog.values())
+
+    # ----- consumers -------------------------------------------------------------------
+    def wait_for_job(self, timeout: Optional[float] = None) -> Any:
+        """Next job, ``None`` after *timeout* seconds (0: poll), ``LAST_JOB`` once terminated.
+
+        Lanes are ignored here: a single consumer runs jobs in order anyway.
+        """
+        with self._cond:
+            if not self._jobs and not self.terminated and timeout != 0:
+                self._cond.wait_for(lambda: self._jobs or self.terminated, timeout)
+            if self._jobs:
+                return self._jobs.popleft()[0]
+            if self.terminated:
+                return LAST_JOB
+            return None
+
+    def run_pending(self, maxjobs: int = 0) -> int:
+        """Run the jobs queued now (at most *maxjobs*, 0: all present); return how many ran.
+
+        For an event loop: jobs sent while this runs wait for the next call, so a handler
+        that keeps sending cannot trap the loop here.
+        """
+        count = len(self._jobs) if not maxjobs else min(maxjobs, len(self._jobs))
+        done = 0
+        while done < count:
+            with self._cond:
+                if not self._jobs:
+                    break
+                job = self._jobs.popleft()[0]
+            done += 1
+            self._run(job)
+        return done
+
+    def _run(self, job: Callable[[], Any]) -> None:
+        try:
+            job()
+        except Exception:
+            self.failures += 1
+            self.logger.exception("OSC workqueue: failure in job %r", job)
+
+    def _next_for_worker(self) -> Any:
+        # Called with the condition held: the next runnable job and its lane, or None.
+        jobs = self._jobs
+        while jobs:
+            job, lane = jobs.popleft()
+            if lane is _NO_LANE:
+                return job, lane
+            if lane in self._busy:
+                self._backlog.setdefault(lane, collections.deque()).append(job)
+                continue
+            self._busy.add(lane)
+            return job, lane
+        return None
+
+    def _worker_loop(self) -> None:
+        cond = self._cond
+        while True:
+            with cond:
+                item = self._next_for_worker()
+                while item is None:
+                    if self.terminated:
+                        return
+                    cond.wait()
+                    item = self._next_for_worker()
+            job, lane = item
+            while True:
+                self._run(job)
+                if lane is _NO_LANE:
+                    break
+                with cond:
+                    backlog = self._backlog.get(lane)
+                    if backlog:
+                        job = backlog.popleft()
+                        if not backlog:
+                            del self._backlog[lane]
+                    else:
+                        self._busy.discard(lane)
+                        break
+
+    @staticmethod
+    def working_thread_loop(wq: WorkQueue) -> None:
+        """Entry point of a worker thread (osc4py3 name)."""
+        wq._worker_loop()
+
+    def add_working_threads(self, count: int = 1, makejoignable: bool = True) -> None:
+        """Start *count* daemon worker threads on this queue."""
+        for _ in range(count):
+            self.threadcount += 1
+            thread = threading.Thread(
+                target=self._worker_loop,
+                name=f"oscwire-work{id(self):x}.{self.threadcount:02d}",
+                daemon=True,
+            )
+            if makejoignable:
+                self.ownthreads.append(thread)
+            thread.start()
+
+    def join(self, removethreads: bool = True, timeout: Optional[float] = None) -> bool:
+        """Join the worker threads, within *timeout* seconds in all; True when all ended."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        alive = False
+        for thread in list(self.ownthreads):
+            if thread is threading.current_thread():
+                continue
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            thread.join(remaining)
+            alive = alive or thread.is_alive()
+        if removethreads:
+            self.ownthreads = [t for t in self.ownthreads if t.is_alive()]
+        return not alive

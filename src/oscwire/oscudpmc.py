@@ -1,0 +1,402 @@
+"""UDP transport: unicast, multicast and broadcast, over IPv4 and IPv6.
+
+:class:`UdpMcChannel` is osc4py3's class with its options (seed doc §3.4.2). One channel
+is either a reader (an OSC server bound to ``udpread_host``/``udpread_port``) or a writer
+(an OSC client sending to ``udpwrite_host``/``udpwrite_port``), never both. Multicast and
+broadcast are switched on by ``mcast_enabled`` / ``bcast_enabled``.
+
+What differs from osc4py3, on purpose: datagrams up to 64 KiB are read whole; the
+receive buffer is large by default (``udpread_rcvbuf``, 4 MiB requested) so that bursts
+are not lost; each readiness event drains every datagram waiting, up to
+``udpread_batch`` per wake-up so that other channels are served too; errors of one
+datagram (Windows' ICMP "connection reset", a full send buffer, EMSGSIZE, unreachable
+hosts) are logged and counted and never stop the channel; a reader can send replies to
+the source of a packet through its own socket (:meth:`UdpMcChannel.reply_packet`).
+``kernel_drops()`` reads how many datagrams the kernel dropped for this socket (Linux).
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+import struct
+import sys
+from typing import Any, Optional
+
+from oscwire import oscchannel
+from oscwire.oscnettools import DEFAULT_DNS_CACHE, network_getaddrinfo
+
+#: Largest UDP payload: every datagram is read whole.
+UDPREAD_BUFSIZE = 65536
+#: Receive buffer requested by default (the kernel may cap it, e.g. Linux rmem_max).
+DEFAULT_RCVBUF = 4 * 1024 * 1024
+#: Datagrams read per readiness event at most, before other channels get their turn.
+UDPREAD_BATCH = 512
+
+_WOULD_BLOCK = (BlockingIOError, InterruptedError)
+
+
+class UdpMcChannel(oscchannel.TransportChannel):
+    """Reader or writer of OSC packets over UDP (unicast, multicast, broadcast).
+
+    Read options: ``udpread_host``, ``udpread_port`` (0: any free port; read it back with
+    :meth:`bound_address` / ``bound_port``), ``udpread_forceipv4``,
+    ``udpread_forceipv6``, ``udpread_dontcache`` (False), ``udpread_reuseaddr`` (True),
+    ``udpread_nonblocking`` (True), ``udpread_identusedns`` (False: True names sources from
+    the DNS cache), ``udpread_identfields`` (2: ``(host, port)``; 0: the whole address),
+    ``udpread_asstream`` (False: True cuts packets out of datagrams with the stream
+    framing options), ``udpread_buffersize`` (65536), ``udpread_rcvbuf`` (4 MiB; 0 or None:
+    OS default), ``udpread_batch`` (512), ``mcast_interface`` (None: the address of the
+    interface that joins the group, IPv4; or an interface index, IPv6).
+
+    Write options: ``udpwrite_host``, ``udpwrite_port``, ``udpwrite_outport`` (0: any),
+    ``udpwrite_forceipv4``, ``udpwrite_forceipv6``, ``udpwrite_dontcache``,
+    ``udpwrite_reuseaddr`` (False), ``udpwrite_ttl`` (None: OS default; sets the unicast
+    TTL / hop limit, and the multicast one when ``mcast_enabled``),
+    ``udpwrite_nonblocking`` (True), ``udpwrite_sndbuf`` (None: OS default).
+
+    Multicast and broadcast: ``mcast_enabled`` (False), ``mcast_loop`` (None: leave the OS
+    default, which loops back), ``bcast_enabled`` (False; IPv4 only).
+    """
+
+    chankindprefix = "udpmc"
+
+    def __init__(self, name: str, mode: str, options: Optional[dict[str, Any]] = None) -> None:
+        options = dict(options or {})
+        if "r" in mode and "w" in mode:
+            raise ValueError("OSC UDP channel cannot read and write: make two channels")
+        if "e" in mode:
+            raise ValueError("OSC UDP channel has no events: mode is 'r' or 'w'")
+        self.udpsock: Optional[socket.socket] = None
+        self.udpsockspec: Any = None
+        self.bound_port: Optional[int] = None
+        self.mcast_enabled: bool = bool(options.get("mcast_enabled", False))
+        self.mcast_loop: Optional[bool] = options.get("mcast_loop")
+        self.mcast_interface: Any = options.get("mcast_interface")
+        self.bcast_enabled: bool = bool(options.get("bcast_enabled", False))
+        self._target: Any = None
+        super().__init__(name, mode, options)
+
+    # ----- options ---------------------------------------------------------------------
+    def setup_reader_options(self, options: dict[str, Any]) -> None:
+        super().setup_reader_options(options)
+        self.udpread_buffersize = int(options.get("udpread_buffersize", UDPREAD_BUFSIZE))
+        self.udpread_reuseaddr = bool(options.get("udpread_reuseaddr", True))
+        self.udpread_nonblocking = bool(options.get("udpread_nonblocking", True))
+        self.udpread_identusedns = bool(options.get("udpread_identusedns", False))
+        self.udpread_identfields = int(options.get("udpread_identfields", 2))
+        self.udpread_asstream = bool(options.get("udpread_asstream", False))
+        rcvbuf = options.get("udpread_rcvbuf", DEFAULT_RCVBUF)
+        self.udpread_rcvbuf = int(rcvbuf) if rcvbuf else 0
+        self.udpread_batch = max(1, int(options.get("udpread_batch", UDPREAD_BATCH)))
+        specs = network_getaddrinfo(
+            options,
+            "udpread",
+            addrtype=socket.SOCK_DGRAM,
+            proto=socket.IPPROTO_UDP,
+            dnscache=self.system.dnscache,
+        )
+        self.udpsockspec = specs[0]
+        self._plain_ident = (
+            not self.read_forceident
+            and not (self.udpread_identusedns and self.read_dnsident)
+            and self.udpread_identfields in (0, 2)
+        )
+
+    def setup_writer_options(self, options: dict[str, Any]) -> None:
+        super().setup_writer_options(options)
+        self.udpwrite_reuseaddr = bool(options.get("udpwrite_reuseaddr", False))
+        self.udpwrite_ttl: Optional[int] = options.get("udpwrite_ttl")
+        self.udpwrite_nonblocking = bool(options.get("udpwrite_nonblocking", True))
+        self.udpwrite_outport = int(options.get("udpwrite_outport", 0) or 0)
+        self.udpwrite_sndbuf = options.get("udpwrite_sndbuf")
+        specs = network_getaddrinfo(
+            options,
+            "udpwrite",
+            addrtype=socket.SOCK_DGRAM,
+            proto=socket.IPPROTO_UDP,
+            dnscache=self.system.dnscache,
+        )
+        self.udpsockspec = specs[0]
+        self._target = self.udpsockspec.sockaddr
+
+    # ----- open / close ----------------------------------------------------------------
+    def _wildcard(self, family: int) -> str:
+        return "::" if family == socket.AF_INET6 else "0.0.0.0"
+
+    def open(self) -> None:
+        spec = self.udpsockspec
+        family = spec.family
+        sock = socket.socket(family, socket.SOCK_DGRAM)
+        try:
+            if self.is_reader:
+                self._open_reader(sock, spec)
+            else:
+                self._open_writer(sock, spec)
+        except BaseException:
+            sock.close()
+            raise
+        self.udpsock = sock
+        self.bound_port = sock.getsockname()[1]
+        self._lifecycle("bound", (self.bound_port,))
+
+    def _open_reader(self, sock: socket.socket, spec: Any) -> None:
+        family = spec.family
+        if self.udpread_reuseaddr:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if self.mcast_enabled and hasattr(socket, "SO_REUSEPORT"):
+                # BSD/macOS need it for several listeners of one group.
+                try:
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+                except OSError:
+                    pass
+        if self.udpread_rcvbuf:
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.udpread_rcvbuf)
+            except OSError as error:
+                self.logger.info("OSC channel %r: SO_RCVBUF refused: %s", self.chaname, error)
+        if self.bcast_enabled:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+        address = spec.sockaddr
+        if self.mcast_enabled and sys.platform == "win32":
+            # Windows cannot bind to a group address: bind the wildcard, join the group.
+            address = (self._wildcard(family),) + tuple(address[1:])
+        sock.setblocking(not self.udpread_nonblocking)
+        sock.bind(address)
+        if self.mcast_enabled:
+            self._membership(sock, join=True)
+
+    def _open_writer(self, sock: socket.socket, spec: Any) -> None:
+        family = spec.family
+        if self.udpwrite_reuseaddr:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if self.udpwrite_sndbuf:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, int(self.udpwrite_sndbuf))
+        ttl = self.udpwrite_ttl
+        if ttl is not None:
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, ttl)
+                if self.mcast_enabled:
+                    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, ttl)
+            else:
+                sock.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, ttl)
+                if self.mcast_enabled:
+                    sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, ttl)
+        if self.mcast_enabled:
+            if self.mcast_loop is not None:
+                loop = 1 if self.mcast_loop else 0
+                if family == socket.AF_INET6:
+                    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_LOOP, loop)
+                else:
+                    sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, loop)
+            if self.mcast_interface is not None:
+                if family == socket.AF_INET6:
+                    sock.setsockopt(
+                        socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, int(self.mcast_interface)
+                    )
+                else:
+                    sock.setsockopt(
+                        socket.IPPROTO_IP,
+                        socket.IP_MULTICAST_IF,
+                        socket.inet_aton(str(self.mcast_interface)),
+                    )
+        if self.bcast_enabled:
+            if family != socket.AF_INET:
+                raise ValueError(
+                    f"OSC channel {self.chaname!r}: no broadcast in IPv6, use a multicast group"
+                )
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+        sock.setblocking(not self.udpwrite_nonblocking)
+        # Bind now: one stable source port, so that peers can answer and identify us.
+        local = (self._wildcard(family), self.udpwrite_outport)
+        if family == socket.AF_INET6:
+            local = local + (0, 0)
+        sock.bind(local)
+
+    def _membership_request(self) -> tuple[int, int, bytes]:
+        spec = self.udpsockspec
+        group = spec.sockaddr[0]
+        if spec.family == socket.AF_INET6:
+            index = int(self.mcast_interface or 0)
+            mreq = socket.inet_pton(socket.AF_INET6, group) + struct.pack("@I", index)
+            return socket.IPPROTO_IPV6, socket.IPV6_JOIN_GROUP, mreq
+        interface = socket.inet_aton(str(self.mcast_interface or "0.0.0.0"))
+        mreq = socket.inet_aton(group) + interface
+        return socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq
+
+    def _membership(self, sock: socket.socket, join: bool) -> None:
+        level, option, mreq = self._membership_request()
+        if not join:
+            option = (
+                socket.IPV6_LEAVE_GROUP
+                if level == socket.IPPROTO_IPV6
+                else socket.IP_DROP_MEMBERSHIP
+            )
+        sock.setsockopt(level, option, mreq)
+
+    def close(self) -> None:
+        sock = self.udpsock
+        if sock is None:
+            return
+        self.udpsock = None
+        try:
+            if self.is_reader and self.mcast_enabled:
+                try:
+                    self._membership(sock, join=False)
+                except OSError:
+                    pass
+        finally:
+            sock.close()
+
+    def fileno(self) -> Optional[int]:
+        sock = self.udpsock
+        return sock.fileno() if sock is not None else None
+
+    def bound_address(self) -> Optional[tuple]:
+        """The local socket address (host, port, ...) once open, else None."""
+        sock = self.udpsock
+        return sock.getsockname() if sock is not None else None
+
+    def can_reply(self) -> bool:
+        return self.udpsock is not None
+
+    def peer_description(self) -> str:
+        return repr(self._target)
+
+    # ----- reading ---------------------------------------------------------------------
+    def process_read_raw(self) -> None:
+        """Drain up to ``udpread_batch`` datagrams and queue them for processing."""
+        sock = self.udpsock
+        if sock is None:
+            return
+        recvfrom = sock.recvfrom
+        size = self.udpread_buffersize
+        items: list[tuple[Any, Any, Any]] = []
+        append = items.append
+        nbytes = 0
+        plain = self._plain_ident
+        fields = self.udpread_identfields
+        for _ in range(self.udpread_batch):
+            try:
+                data, address = recvfrom(size)
+            except _WOULD_BLOCK:
+                break
+            except OSError as error:
+                if self.udpsock is None or error.errno == errno.EBADF:
+                    break
+                # E.g. Windows reports an ICMP port-unreachable of an earlier send here.
+                self.stats.recv_errors += 1
+                if oscchannel._rate_limited(self.stats.recv_errors):
+                    self.logger.info("OSC channel %r: receive error: %s", self.chaname, error)
+                continue
+            nbytes += len(data)
+            if plain:
+                append((data, address[:2] if fields else address, address))
+            else:
+                append((data, self._identify_udp(address), address))
+            if not self.udpread_nonblocking:
+                # A blocking socket would block on the next call: one datagram per event.
+                break
+        if not items:
+            return
+        self.stats.bytes_received += nbytes
+        if self.udpread_asstream:
+            for data, ident, address in items:
+                self.received_data(ident, data, address)
+        else:
+            self.received_packets(items)
+
+    def _identify_udp(self, address: Any) -> Any:
+        ident = address
+        if self.udpread_identusedns and self.read_dnsident:
+            name = self.system.dnscache.resolve_dns_identification(address[0], True)
+            if name is not None:
+                ident = (name,) + tuple(address[1:])
+        fields = self.udpread_identfields
+        if fields == 1:
+            ident = ident[0]
+        elif fields > 1:
+            ident = ident[:fields]
+        forced = self.read_forceident
+        if forced:
+            if address in forced:
+                return forced[address]
+            if address[0] in forced:
+                return forced[address[0]]
+        return ident
+
+    # ----- writing ---------------------------------------------------------------------
+    def write_packet(self, rawoscdata: Any, packopt: Any, destination: Any) -> bool:
+        sock = self.udpsock
+        if sock is None:
+            raise OSError(errno.EBADF, "channel closed")
+        try:
+            sock.sendto(rawoscdata, destination if destination is not None else self._target)
+        except _WOULD_BLOCK:
+            return False
+        return True
+
+    def send_immediately(self, rawoscdata: Any) -> bool:
+        """Send one raw packet now when nothing is queued; False when it must be queued.
+
+        The fast path of :func:`oscwire.oscdistributing.send_packet`: no queue, no lock
+        round trip when the socket accepts the datagram at once.
+        """
+        if self._write_active or self.write_pending or self.write_withslip or self.write_withheader:
+            return False
+        sock = self.udpsock
+        if sock is None:
+            return False
+        try:
+            sock.sendto(rawoscdata, self._target)
+        except _WOULD_BLOCK:
+            return False
+        except OSError as error:
+            stats = self.stats
+            stats.send_errors += 1
+            if oscchannel._rate_limited(stats.send_errors):
+                self.logger.warning(
+                    "OSC channel %r: send of %d bytes to %r failed, packet dropped: %s",
+                    self.chaname,
+                    len(rawoscdata),
+                    self._target,
+                    error,
+                )
+            return True
+        stats = self.stats
+        stats.sent += 1
+        stats.bytes_sent += len(rawoscdata)
+        return True
+
+    # ----- statistics ------------------------------------------------------------------
+    def kernel_drops(self) -> Optional[int]:
+        """Datagrams the kernel dropped for this socket (full buffer), or None if unknown.
+
+        Read from ``/proc/net/udp`` / ``udp6`` on Linux; other systems do not report it.
+        """
+        sock = self.udpsock
+        if sock is None or not sys.platform.startswith("linux"):
+            return None
+        try:
+            inode = _socket_inode(sock)
+        except OSError:
+            return None
+        table = "/proc/net/udp6" if sock.family == socket.AF_INET6 else "/proc/net/udp"
+        try:
+            with open(table) as handle:
+                next(handle)
+                for line in handle:
+                    fields = line.split()
+                    if len(fields) >= 13 and fields[9] == inode:
+                        return int(fields[-1])
+        except (OSError, ValueError, StopIteration):
+            return None
+        return None
+
+
+def _socket_inode(sock: socket.socket) -> str:
+    import os
+
+    link = os.readlink(f"/proc/self/fd/{sock.fileno()}")
+    # "socket:[12345]"
+    return link[link.index("[") + 1 : -1]
