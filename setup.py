@@ -41,11 +41,15 @@ def fall_back(reason: str) -> None:
 def extension_modules() -> list[Extension]:
     if NO_EXTENSIONS:
         if REQUIRE:
-            raise SystemExit("oscwire: OSCWIRE_NO_EXTENSIONS and OSCWIRE_REQUIRE_EXTENSIONS conflict")
+            raise SystemExit(
+                "oscwire: OSCWIRE_NO_EXTENSIONS and OSCWIRE_REQUIRE_EXTENSIONS conflict"
+            )
         say("OSCWIRE_NO_EXTENSIONS is set; building the pure-Python package")
         return []
     sources = sorted(HERE.glob("cext/*.pyx"))
-    only = {name.strip() for name in os.environ.get("OSCWIRE_BUILD_ONLY", "").split(",") if name.strip()}
+    only = {
+        name.strip() for name in os.environ.get("OSCWIRE_BUILD_ONLY", "").split(",") if name.strip()
+    }
     if only:
         sources = [path for path in sources if path.stem in only]
     try:
@@ -53,8 +57,11 @@ def extension_modules() -> list[Extension]:
     except ImportError:
         fall_back("Cython is not available")
         return []
+    # No debug info in the shipped modules (-g0): a fifth of the size, the same speed.
+    flags = [] if sys.platform == "win32" else ["-O3", "-g0"]
     extensions = [
-        Extension(f"oscwire.{path.stem}", [str(path.relative_to(HERE))]) for path in sources
+        Extension(f"oscwire.{path.stem}", [str(path.relative_to(HERE))], extra_compile_args=flags)
+        for path in sources
     ]
     try:
         return cythonize(
