@@ -211,6 +211,10 @@ class MethodFilter:
     spec addresses :class:`~oscwire._errors.OSCInvalidAddressError` (both ``ValueError``).
     """
 
+    # A slot makes the per-call read of _fastfunc (by call_methods) cheaper; __dict__ keeps
+    # instances open to the extra attributes osc4py3 code may set on them.
+    __slots__ = ("__dict__", "__weakref__", "_fastfunc")
+
     def __init__(
         self,
         addrpattern: str,
