@@ -4,9 +4,10 @@ A :class:`Dispatcher` finds the :class:`~oscwire.oscmethod.MethodFilter` objects
 message through a :class:`~oscwire.oscmethod.MethodIndex` and calls them. Bundles are
 honoured as the seed doc and OSC 1.0 describe:
 
-* a bundle whose time tag is in the future waits in a heap ordered by due time on the
-  monotonic clock (ties keep arrival order: no comparison of bundles, so equal time tags
-  never fail or deadlock); :meth:`Dispatcher.process_delayed` runs what is due and
+* a bundle whose time tag is in the future waits in a heap ordered by time tag, and is
+  run when its due time on the monotonic clock comes (a wall-clock jump does not move
+  it); ties keep arrival order and bundles are never compared, so equal time tags never
+  fail or deadlock; :meth:`Dispatcher.process_delayed` runs what is due and
   :meth:`Dispatcher.next_delay` tells how long to sleep;
 * the heap is bounded (``max_delayed``, default :data:`MAX_DELAYED_BUNDLES`); when it is
   full a new future bundle is **dropped**, logged and counted (``delayed_overflow``) —
@@ -112,7 +113,10 @@ class Dispatcher:
         self.executor = executor
         self.on_delayed = on_delayed
         self.stats = DispatchStats()
-        self._heap: list[tuple[float, int, Any, Any]] = []
+        # Entries: (time tag as Unix time, arrival number, monotonic due time, bundle,
+        # packopt). Ordered by time tag then arrival, so equal time tags keep arrival
+        # order and bundles are never compared; readiness uses the monotonic due time.
+        self._heap: list[tuple[float, int, float, Any, Any]] = []
         self._seq = itertools.count()
         self._heap_lock = threading.Lock()
 
@@ -283,10 +287,11 @@ class Dispatcher:
                 overflow = self.stats.delayed_overflow
                 earliest = False
             else:
-                heapq.heappush(self._heap, (due, next(self._seq), bundle, packopt))
+                entry = (when, next(self._seq), due, bundle, packopt)
+                heapq.heappush(self._heap, entry)
                 self.stats.delayed += 1
                 overflow = 0
-                earliest = self._heap[0][0] == due
+                earliest = self._heap[0] is entry
         if overflow:
             if overflow <= 10 or overflow % 1000 == 0:
                 self.logger.warning(
@@ -307,7 +312,7 @@ class Dispatcher:
         heap = self._heap
         if not heap:
             return None
-        return max(0.0, heap[0][0] - time.monotonic())
+        return max(0.0, heap[0][2] - time.monotonic())
 
     def process_delayed(self, maxcount: int = 1000) -> int:
         """Run the delayed bundles that are due (at most *maxcount*); return how many ran."""
@@ -316,9 +321,9 @@ class Dispatcher:
         while heap and done < maxcount:
             now = time.monotonic()
             with self._heap_lock:
-                if not heap or heap[0][0] > now + NOW_RESOLUTION:
+                if not heap or heap[0][2] > now + NOW_RESOLUTION:
                     break
-                _due, _seq, bundle, packopt = heapq.heappop(heap)
+                _when, _seq, _due, bundle, packopt = heapq.heappop(heap)
             done += 1
             calls: Calls = []
             try:

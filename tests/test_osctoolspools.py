@@ -1,0 +1,128 @@
+"""WorkQueue: blocking workers, failures that do not kill threads, lanes, fast termination."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from oscwire.osctoolspools import LAST_JOB, WorkJob, WorkQueue
+
+
+def test_workjob_result_and_wait() -> None:
+    job = WorkJob(lambda a, b: a + b, (2, 3), needsync=True)
+    threading.Thread(target=job).start()
+    assert job.wait_finished(2.0)
+    assert job.is_finished() and job.result == 5
+
+
+def test_wait_for_job_timeout_poll_and_last_job() -> None:
+    wq = WorkQueue()
+    start = time.monotonic()
+    assert wq.wait_for_job(0.05) is None
+    assert time.monotonic() - start >= 0.04
+    assert wq.wait_for_job(0) is None
+    wq.send_callable(print, ("x",))
+    assert isinstance(wq.wait_for_job(0), WorkJob)
+    wq.send_terminate()
+    assert wq.wait_for_job(1.0) == LAST_JOB
+    assert wq.send_callable(print, ()) is not None
+    assert wq.dropped == 1  # a job sent after termination is refused and counted
+
+
+def test_run_pending_runs_only_present_jobs_and_survives_failure() -> None:
+    wq = WorkQueue()
+    done = []
+
+    def boom() -> None:
+        raise RuntimeError("handler bug")
+
+    def again() -> None:
+        done.append("again")
+        wq.send_callable(again, ())  # a job that keeps re-queueing itself
+
+    wq.send_callable(boom, ())
+    wq.send_callable(done.append, (1,))
+    wq.send_callable(again, ())
+    assert wq.run_pending() == 3
+    assert done == [1, "again"]
+    assert wq.failures == 1
+    assert len(wq) == 1  # the re-queued job waits for the next call
+
+
+def test_worker_threads_survive_failures_and_are_daemons() -> None:
+    wq = WorkQueue()
+    wq.add_working_threads(3)
+    assert all(t.daemon for t in wq.ownthreads)
+    results = []
+    finished = threading.Semaphore(0)
+
+    def job(i: int) -> None:
+        if i % 2:
+            finished.release()
+            raise ValueError(i)
+        results.append(i)
+        finished.release()
+
+    for i in range(40):
+        wq.send_callable(job, (i,))
+    for _ in range(40):
+        assert finished.acquire(timeout=2.0)
+    assert sorted(results) == list(range(0, 40, 2))
+    assert wq.failures == 20
+    wq.terminate(timeout=1.0)
+    assert not any(t.is_alive() for t in wq.ownthreads)
+
+
+def test_lanes_keep_order_per_lane_with_many_workers() -> None:
+    wq = WorkQueue()
+    wq.add_working_threads(8)
+    seen: dict[str, list[int]] = {"a": [], "b": [], "c": []}
+    done = threading.Semaphore(0)
+
+    def job(lane: str, i: int) -> None:
+        if i % 7 == 0:
+            time.sleep(0.001)  # let other workers overtake if lanes were not respected
+        seen[lane].append(i)
+        done.release()
+
+    for i in range(300):
+        for lane in seen:
+            wq.send_callable(job, (lane, i), lane=lane)
+    for _ in range(900):
+        assert done.acquire(timeout=5.0)
+    for values in seen.values():
+        assert values == list(range(300))
+    wq.terminate()
+
+
+def test_terminate_returns_in_time_with_a_stuck_job_and_discards_the_rest() -> None:
+    wq = WorkQueue()
+    wq.add_working_threads(1)
+    release = threading.Event()
+    started = threading.Event()
+    ran = []
+
+    def stuck() -> None:
+        started.set()
+        release.wait(10)
+
+    wq.send_callable(stuck, ())
+    for i in range(100):
+        wq.send_callable(ran.append, (i,))
+    assert started.wait(2.0)
+    t0 = time.monotonic()
+    wq.terminate(timeout=0.3)
+    assert time.monotonic() - t0 < 0.6
+    release.set()
+    wq.join(timeout=2.0)
+    assert ran == []  # queued jobs were discarded, not run after termination
+
+
+def test_idle_workers_block() -> None:
+    # Idle workers must wait on the condition, not poll: their CPU time stays ~0.
+    wq = WorkQueue()
+    wq.add_working_threads(10)
+    start = time.process_time()
+    time.sleep(0.3)
+    assert time.process_time() - start < 0.05
+    wq.terminate()
