@@ -8,6 +8,7 @@ pure Python, around the twin's core encode/decode function.
 
 from __future__ import annotations
 
+import codecs
 import copy
 import sys
 from typing import Any, Callable
@@ -42,6 +43,17 @@ def _codec_pair(value: Any, name: str) -> tuple[str, str]:
             f"oob {name!r} must be a (codec, errors) pair, not {value!r}"
         ) from None
     return str(codec), str(errors)
+
+
+def _check_codec(codec: str, errors: str, name: str) -> None:
+    """Fail early, with an OSC error, on a codec or error handler Python does not know."""
+    try:
+        info = codecs.lookup(codec)
+        codecs.lookup_error(errors)
+    except LookupError as error:
+        raise OSCInvalidDataError(f"oob {name!r}: {error}") from None
+    if not getattr(info, "_is_text_encoding", True):
+        raise OSCInvalidDataError(f"oob {name!r}: {codec!r} is not a text encoding")
 
 
 def _is_utf8(codec: str) -> bool:
@@ -82,7 +94,16 @@ class CodecOptions:
         self.str_decode_utf8 = _is_utf8(self.str_decode[0]) and self.str_decode[1] == "strict"
         self.char_encode = str(oob.get("char_encode", "latin-1"))
         self.char_decode = str(oob.get("char_decode", "latin-1"))
-        self.char_osc4py3 = oob.get("char_layout", "liblo") == "osc4py3"
+        _check_codec(*self.str_encode, "str_encode")
+        _check_codec(*self.str_decode, "str_decode")
+        _check_codec(self.char_encode, "strict", "char_encode")
+        _check_codec(self.char_decode, "strict", "char_decode")
+        layout = oob.get("char_layout", "liblo")
+        if layout not in ("liblo", "osc4py3"):
+            raise OSCInvalidDataError(
+                f"oob 'char_layout' must be 'liblo' or 'osc4py3', not {layout!r}"
+            )
+        self.char_osc4py3 = layout == "osc4py3"
         restrict = oob.get("restrict_typetags") or None
         self.restrict = frozenset(ord(tag) for tag in restrict) if restrict else None
         self.check_addrpattern = bool(oob.get("check_addrpattern", False))

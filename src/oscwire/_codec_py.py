@@ -90,56 +90,61 @@ def _check_address(addr: str, offset: int) -> None:
                 raise _raw(f"address {addr!r} contains the invalid character {char!r}", offset)
 
 
-def _decode_message(buf: Any, src: Any, pos: int, end: int, options: CodecOptions) -> Any:
-    nul = buf.find(b"\0", pos, end)
-    if nul < 0:
-        raise _raw("address is not NUL-terminated before the end of the message", pos)
-    p = (nul & ~3) + 4
-    if p > end:
-        raise _raw("address padding runs past the end of the message", pos)
-    try:
-        if options.str_decode_utf8:
-            addr = buf[pos:nul].decode()
+def _blob_view(src: Any, start: int, stop: int, options: CodecOptions) -> Any:
+    if options.blob_bytes:
+        return bytes(src[start:stop])
+    return memoryview(src)[start:stop]
+
+
+# Runs of fixed-size tags decode with one precompiled struct call ("plans"), cached by
+# type tag string. A plan is a tuple of steps: (0, unpack_from, size) for a run of
+# i/f/h/d, (1,) for a string, (2,) for a blob, (3, value) for T/F/N/I. Tag strings
+# with anything else (arrays, t, c, r, m, unknown tags) have no plan: None.
+_PLAN_CACHE: dict = {}
+_PLAN_CACHE_MAX = 512
+_FIXED = {105: ("i", 4), 102: ("f", 4), 104: ("q", 8), 100: ("d", 8)}
+_CONSTANT = {84: True, 70: False, 78: None, 73: OSC_INFINITUM}
+
+
+def _make_plan(tags: bytes) -> Any:
+    steps: list = []
+    run = ""
+    size = 0
+    for tag in tags:
+        fixed = _FIXED.get(tag)
+        if fixed is not None:
+            run += fixed[0]
+            size += fixed[1]
+            continue
+        if run:
+            steps.append((0, struct.Struct(">" + run).unpack_from, size))
+            run, size = "", 0
+        if tag == 115 or tag == 83:
+            steps.append((1,))
+        elif tag == 98:
+            steps.append((2,))
+        elif tag in _CONSTANT:
+            steps.append((3, _CONSTANT[tag]))
         else:
-            addr = buf[pos:nul].decode(*options.str_decode)
-    except UnicodeDecodeError as error:
-        raise _raw(f"address cannot be decoded ({error.reason})", pos + error.start) from None
-    if options is not DEFAULT_OPTIONS:
-        if addr == "/" and options.decompression is not None:
-            if p + 4 > end:
-                raise _raw("compressed address key is truncated", p)
-            key = _unpack_i(buf, p)[0]
-            addr = options.decompression.get(key)
-            if addr is None:
-                raise _raw(f"compressed address key {key} is not in addrpattern_decompression", p)
-            p += 4
-        if options.check_addrpattern:
-            _check_address(addr, pos)
-    if p < end and buf[p] == 44:  # ','
-        tpos = p
-        tnul = buf.find(b"\0", p, end)
-        if tnul < 0:
-            raise _raw("type tag string is not NUL-terminated before the end of the message", p)
-        p = (tnul & ~3) + 4
-        if p > end:
-            raise _raw("type tag string padding runs past the end of the message", tpos)
-        tags = buf[tpos + 1 : tnul]
-    else:
-        if options.force_typetags:
-            raise _raw(f"message {addr!r} has no type tag string", p)
-        if p != end:
-            raise _raw(f"message {addr!r} has data but no type tag string", p)
-        return _tuple_new(OSCMessage, (addr, ",", ()))
+            return None
+    if run:
+        steps.append((0, struct.Struct(">" + run).unpack_from, size))
+    return tuple(steps)
+
+
+def _decode_args(buf: Any, src: Any, p: int, end: int, tpos: int, tnul: int, options: Any) -> Any:
+    """The general argument loop: every tag, arrays, options, precise errors."""
     args: list = []
     append = args.append
     stack: list = []
     restrict = options.restrict
     dumping = options.dump_values
-    for index, tag in enumerate(tags):
+    first = tpos + 1
+    for index, tag in enumerate(buf[first:tnul]):
         if restrict is not None and tag not in restrict and tag != 91 and tag != 93:
             raise OSCUnknownTypetagError(
                 f"type tag {chr(tag)!r} is not allowed by restrict_typetags"
-                f" (at offset {tpos + 1 + index})"
+                f" (at offset {first + index})"
             )
         if tag == 105:  # i
             if p + 4 > end:
@@ -164,7 +169,7 @@ def _decode_message(buf: Any, src: Any, pos: int, end: int, options: CodecOption
             stop = p + 4 + size
             if stop + (-size & 3) > end:
                 raise _raw(f"blob size {size} runs past the end of the message", p)
-            value = bytes(buf[p + 4 : stop]) if options.blob_bytes else src[p + 4 : stop]
+            value = _blob_view(src, p + 4, stop, options)
             p = stop + (-size & 3)
         elif tag == 84:  # T
             value = True
@@ -212,8 +217,7 @@ def _decode_message(buf: Any, src: Any, pos: int, end: int, options: CodecOption
         elif tag == 91:  # [
             if len(stack) >= options.max_array_depth:
                 raise _raw(
-                    f"arrays nested deeper than {options.max_array_depth} levels",
-                    tpos + 1 + index,
+                    f"arrays nested deeper than {options.max_array_depth} levels", first + index
                 )
             stack.append(args)
             args = []
@@ -221,7 +225,7 @@ def _decode_message(buf: Any, src: Any, pos: int, end: int, options: CodecOption
             continue
         elif tag == 93:  # ]
             if not stack:
-                raise _raw("']' closes no array", tpos + 1 + index)
+                raise _raw("']' closes no array", first + index)
             value = tuple(args)
             args = stack.pop()
             append = args.append
@@ -229,7 +233,7 @@ def _decode_message(buf: Any, src: Any, pos: int, end: int, options: CodecOption
             continue
         else:
             raise OSCUnknownTypetagError(
-                f"unknown type tag {chr(tag)!r} (at offset {tpos + 1 + index})"
+                f"unknown type tag {chr(tag)!r} (at offset {first + index})"
             )
         append(value)
         if dumping:
@@ -237,8 +241,97 @@ def _decode_message(buf: Any, src: Any, pos: int, end: int, options: CodecOption
     if stack:
         raise _raw("'[' without a matching ']'", tpos)
     if p != end:
-        raise _raw(f"{end - p} bytes left over after the arguments of message {addr!r}", p)
-    return _tuple_new(OSCMessage, (addr, buf[tpos:tnul].decode("ascii"), tuple(args)))
+        raise _raw(f"{end - p} bytes left over after the arguments", p)
+    return tuple(args)
+
+
+def _decode_message(buf: Any, src: Any, pos: int, end: int, options: CodecOptions) -> Any:
+    nul = buf.find(b"\0", pos, end)
+    if nul < 0:
+        raise _raw("address is not NUL-terminated before the end of the message", pos)
+    p = (nul & ~3) + 4
+    if p > end:
+        raise _raw("address padding runs past the end of the message", pos)
+    try:
+        if options.str_decode_utf8:
+            addr = buf[pos:nul].decode()
+        else:
+            addr = buf[pos:nul].decode(*options.str_decode)
+    except UnicodeDecodeError as error:
+        raise _raw(f"address cannot be decoded ({error.reason})", pos + error.start) from None
+    if options is not DEFAULT_OPTIONS:
+        if addr == "/" and options.decompression is not None:
+            if p + 4 > end:
+                raise _raw("compressed address key is truncated", p)
+            key = _unpack_i(buf, p)[0]
+            addr = options.decompression.get(key)
+            if addr is None:
+                raise _raw(f"compressed address key {key} is not in addrpattern_decompression", p)
+            p += 4
+        if options.check_addrpattern:
+            _check_address(addr, pos)
+    if p >= end or buf[p] != 44:  # no ',': no type tag string
+        if options.force_typetags:
+            raise _raw(f"message {addr!r} has no type tag string", p)
+        if p != end:
+            raise _raw(f"message {addr!r} has data but no type tag string", p)
+        return _tuple_new(OSCMessage, (addr, ",", ()))
+    tpos = p
+    tnul = buf.find(b"\0", p, end)
+    if tnul < 0:
+        raise _raw("type tag string is not NUL-terminated before the end of the message", p)
+    p = (tnul & ~3) + 4
+    if p > end:
+        raise _raw("type tag string padding runs past the end of the message", tpos)
+    if options is DEFAULT_OPTIONS:
+        key = buf[tpos:tnul]
+        if type(key) is not bytes:
+            key = bytes(key)
+        cached = _PLAN_CACHE.get(key)
+        if cached is None:
+            cached = (key.decode("ascii", "replace"), _make_plan(key[1:]))
+            if len(_PLAN_CACHE) >= _PLAN_CACHE_MAX:
+                _PLAN_CACHE.clear()
+            _PLAN_CACHE[key] = cached
+        typetags, plan = cached
+        if plan is not None:
+            # Inline run of the plan; any irregularity falls back to the general loop.
+            args: Any = []
+            q = p
+            for step in plan:
+                kind = step[0]
+                if kind == 0:
+                    stop = q + step[2]
+                    if stop > end:
+                        break
+                    args += step[1](buf, q)
+                    q = stop
+                elif kind == 1:
+                    nul = buf.find(b"\0", q, end)
+                    stop = (nul & ~3) + 4
+                    if nul < 0 or stop > end:
+                        break
+                    try:
+                        args.append(buf[q:nul].decode())
+                    except UnicodeDecodeError:
+                        break
+                    q = stop
+                elif kind == 2:
+                    if q + 4 > end:
+                        break
+                    size = _unpack_i(buf, q)[0]
+                    stop = q + 4 + size
+                    if size < 0 or stop + (-size & 3) > end:
+                        break
+                    args.append(memoryview(src)[q + 4 : stop])
+                    q = stop + (-size & 3)
+                else:
+                    args.append(step[1])
+            else:
+                if q == end:
+                    return _tuple_new(OSCMessage, (addr, typetags, tuple(args)))
+    args = _decode_args(buf, src, p, end, tpos, tnul, options)
+    return _tuple_new(OSCMessage, (addr, buf[tpos:tnul].decode("ascii"), args))
 
 
 def _decode_bundle(
@@ -270,29 +363,28 @@ def _decode_bundle(
     return _tuple_new(OSCBundle, (timetag, tuple(elements)))
 
 
-def _decode_core(raw: Any, options: CodecOptions) -> Any:
+def _as_buffers(raw: Any) -> Any:
+    """(searchable bytes-like, blob source) for a raw packet of any bytes-like type."""
     kind = type(raw)
     if kind is bytes or kind is bytearray:
-        buf = src = raw
-    else:
-        try:
-            view = memoryview(raw)
-        except TypeError:
-            raise TypeError(
-                f"decode_packet needs a bytes-like object, not {type(raw).__name__}"
-            ) from None
-        if not view.c_contiguous:
-            raise TypeError("decode_packet needs a contiguous buffer")
-        if view.format != "B" or view.ndim != 1:
-            view = view.cast("B")
-        buf = view.tobytes()
-        src = view
+        return raw, raw
+    try:
+        view = memoryview(raw)
+    except TypeError:
+        raise TypeError(f"decode_packet needs a bytes-like object, not {kind.__name__}") from None
+    if not view.c_contiguous:
+        raise TypeError("decode_packet needs a contiguous buffer")
+    if view.format != "B" or view.ndim != 1:
+        view = view.cast("B")
+    return view.tobytes(), view
+
+
+def _decode_core(raw: Any, options: CodecOptions) -> Any:
+    buf, src = _as_buffers(raw)
     size = len(buf)
     if size == 0 or size & 3:
         raise _raw(f"packet size {size} is not a positive multiple of 4", 0)
     first = buf[0]
-    if kind is bytes or kind is bytearray:
-        src = memoryview(raw) if not options.blob_bytes else raw
     if first == 47:  # '/'
         return _decode_message(buf, src, 0, size, options)
     if first == 35 and buf[:8] == _BUNDLE_HEAD:
@@ -311,6 +403,15 @@ def decode_packet(raw: Any, oob: dict[str, Any] | None = None) -> Any:
         if options.wrapped:
             return decode_wrapped(_decode_core, raw, oob, options)
         return _decode_core(raw, options)
+    kind = type(raw)
+    if kind is bytes or kind is bytearray:
+        size = len(raw)
+        if size and not size & 3:
+            first = raw[0]
+            if first == 47:
+                return _decode_message(raw, raw, 0, size, DEFAULT_OPTIONS)
+            if first == 35 and raw[:8] == _BUNDLE_HEAD:
+                return _decode_bundle(raw, raw, 0, size, DEFAULT_OPTIONS, 1)
     return _decode_core(raw, DEFAULT_OPTIONS)
 
 
@@ -539,8 +640,7 @@ def _encode_auto(
     path: tuple,
     depth: int,
 ) -> None:
-    """Append *args* typed from their Python types, and their tags to *tags*."""
-    restrict = options.restrict
+    """Append *args* typed from their Python types, and their tags to *tags* (one pass)."""
     tag_append = tags.append
     for index, value in enumerate(args):
         kind = type(value)
@@ -589,29 +689,44 @@ def _encode_auto(
             if tag == "[":
                 if depth >= options.max_array_depth:
                     raise _bad(where, value, f"arrays nested deeper than {options.max_array_depth}")
-                if restrict is None:
-                    tag_append("[")
-                    _encode_auto(out, tags, value, options, where, depth + 1)
-                    tag_append("]")
-                    continue
                 tag_append("[")
                 _encode_auto(out, tags, value, options, where, depth + 1)
-                tag_append("]")
-                continue
-            if not tag:
+                tag = "]"
+            elif not tag:
                 raise _bad(where, value, "no OSC type for this Python type")
-            if tag == "f":
-                try:
-                    value = float(value)
-                except (TypeError, ValueError) as error:
-                    raise _bad(where, value, str(error)) from None
-            _encode_tagged(out, tag, value, where, options)
-        if restrict is not None and ord(tag) not in restrict:
-            raise OSCUnknownTypetagError(
-                f"type tag {tag!r} is not allowed by restrict_typetags"
-                f" ({_where((*path, index), value)})"
-            )
+            else:
+                _encode_tagged(out, tag, value, where, options)
         tag_append(tag)
+
+
+def _auto_tags(args: Any, options: CodecOptions, path: tuple, depth: int) -> str:
+    """The type tags auto-typing gives *args*, without encoding anything (first pass of
+    the two-pass encoding used when ``restrict_typetags`` is set, as the compiled twin
+    always does)."""
+    tags = []
+    for index, value in enumerate(args):
+        kind = type(value)
+        if kind is int:
+            if _INT32_MIN <= value <= _INT32_MAX:
+                tag = "i"
+            elif _INT64_MIN <= value <= _INT64_MAX:
+                tag = "h"
+            else:
+                raise _bad((*path, index), value, "integer outside the int64 range")
+        elif kind is list or kind is tuple:
+            tag = "["
+        else:
+            tag = _auto_tag(value)
+            if not tag:
+                raise _bad((*path, index), value, "no OSC type for this Python type")
+        if tag == "[":
+            if depth >= options.max_array_depth:
+                raise _bad(
+                    (*path, index), value, f"arrays nested deeper than {options.max_array_depth}"
+                )
+            tag = "[" + _auto_tags(value, options, (*path, index), depth + 1) + "]"
+        tags.append(tag)
+    return "".join(tags)
 
 
 def _encode_message(out: bytearray, message: Any, options: CodecOptions) -> None:
@@ -665,6 +780,13 @@ def _encode_message(out: bytearray, message: Any, options: CodecOptions) -> None
         tags = typetags[1:] if typetags[0] == "," else typetags
         if not tags.isascii():
             raise OSCUnknownTypetagError(f"type tags {typetags!r} of {addr!r} are not ASCII")
+        data = tags.encode()
+        out += b","
+        out += data
+        out += _STR_PAD[(len(data) + 1) & 3]
+        _encode_explicit(out, tags, args, options, addr)
+    elif options.restrict is not None:
+        tags = _auto_tags(args, options, (), 0)
         data = tags.encode()
         out += b","
         out += data
