@@ -46,7 +46,9 @@ def test_message_dispatch_and_unmatched() -> None:
 def test_bundle_messages_run_together_in_order() -> None:
     batches = []
     disp, _ = make(executor=lambda lane, calls: batches.append((lane, calls)))
-    b = OSCBundle(OSC_IMMEDIATELY, [msg("/a", 1), msg("/b", 2), OSCBundle(OSC_IMMEDIATELY, [msg("/a", 3)])])
+    b = OSCBundle(
+        OSC_IMMEDIATELY, [msg("/a", 1), msg("/b", 2), OSCBundle(OSC_IMMEDIATELY, [msg("/a", 3)])]
+    )
     po = PacketOptions(readername="srv", srcident=("h", 1))
     assert disp.dispatch_packet(b, po) == 3
     assert len(batches) == 1
@@ -90,13 +92,17 @@ def test_forget_oldmsg_drops_late_bundles_only_when_asked() -> None:
 
 def test_honor_timetag_false_runs_future_bundles_now() -> None:
     disp, seen = make()
-    disp.dispatch_packet(bundle_at(time.time() + 60, msg("/a", 1)), PacketOptions(honor_timetag=False))
+    disp.dispatch_packet(
+        bundle_at(time.time() + 60, msg("/a", 1)), PacketOptions(honor_timetag=False)
+    )
     assert seen == [("a", 1)] and disp.delayed_count() == 0
 
 
 def test_timetag_offset_shifts_due_time() -> None:
     disp, seen = make()
-    disp.dispatch_packet(bundle_at(time.time() + 30, msg("/a", 1)), PacketOptions(timetag_offset=-30))
+    disp.dispatch_packet(
+        bundle_at(time.time() + 30, msg("/a", 1)), PacketOptions(timetag_offset=-30)
+    )
     assert seen == [("a", 1)]
     disp.dispatch_packet(bundle_at(time.time(), msg("/a", 2)), PacketOptions(timetag_offset=30))
     assert disp.delayed_count() == 1 and 29 < disp.next_delay() <= 30
@@ -124,7 +130,7 @@ def test_future_subbundle_is_held_separately() -> None:
 
 
 def test_delayed_overflow_drops_new_bundles() -> None:
-    disp, seen = make(max_delayed=3)
+    disp, _seen = make(max_delayed=3)
     for i in range(5):
         disp.dispatch_packet(bundle_at(time.time() + 60, msg("/a", i)), PacketOptions())
     assert disp.delayed_count() == 3

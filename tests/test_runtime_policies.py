@@ -7,11 +7,17 @@ import threading
 import time
 
 import pytest
-from _support_runtime import POLICIES, Recorder, non_daemon_threads, pump, raw_sender, udp_listener
 
+from _support_runtime import POLICIES, Recorder, non_daemon_threads, pump, raw_sender, udp_listener
 from oscwire import oscmethod
 from oscwire._runtime import OSCSystem
-from oscwire.oscbuildparse import OSCBundle, OSCMessage, decode_packet, encode_packet, unixtime2timetag
+from oscwire.oscbuildparse import (
+    OSCBundle,
+    OSCMessage,
+    decode_packet,
+    encode_packet,
+    unixtime2timetag,
+)
 from oscwire.oscudpmc import UdpMcChannel
 
 
@@ -23,11 +29,17 @@ def system(request):
 
 
 def server(system: OSCSystem, name: str = "srv", host: str = "127.0.0.1", **opts) -> UdpMcChannel:
-    return UdpMcChannel(name, "r", {"udpread_host": host, "udpread_port": 0, "osc_system": system, **opts})
+    return UdpMcChannel(
+        name, "r", {"udpread_host": host, "udpread_port": 0, "osc_system": system, **opts}
+    )
 
 
-def client(system: OSCSystem, port: int, name: str = "cli", host: str = "127.0.0.1", **opts) -> UdpMcChannel:
-    return UdpMcChannel(name, "w", {"udpwrite_host": host, "udpwrite_port": port, "osc_system": system, **opts})
+def client(
+    system: OSCSystem, port: int, name: str = "cli", host: str = "127.0.0.1", **opts
+) -> UdpMcChannel:
+    return UdpMcChannel(
+        name, "w", {"udpwrite_host": host, "udpwrite_port": port, "osc_system": system, **opts}
+    )
 
 
 def test_2000_messages_arrive_complete_in_order(system: OSCSystem) -> None:
@@ -79,7 +91,9 @@ def test_terminate_does_not_wait_for_future_bundles() -> None:
         system.terminate()
         assert time.monotonic() - t0 < 1.0
         assert rec.calls == []
-        assert not [t for t in threading.enumerate() if t.name.startswith("oscwire") and t.is_alive()]
+        assert not [
+            t for t in threading.enumerate() if t.name.startswith("oscwire") and t.is_alive()
+        ]
 
 
 def test_local_delivery(system: OSCSystem) -> None:
@@ -96,7 +110,12 @@ def test_bad_packets_then_good_ones(system: OSCSystem) -> None:
     srv = server(system)
     with raw_sender() as sock:
         target = ("127.0.0.1", srv.bound_port)
-        for junk in (b"garbage!", b"", b"/ok\x00,i\x00\x00\x00\x00", b"#bundle\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x40"):
+        for junk in (
+            b"garbage!",
+            b"",
+            b"/ok\x00,i\x00\x00\x00\x00",
+            b"#bundle\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x40",
+        ):
             sock.sendto(junk, target)
         for i in range(10):
             sock.sendto(bytes(encode_packet(OSCMessage("/ok", ",i", [i]))), target)
@@ -160,7 +179,9 @@ def test_reply_to_sender_through_the_receiving_socket(system: OSCSystem) -> None
     system.method("/ping", ping, argscheme=oscmethod.OSCARG_PACKOPT + oscmethod.OSCARG_DATAUNPACK)
     srv = server(system)
     with udp_listener() as peer:
-        peer.sendto(bytes(encode_packet(OSCMessage("/ping", None, [41]))), ("127.0.0.1", srv.bound_port))
+        peer.sendto(
+            bytes(encode_packet(OSCMessage("/ping", None, [41]))), ("127.0.0.1", srv.bound_port)
+        )
         got = []
 
         def receive() -> None:
@@ -200,8 +221,16 @@ def test_channel_names_are_unique_and_unreserved(system: OSCSystem) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
         taken.bind(("127.0.0.1", 0))
         with pytest.raises(OSError):
-            UdpMcChannel("busy", "r", {"udpread_host": "127.0.0.1", "udpread_port": taken.getsockname()[1],
-                                       "udpread_reuseaddr": False, "osc_system": system})
+            UdpMcChannel(
+                "busy",
+                "r",
+                {
+                    "udpread_host": "127.0.0.1",
+                    "udpread_port": taken.getsockname()[1],
+                    "udpread_reuseaddr": False,
+                    "osc_system": system,
+                },
+            )
     assert system.get_channel("busy") is None
 
 

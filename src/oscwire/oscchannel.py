@@ -36,7 +36,7 @@ import time
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from oscwire import framing, oscpacketoptions
-from oscwire._errors import OSCError, OSCFramingError
+from oscwire._errors import OSCFramingError
 
 if TYPE_CHECKING:
     from oscwire._runtime import OSCSystem

@@ -13,7 +13,8 @@ from __future__ import annotations
 import collections
 import socket
 import threading
-from typing import Any, Mapping, Optional, Union
+from collections.abc import Mapping
+from typing import Any, Optional, Union
 
 from oscwire import framing
 

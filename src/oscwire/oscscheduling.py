@@ -17,6 +17,7 @@ Deadlines and timeouts here are on :func:`time.monotonic`.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import selectors
@@ -148,11 +149,9 @@ class Monitor:
         if self._wake_pending:
             return
         self._wake_pending = True
-        try:
+        # Buffer full (a wake-up is pending anyway) or monitor closed: nothing to do.
+        with contextlib.suppress(OSError):
             self._waker_w.send(b"\0")
-        except OSError:
-            # Buffer full (a wake-up is pending anyway) or monitor closed.
-            pass
 
     def do_wake_up_monitor(self) -> None:
         """osc4py3 name of :meth:`wake`."""
@@ -221,10 +220,8 @@ class Monitor:
                     os.fstat(fileno)
                 except OSError:
                     self._watch.pop(fileno, None)
-                    try:
+                    with contextlib.suppress(KeyError, ValueError, OSError):
                         self._selector.unregister(fileno)
-                    except (KeyError, ValueError, OSError):
-                        pass
 
     def monitor_oneloop(self, deadlinetime: Optional[float]) -> bool:
         """osc4py3 name: one :meth:`step` bounded by a monotonic *deadlinetime*."""

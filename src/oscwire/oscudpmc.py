@@ -17,6 +17,7 @@ the source of a packet through its own socket (:meth:`UdpMcChannel.reply_packet`
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import socket
 import struct
@@ -24,7 +25,7 @@ import sys
 from typing import Any, Optional
 
 from oscwire import oscchannel
-from oscwire.oscnettools import DEFAULT_DNS_CACHE, network_getaddrinfo
+from oscwire.oscnettools import network_getaddrinfo
 
 #: Largest UDP payload: every datagram is read whole.
 UDPREAD_BUFSIZE = 65536
@@ -146,10 +147,8 @@ class UdpMcChannel(oscchannel.TransportChannel):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             if self.mcast_enabled and hasattr(socket, "SO_REUSEPORT"):
                 # BSD/macOS need it for several listeners of one group.
-                try:
+                with contextlib.suppress(OSError):
                     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-                except OSError:
-                    pass
         if self.udpread_rcvbuf:
             try:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.udpread_rcvbuf)
@@ -160,7 +159,7 @@ class UdpMcChannel(oscchannel.TransportChannel):
         address = spec.sockaddr
         if self.mcast_enabled and sys.platform == "win32":
             # Windows cannot bind to a group address: bind the wildcard, join the group.
-            address = (self._wildcard(family),) + tuple(address[1:])
+            address = (self._wildcard(family), *tuple(address[1:]))
         sock.setblocking(not self.udpread_nonblocking)
         sock.bind(address)
         if self.mcast_enabled:
@@ -210,7 +209,7 @@ class UdpMcChannel(oscchannel.TransportChannel):
         # Bind now: one stable source port, so that peers can answer and identify us.
         local = (self._wildcard(family), self.udpwrite_outport)
         if family == socket.AF_INET6:
-            local = local + (0, 0)
+            local = (*local, 0, 0)
         sock.bind(local)
 
     def _membership_request(self) -> tuple[int, int, bytes]:
@@ -241,10 +240,8 @@ class UdpMcChannel(oscchannel.TransportChannel):
         self.udpsock = None
         try:
             if self.is_reader and self.mcast_enabled:
-                try:
+                with contextlib.suppress(OSError):
                     self._membership(sock, join=False)
-                except OSError:
-                    pass
         finally:
             sock.close()
 
@@ -311,7 +308,7 @@ class UdpMcChannel(oscchannel.TransportChannel):
         if self.udpread_identusedns and self.read_dnsident:
             name = self.system.dnscache.resolve_dns_identification(address[0], True)
             if name is not None:
-                ident = (name,) + tuple(address[1:])
+                ident = (name, *tuple(address[1:]))
         fields = self.udpread_identfields
         if fields == 1:
             ident = ident[0]

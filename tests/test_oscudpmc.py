@@ -1,0 +1,248 @@
+"""UdpMcChannel: IPv6, multicast, broadcast, big datagrams, send errors, options."""
+
+from __future__ import annotations
+
+import socket
+import sys
+
+import pytest
+
+from _support_runtime import Recorder, pump, raw_sender
+from oscwire import framing, oscmethod
+from oscwire._runtime import OSCSystem
+from oscwire.oscbuildparse import OSCMessage, encode_packet
+from oscwire.oscudpmc import DEFAULT_RCVBUF, UdpMcChannel
+
+
+@pytest.fixture
+def system():
+    sys_ = OSCSystem("eventloop").start()
+    yield sys_
+    sys_.terminate()
+
+
+def chan(system, name, mode, **opts):
+    opts["osc_system"] = system
+    return UdpMcChannel(name, mode, opts)
+
+
+def have_ipv6() -> bool:
+    if not socket.has_ipv6:
+        return False
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as s:
+            s.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+def test_mode_checks(system) -> None:
+    with pytest.raises(ValueError):
+        chan(system, "x", "rw", udpread_host="127.0.0.1", udpread_port=0)
+    with pytest.raises(ValueError):
+        chan(system, "y", "re", udpread_host="127.0.0.1", udpread_port=0)
+
+
+@pytest.mark.skipif(not have_ipv6(), reason="no IPv6 loopback on this machine")
+def test_ipv6_loopback_and_bracket_literal(system) -> None:
+    rec = Recorder()
+    system.method("/six", rec, argscheme=oscmethod.OSCARG_SRCIDENT + oscmethod.OSCARG_DATAUNPACK)
+    srv = chan(system, "srv6", "r", udpread_host="::1", udpread_port=0)
+    assert srv.udpsockspec.family == socket.AF_INET6
+    chan(system, "cli6", "w", udpwrite_host="[::1]", udpwrite_port=srv.bound_port)
+    system.send_packet(OSCMessage("/six", None, [6]), "cli6")
+    assert pump(system, lambda: len(rec) == 1)
+    srcident, value = rec.calls[0]
+    assert value == 6 and srcident[0] == "::1" and len(srcident) == 2
+
+
+def test_star_host_binds_every_interface(system) -> None:
+    srv = chan(system, "any", "r", udpread_host="*", udpread_port=0)
+    assert srv.bound_address()[0] == "0.0.0.0"
+    rec = Recorder()
+    system.method("/star", rec)
+    chan(system, "c", "w", udpwrite_host="127.0.0.1", udpwrite_port=srv.bound_port)
+    system.send_packet(OSCMessage("/star", None, [1]), "c")
+    assert pump(system, lambda: len(rec) == 1)
+
+
+def test_bound_action_and_large_default_rcvbuf(system) -> None:
+    bound = []
+    srv = chan(
+        system,
+        "b",
+        "r",
+        udpread_host="127.0.0.1",
+        udpread_port=0,
+        actions_handlers={"bound": lambda name, verb, params: bound.append((name, verb, params))},
+    )
+    assert bound == [("b", "bound", (srv.bound_port,))]
+    rcvbuf = srv.udpsock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
+    if sys.platform.startswith("linux"):
+        with open("/proc/sys/net/core/rmem_max") as f:
+            cap = int(f.read())
+        # Linux doubles the requested size (bookkeeping) and caps it at rmem_max.
+        assert rcvbuf >= 2 * min(DEFAULT_RCVBUF, cap)
+    assert isinstance(srv.kernel_drops(), (int, type(None)))
+
+
+def test_64k_datagram_is_read_whole(system) -> None:
+    rec = Recorder()
+    system.method("/big", rec)
+    srv = chan(system, "srv", "r", udpread_host="127.0.0.1", udpread_port=0)
+    chan(system, "cli", "w", udpwrite_host="127.0.0.1", udpwrite_port=srv.bound_port)
+    blob = bytes(range(256)) * 250  # 64000 bytes, the packet is 64016
+    system.send_packet(OSCMessage("/big", ",b", [blob]), "cli")
+    assert pump(system, lambda: len(rec) == 1)
+    assert bytes(rec.calls[0][0]) == blob
+
+
+def test_oversize_send_is_counted_and_does_not_jam(system) -> None:
+    rec = Recorder()
+    system.method("/s", rec)
+    srv = chan(system, "srv", "r", udpread_host="127.0.0.1", udpread_port=0)
+    cli = chan(system, "cli", "w", udpwrite_host="127.0.0.1", udpwrite_port=srv.bound_port)
+    system.send_packet(OSCMessage("/s", ",b", [b"x" * 70000]), "cli")  # > 65507: EMSGSIZE
+    assert cli.stats.send_errors == 1
+    for i in range(5):
+        system.send_packet(OSCMessage("/s", ",i", [i]), "cli")
+    assert pump(system, lambda: len(rec) == 5)
+    assert cli.stats.sent == 5
+
+
+def test_write_queue_failure_is_dropped_and_queue_continues(system) -> None:
+    cli = chan(system, "cli", "w", udpwrite_host="127.0.0.1", udpwrite_port=9)
+    # Queue directly (bypassing the immediate fast path): errors happen inside write_operation.
+    cli.transmit_data(b"x" * 70000)
+    cli.transmit_data(bytes(encode_packet(OSCMessage("/a", None, []))))
+    assert cli.stats.send_errors == 1 and cli.stats.sent == 1
+    assert not cli.write_pending
+
+
+def _multicast_pair(system, group: str, family_opts: dict):
+    srv = chan(
+        system, "msrv", "r", udpread_host=group, udpread_port=0, mcast_enabled=True, **family_opts
+    )
+    cli = chan(
+        system,
+        "mcli",
+        "w",
+        udpwrite_host=group,
+        udpwrite_port=srv.bound_port,
+        mcast_enabled=True,
+        udpwrite_ttl=1,
+        mcast_loop=True,
+        **family_opts,
+    )
+    return srv, cli
+
+
+def test_multicast_on_loopback(system) -> None:
+    rec = Recorder()
+    system.method("/mc", rec)
+    try:
+        _srv, cli = _multicast_pair(system, "239.255.42.99", {"mcast_interface": "127.0.0.1"})
+    except OSError as error:
+        pytest.skip(f"kernel refuses multicast on loopback: {error}")
+    system.send_packet(OSCMessage("/mc", None, [1]), "mcli")
+    if cli.stats.send_errors:
+        pytest.skip("kernel has no multicast route here")
+    if not pump(system, lambda: len(rec) == 1, timeout=2.0):
+        pytest.skip("multicast datagram not looped back by this kernel")
+    assert rec.calls == [(1,)]
+    assert cli.udpsock.getsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL) == 1
+
+
+def test_broadcast_on_loopback(system) -> None:
+    rec = Recorder()
+    system.method("/bc", rec)
+    srv = chan(system, "bsrv", "r", udpread_host="0.0.0.0", udpread_port=0, bcast_enabled=True)
+    try:
+        cli = chan(
+            system,
+            "bcli",
+            "w",
+            udpwrite_host="127.255.255.255",
+            udpwrite_port=srv.bound_port,
+            bcast_enabled=True,
+            udpwrite_ttl=1,
+        )
+    except OSError as error:
+        pytest.skip(f"kernel refuses broadcast: {error}")
+    assert cli.udpsock.getsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST) == 1
+    system.send_packet(OSCMessage("/bc", None, [2]), "bcli")
+    if cli.stats.send_errors:
+        pytest.skip("kernel refused the broadcast send")
+    if not pump(system, lambda: len(rec) == 1, timeout=2.0):
+        pytest.skip("broadcast datagram not delivered on loopback by this kernel")
+    assert rec.calls == [(2,)]
+
+
+def test_broadcast_refused_in_ipv6(system) -> None:
+    with pytest.raises(ValueError):
+        chan(system, "b6", "w", udpwrite_host="::1", udpwrite_port=9, bcast_enabled=True)
+
+
+def test_asstream_with_slip_across_datagrams(system) -> None:
+    rec = Recorder()
+    system.method("/st", rec)
+    srv = chan(
+        system,
+        "st",
+        "r",
+        udpread_host="127.0.0.1",
+        udpread_port=0,
+        udpread_asstream=True,
+        read_withslip=True,
+    )
+    stream = b"".join(
+        framing.slip_encode(bytes(encode_packet(OSCMessage("/st", ",i", [i])))) for i in range(5)
+    )
+    with raw_sender() as sock:
+        for k in range(0, len(stream), 7):  # split at arbitrary points
+            sock.sendto(stream[k : k + 7], ("127.0.0.1", srv.bound_port))
+        assert pump(system, lambda: len(rec) == 5)
+    assert [c[0] for c in rec.calls] == list(range(5))
+
+
+def test_identfields_and_forceident(system) -> None:
+    rec = Recorder()
+    system.method("/id", rec, argscheme=oscmethod.OSCARG_SRCIDENT)
+    srv1 = chan(system, "i1", "r", udpread_host="127.0.0.1", udpread_port=0, udpread_identfields=1)
+    srv2 = chan(
+        system,
+        "i2",
+        "r",
+        udpread_host="127.0.0.1",
+        udpread_port=0,
+        read_forceident={"127.0.0.1": "the-desk"},
+    )
+    packet = bytes(encode_packet(OSCMessage("/id", None, [])))
+    with raw_sender() as sock:
+        sock.sendto(packet, ("127.0.0.1", srv1.bound_port))
+        assert pump(system, lambda: len(rec) == 1)
+        sock.sendto(packet, ("127.0.0.1", srv2.bound_port))
+        assert pump(system, lambda: len(rec) == 2)
+    assert rec.calls == [("127.0.0.1",), ("the-desk",)]
+
+
+def test_batch_drain_serves_many_datagrams_per_wakeup(system) -> None:
+    rec = Recorder()
+    system.method("/d", rec)
+    srv = chan(system, "d", "r", udpread_host="127.0.0.1", udpread_port=0, udpread_batch=100)
+    packet = bytes(encode_packet(OSCMessage("/d", None, [])))
+    with raw_sender() as sock:
+        for _ in range(250):
+            sock.sendto(packet, ("127.0.0.1", srv.bound_port))
+    system.process(1.0)
+    assert len(rec) == 100  # one wake-up: one bounded batch
+    assert pump(system, lambda: len(rec) == 250)
+
+
+def test_closed_channel_drops_sends(system) -> None:
+    cli = chan(system, "gone", "w", udpwrite_host="127.0.0.1", udpwrite_port=9)
+    cli.terminate()
+    assert cli.transmit_data(b"x") is False
+    assert cli.stats.send_dropped == 1
+    assert system.get_channel("gone") is None
