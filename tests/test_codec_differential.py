@@ -1,0 +1,211 @@
+"""Hypothesis: round trips on both twins, and compiled == pure on valid and malformed input.
+
+The differential tests feed the same random packets, random values with random type
+tags, random bytes and mutated valid packets to both twins and require the same result
+or the same exception type. Decoding must only ever raise ``OSCError`` subclasses.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from oscwire import _accel
+from oscwire.oscbuildparse import (
+    OSC_BANG,
+    OSC_IMMEDIATELY,
+    OSCBundle,
+    OSCError,
+    OSCMessage,
+    OSCmidi,
+    OSCrgba,
+    OSCtimetag,
+)
+
+SETTINGS = settings(
+    max_examples=int(__import__("os").environ.get("CODEC_EXAMPLES", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+u8 = st.integers(0, 255)
+u32 = st.integers(0, 2**32 - 1)
+float32 = st.floats(width=32, allow_nan=False)
+no_nul_text = st.text(st.characters(blacklist_characters="\0", blacklist_categories=("Cs",)))
+leaf = st.one_of(
+    st.integers(-(2**63), 2**63 - 1),
+    float32,
+    no_nul_text,
+    st.binary(max_size=40),
+    st.booleans(),
+    st.none(),
+    st.builds(OSCtimetag, u32, u32),
+    st.builds(OSCrgba, u8, u8, u8, u8),
+    st.builds(OSCmidi, u8, u8, u8, u8),
+    st.just(OSC_BANG),
+)
+value = st.recursive(leaf, lambda inner: st.lists(inner, max_size=4), max_leaves=12)
+address = no_nul_text.map(lambda text: "/" + text)
+message = st.builds(OSCMessage, address, st.just(None), st.lists(value, max_size=6))
+packet = st.recursive(
+    message,
+    lambda inner: st.builds(
+        OSCBundle, st.builds(OSCtimetag, u32, u32), st.lists(inner, max_size=4)
+    ),
+    max_leaves=8,
+)
+
+
+def normalize(item):
+    """Decoded form of a Python value: tuples for lists, bytes for blob views."""
+    if isinstance(item, memoryview):
+        return bytes(item)
+    if isinstance(item, (bytearray, bytes)):
+        return bytes(item)
+    if isinstance(item, OSCBundle):
+        timetag = OSC_IMMEDIATELY if tuple(item.timetag) in ((0, 0), (0, 1)) else item.timetag
+        return ("bundle", tuple(timetag), tuple(normalize(e) for e in item.elements))
+    if isinstance(item, OSCMessage):
+        return ("message", item.addrpattern, normalize(list(item.arguments)))
+    if isinstance(item, float):  # compare bits, so that NaN equals itself
+        return ("float", struct.pack(">d", item))
+    if type(item) in (list, tuple):
+        return tuple(normalize(v) for v in item)
+    return item
+
+
+@pytest.fixture(scope="module")
+def twins():
+    try:
+        compiled = _accel.load_twin("codec", "cython")
+    except ImportError as error:
+        if _accel.REQUIRE_EXTENSIONS:
+            pytest.fail(f"compiled codec missing: {error}")
+        pytest.skip("compiled codec not built")
+    return compiled, _accel.load_twin("codec", "python")
+
+
+def outcome(func, *args):
+    """('ok', normalized result) or ('error', exception type)."""
+    try:
+        return ("ok", normalize(func(*args)))
+    except Exception as error:  # compared between twins, so any type is recorded
+        return ("error", type(error))
+
+
+@SETTINGS
+@given(packet)
+def test_round_trip(codec_impl, item):
+    raw = codec_impl.encode_packet(item)
+    assert len(raw) % 4 == 0
+    assert normalize(codec_impl.decode_packet(bytes(raw))) == normalize(item)
+
+
+@SETTINGS
+@given(packet)
+def test_twins_encode_and_decode_alike(twins, item):
+    compiled, pure = twins
+    raw = compiled.encode_packet(item)
+    assert raw == pure.encode_packet(item)
+    assert normalize(compiled.decode_packet(raw)) == normalize(pure.decode_packet(raw))
+
+
+class Weird:
+    pass
+
+
+odd_value = st.one_of(
+    value,
+    st.integers(),
+    st.floats(),
+    st.text(),
+    st.just(Weird()),
+    st.tuples(st.integers(), st.integers()),
+    st.lists(st.integers(-300, 300), min_size=3, max_size=5),
+)
+tag_chars = st.sampled_from(list("ifsSbhdtcrmTFNI[]x,"))
+
+
+@SETTINGS
+@given(
+    st.lists(odd_value, max_size=5),
+    st.one_of(st.none(), st.text(tag_chars, max_size=8)),
+    st.sampled_from([None, {"restrict_typetags": "ifs[]"}, {"char_layout": "osc4py3"}]),
+)
+def test_twins_agree_on_any_values(twins, args, typetags, oob):
+    compiled, pure = twins
+    item = OSCMessage("/x", typetags, args)
+    assert outcome(compiled.encode_packet, item, oob) == outcome(pure.encode_packet, item, oob)
+
+
+def mutate(raw: bytes, data) -> bytes:
+    raw = bytearray(raw)
+    for _ in range(data.draw(st.integers(1, 4))):
+        action = data.draw(st.sampled_from(["flip", "cut", "insert", "word"]))
+        if action == "flip" and raw:
+            raw[data.draw(st.integers(0, len(raw) - 1))] = data.draw(u8)
+        elif action == "cut" and raw:
+            del raw[data.draw(st.integers(0, len(raw) - 1)) :]
+        elif action == "insert":
+            at = data.draw(st.integers(0, len(raw)))
+            raw[at:at] = data.draw(st.binary(min_size=1, max_size=8))
+        elif raw and len(raw) >= 4:
+            at = data.draw(st.integers(0, len(raw) // 4 - 1)) * 4
+            raw[at : at + 4] = struct.pack(
+                ">i", data.draw(st.sampled_from([-4, -1, 0, 4, 2**31 - 1]))
+            )
+    return bytes(raw)
+
+
+def check_decode(twins, raw, oob=None):
+    compiled, pure = twins
+    got_c = outcome(compiled.decode_packet, raw, oob)
+    got_p = outcome(pure.decode_packet, raw, oob)
+    assert got_c == got_p
+    if got_c[0] == "error":
+        assert issubclass(got_c[1], OSCError), got_c
+
+
+@SETTINGS
+@given(packet, st.data())
+def test_twins_agree_on_mutated_packets(twins, item, data):
+    raw = mutate(bytes(twins[1].encode_packet(item)), data)
+    check_decode(twins, raw)
+    check_decode(twins, raw, {"force_typetags": True, "restrict_typetags": "ifsb"})
+
+
+@SETTINGS
+@given(st.binary(max_size=64))
+def test_twins_agree_on_random_bytes(twins, raw):
+    check_decode(twins, raw)
+
+
+osc_word = st.sampled_from(
+    [
+        b"/a\0\0",
+        b",ifs",
+        b",[]\0",
+        b",bhd",
+        b",tcr",
+        b"#bun",
+        b"dle\0",
+        b"\0\0\0\0",
+        b"\0\0\0\1",
+        b"\xff\xff\xff\xff",
+        b"\0\0\0\x08",
+        b"\x7f\xff\xff\xff",
+        b"abcd",
+        b"x\0\0\0",
+        b",[[\0",
+    ]
+)
+
+
+@SETTINGS
+@given(st.lists(osc_word, max_size=12))
+def test_twins_agree_on_osc_like_bytes(twins, words):
+    check_decode(twins, b"".join(words))
+    check_decode(twins, b"#bundle\0" + b"".join(words))
