@@ -169,13 +169,36 @@ class Dispatcher:
         offset = packopt.timetag_offset if packopt is not None else 0
         return timetag2unixtime(timetag) + offset
 
-    def _dispatch_bundle(self, bundle: Any, packopt: Any) -> int:
+    def collect_packet(self, packet: Any, packopt: Any, calls: Calls) -> None:
+        """Append the calls *packet* makes now to *calls*; hold its future bundles.
+
+        What :meth:`dispatch_packet` does, minus running the calls: the processing stage
+        uses it to hand one batch of calls per source to a thread pool.
+        """
+        if isinstance(packet, OSCMessage):
+            self.stats.messages += 1
+            filters = self.index.match(packet.addrpattern)
+            if not filters:
+                self.stats.unmatched += 1
+            for method in filters:
+                calls.append((method, packet, packopt))
+        elif isinstance(packet, OSCBundle):
+            when = self._bundle_due_now(packet, packopt)
+            if when is not False:
+                self._collect_bundle(packet, packopt, when, calls, 0)
+        else:
+            self.stats.bad_packets += 1
+            self.logger.error("OSC dispatcher %s: not a packet: %r", self.dispname, packet)
+
+    def _bundle_due_now(self, bundle: Any, packopt: Any) -> Any:
+        # The due time of a bundle to run now (None: immediate), or False when it was
+        # delayed, dropped as late, or has a bad time tag.
         try:
             when = self._due(bundle.timetag, packopt)
         except Exception as error:
             self.stats.bad_packets += 1
             self.logger.warning("OSC dispatcher %s: bad bundle time tag: %s", self.dispname, error)
-            return 0
+            return False
         if when is not None:
             delay = when - time.time()
             if packopt is not None and packopt.forget_oldmsg and delay < -NOW_RESOLUTION:
@@ -185,10 +208,16 @@ class Dispatcher:
                     self.dispname,
                     -delay,
                 )
-                return 0
+                return False
             if delay > NOW_RESOLUTION:
                 self._delay(delay, bundle, packopt, when)
-                return 0
+                return False
+        return when
+
+    def _dispatch_bundle(self, bundle: Any, packopt: Any) -> int:
+        when = self._bundle_due_now(bundle, packopt)
+        if when is False:
+            return 0
         calls: Calls = []
         self._collect_bundle(bundle, packopt, when, calls, 0)
         if calls:
