@@ -1,0 +1,103 @@
+"""Runtime speed in one process: the receive processing stage, UDP loopback, sending.
+
+``python -m pytest bench/bench_udp.py --benchmark-only``
+
+Each benchmark handles a batch of 1000 messages (divide the mean by 1000 for one message).
+The two-process capacity comparison with pyliblo3, python-osc and osc4py3 is
+``bench/udp_capacity.py``.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from oscwire import oscdistributing, oscmethod
+from oscwire._runtime import OSCSystem
+from oscwire.oscbuildparse import OSCMessage, encode_packet
+from oscwire.oscudpmc import UdpMcChannel
+
+BATCH = 1000
+MESSAGE = OSCMessage("/test/addr", ",ifs", [1, 2.5, "hello"])
+
+
+@pytest.fixture
+def system():
+    sys_ = OSCSystem("eventloop").start()
+    yield sys_
+    sys_.terminate()
+
+
+def _server(system, **opts):
+    return UdpMcChannel(
+        "srv", "r", {"udpread_host": "127.0.0.1", "udpread_port": 0, "osc_system": system, **opts}
+    )
+
+
+@pytest.mark.parametrize("argscheme", ["dataunpack", "packopt"])
+def test_process_received(benchmark, system, argscheme):
+    """Decode + match + call for a batch of datagrams already read (no socket)."""
+    counter = [0]
+
+    def handler(*args):
+        counter[0] += 1
+
+    scheme = (
+        oscmethod.OSCARG_DATAUNPACK
+        if argscheme == "dataunpack"
+        else (oscmethod.OSCARG_PACKOPT + oscmethod.OSCARG_DATAUNPACK)
+    )
+    system.method("/test/addr", handler, argscheme=scheme)
+    channel = _server(system)
+    raw = bytes(encode_packet(MESSAGE))
+    items = [(raw, ("127.0.0.1", 5000), ("127.0.0.1", 5000))] * BATCH
+    benchmark(oscdistributing.process_received, system, channel, items, time.time())
+    assert counter[0] % BATCH == 0 and counter[0] > 0
+
+
+def test_loopback_send_and_receive(benchmark, system):
+    """osc_send of 1000 messages to a loopback server and their handling (eventloop)."""
+    counter = [0]
+    system.method("/test/addr", lambda *a: counter.__setitem__(0, counter[0] + 1))
+    srv = _server(system, udpread_batch=BATCH)
+    UdpMcChannel(
+        "cli",
+        "w",
+        {"udpwrite_host": "127.0.0.1", "udpwrite_port": srv.bound_port, "osc_system": system},
+    )
+
+    def round_trip():
+        target = counter[0] + BATCH
+        for _ in range(BATCH):
+            system.send_packet(MESSAGE, "cli")
+        deadline = time.monotonic() + 5
+        while counter[0] < target and time.monotonic() < deadline:
+            system.process(0.01)
+        return counter[0] >= target
+
+    assert benchmark(round_trip)
+
+
+def test_send_packet(benchmark, system):
+    """Encode + sendto of 1000 messages through a client channel."""
+    sink = _server(system)
+    UdpMcChannel(
+        "cli",
+        "w",
+        {"udpwrite_host": "127.0.0.1", "udpwrite_port": sink.bound_port, "osc_system": system},
+    )
+    send = system.send_packet
+
+    def send_batch():
+        for _ in range(BATCH):
+            send(MESSAGE, "cli")
+        sink.udpsock.setblocking(False)
+        try:
+            while True:
+                sink.udpsock.recv(65536)
+        except BlockingIOError:
+            pass
+
+    benchmark(send_batch)
+    assert system.channel_stats("cli")["send_errors"] == 0
