@@ -66,6 +66,11 @@ cdef extern from *:
         PyTuple_SET_ITEM(tuple, i, value);
     }
     static int oscw_is_ascii(PyObject *s) { return PyUnicode_IS_ASCII(s); }
+    /* True when the ASCII str s holds exactly the n bytes at p. */
+    static int oscw_ascii_equals(PyObject *s, const unsigned char *p, Py_ssize_t n) {
+        return PyUnicode_IS_ASCII(s) && PyUnicode_GET_LENGTH(s) == n
+            && memcmp(PyUnicode_1BYTE_DATA(s), p, (size_t)n) == 0;
+    }
     """
     int OSCW_PACK4(double x, unsigned char *p) except -1
     int OSCW_PACK8(double x, unsigned char *p) except -1
@@ -74,6 +79,7 @@ cdef extern from *:
     object oscw_ntuple(object type, Py_ssize_t n)
     void oscw_set(object tuple, Py_ssize_t i, object value)
     int oscw_is_ascii(object s)
+    int oscw_ascii_equals(object s, const unsigned char *p, Py_ssize_t n)
 
 cdef extern from "Python.h":
     const char *PyUnicode_AsUTF8AndSize(object s, Py_ssize_t *size) except NULL
@@ -189,23 +195,14 @@ cdef object _raw(str message, Py_ssize_t offset):
     return _InvalidRaw(f"{message} (at offset {offset})")
 
 
-@cython.final
-cdef class _Src:
-    """The packet being decoded: its bytes, and a lazily made memoryview for blobs."""
-
-    cdef const unsigned char *b
-    cdef object raw
-    cdef object view
-
-    cdef object blob(self, Py_ssize_t start, Py_ssize_t stop, _Opts o):
-        if o.blob_bytes:
-            return PyBytes_FromStringAndSize(<const char *>self.b + start, stop - start)
-        if self.view is None:
-            view = memoryview(self.raw)
-            if view.format != "B" or view.ndim != 1:
-                view = view.cast("B")
-            self.view = view
-        return self.view[start:stop]
+cdef object _blob(object raw, const unsigned char *b, Py_ssize_t start, Py_ssize_t stop, _Opts o):
+    """A blob: a zero-copy memoryview slice of the packet (bytes with ``blob_bytes``)."""
+    if o.blob_bytes:
+        return PyBytes_FromStringAndSize(<const char *>b + start, stop - start)
+    view = memoryview(raw)
+    if view.format != "B" or view.ndim != 1:
+        view = view.cast("B")
+    return view[start:stop]
 
 
 cdef object _decode_text(
@@ -222,10 +219,10 @@ cdef object _decode_text(
 
 
 cdef object _decode_value(
-    char tag, _Src src, Py_ssize_t *pp, Py_ssize_t end, _Opts o, Py_ssize_t tag_offset
+    char tag, object raw, const unsigned char *b, Py_ssize_t *pp, Py_ssize_t end, _Opts o,
+    Py_ssize_t tag_offset
 ):
     """Decode the (non-array) argument *tag* at *pp[0], advancing it."""
-    cdef const unsigned char *b = src.b
     cdef Py_ssize_t p = pp[0]
     cdef Py_ssize_t stop, nxt
     cdef int32_t size
@@ -264,7 +261,7 @@ cdef object _decode_value(
         if stop + (-size & 3) > end:
             raise _raw(f"blob size {size} runs past the end of the message", p)
         pp[0] = stop + (-size & 3)
-        return src.blob(p + 4, stop, o)
+        return _blob(raw, b, p + 4, stop, o)
     if tag == b"T":
         return True
     if tag == b"F":
@@ -317,8 +314,24 @@ cdef object _decode_value(
     raise _UnknownTag(f"unknown type tag {chr(<unsigned char>tag)!r} (at offset {tag_offset})")
 
 
-cdef object _decode_message(_Src src, Py_ssize_t pos, Py_ssize_t end, _Opts o):
-    cdef const unsigned char *b = src.b
+# Decoded type tag strings, reused when the same tags come again (most streams repeat a
+# few signatures): saves making a new str per message. Slot chosen by a cheap hash.
+cdef list _TAGS_CACHE = [None] * 64
+
+
+cdef object _typetags_str(const unsigned char *p, Py_ssize_t n):
+    cdef Py_ssize_t slot = (n * 7 + p[n - 1] + p[n // 2] * 3) & 63
+    cached = _TAGS_CACHE[slot]
+    if cached is not None and oscw_ascii_equals(cached, p, n):
+        return cached
+    text = PyUnicode_DecodeASCII(<const char *>p, n, NULL)
+    _TAGS_CACHE[slot] = text
+    return text
+
+
+cdef object _decode_message(
+    object raw, const unsigned char *b, Py_ssize_t pos, Py_ssize_t end, _Opts o
+):
     cdef const unsigned char *nulp
     cdef Py_ssize_t nul, p, tpos, tnul, ntags, i
     cdef char tag
@@ -376,7 +389,7 @@ cdef object _decode_message(_Src src, Py_ssize_t pos, Py_ssize_t end, _Opts o):
         # The usual case: no arrays, no options; fill the arguments tuple in place.
         args = PyTuple_New(ntags)
         for i in range(ntags):
-            value = _decode_value(tags[i], src, &p, end, o, tpos + 1 + i)
+            value = _decode_value(tags[i], raw, b, &p, end, o, tpos + 1 + i)
             oscw_set(args, i, value)
     else:
         stack = []
@@ -404,7 +417,7 @@ cdef object _decode_message(_Src src, Py_ssize_t pos, Py_ssize_t end, _Opts o):
                 items = stack.pop()
                 items.append(value)
                 continue
-            value = _decode_value(tag, src, &p, end, o, tpos + 1 + i)
+            value = _decode_value(tag, raw, b, &p, end, o, tpos + 1 + i)
             items.append(value)
             if dumping:
                 dump_value(value, o.py)
@@ -415,13 +428,14 @@ cdef object _decode_message(_Src src, Py_ssize_t pos, Py_ssize_t end, _Opts o):
         raise _raw(f"{end - p} bytes left over after the arguments of message {addr!r}", p)
     msg = oscw_ntuple(_Message, 3)
     oscw_set(msg, 0, addr)
-    oscw_set(msg, 1, PyUnicode_DecodeASCII(<const char *>b + tpos, tnul - tpos, NULL))
+    oscw_set(msg, 1, _typetags_str(b + tpos, tnul - tpos))
     oscw_set(msg, 2, args)
     return msg
 
 
-cdef object _decode_bundle(_Src src, Py_ssize_t pos, Py_ssize_t end, _Opts o, Py_ssize_t depth):
-    cdef const unsigned char *b = src.b
+cdef object _decode_bundle(
+    object raw, const unsigned char *b, Py_ssize_t pos, Py_ssize_t end, _Opts o, Py_ssize_t depth
+):
     cdef uint32_t sec, frac
     cdef Py_ssize_t p, stop
     cdef int32_t size
@@ -447,9 +461,9 @@ cdef object _decode_bundle(_Src src, Py_ssize_t pos, Py_ssize_t end, _Opts o, Py
         if stop > end:
             raise _raw(f"bundle element size {size} runs past the end of the bundle", p)
         if b[p + 4] == 47:  # '/'
-            elements.append(_decode_message(src, p + 4, stop, o))
+            elements.append(_decode_message(raw, b, p + 4, stop, o))
         elif b[p + 4] == 35 and size >= 8 and memcmp8(b + p + 4):
-            elements.append(_decode_bundle(src, p + 4, stop, o, depth + 1))
+            elements.append(_decode_bundle(raw, b, p + 4, stop, o, depth + 1))
         else:
             raise _raw("bundle element is neither a message nor a bundle", p + 4)
         p = stop
@@ -468,36 +482,34 @@ cdef inline bint memcmp8(const unsigned char *p) noexcept nogil:
 
 cdef object _decode(object raw, _Opts o):
     cdef Py_buffer view
-    cdef _Src src = _Src.__new__(_Src)
+    cdef const unsigned char *b
     cdef Py_ssize_t size
-    cdef bint release = False
-    src.raw = raw
     if PyBytes_CheckExact(raw):
-        src.b = <const unsigned char *>PyBytes_AS_STRING(raw)
+        b = <const unsigned char *>PyBytes_AS_STRING(raw)
         size = PyBytes_GET_SIZE(raw)
-    else:
-        try:
-            PyObject_GetBuffer(raw, &view, PyBUF_SIMPLE)
-        except BufferError:
-            raise TypeError("decode_packet needs a contiguous buffer") from None
-        except TypeError:
-            raise TypeError(
-                f"decode_packet needs a bytes-like object, not {type(raw).__name__}"
-            ) from None
-        release = True
-        src.b = <const unsigned char *>view.buf
-        size = view.len
+        return _decode_buffer(raw, b, size, o)
     try:
-        if size == 0 or size & 3:
-            raise _raw(f"packet size {size} is not a positive multiple of 4", 0)
-        if src.b[0] == 47:
-            return _decode_message(src, 0, size, o)
-        if src.b[0] == 35 and size >= 8 and memcmp8(src.b):
-            return _decode_bundle(src, 0, size, o, 1)
-        raise _raw("packet is neither a message ('/') nor a bundle ('#bundle')", 0)
+        PyObject_GetBuffer(raw, &view, PyBUF_SIMPLE)
+    except BufferError:
+        raise TypeError("decode_packet needs a contiguous buffer") from None
+    except TypeError:
+        raise TypeError(
+            f"decode_packet needs a bytes-like object, not {type(raw).__name__}"
+        ) from None
+    try:
+        return _decode_buffer(raw, <const unsigned char *>view.buf, view.len, o)
     finally:
-        if release:
-            PyBuffer_Release(&view)
+        PyBuffer_Release(&view)
+
+
+cdef object _decode_buffer(object raw, const unsigned char *b, Py_ssize_t size, _Opts o):
+    if size == 0 or size & 3:
+        raise _raw(f"packet size {size} is not a positive multiple of 4", 0)
+    if b[0] == 47:
+        return _decode_message(raw, b, 0, size, o)
+    if b[0] == 35 and size >= 8 and memcmp8(b):
+        return _decode_bundle(raw, b, 0, size, o, 1)
+    raise _raw("packet is neither a message ('/') nor a bundle ('#bundle')", 0)
 
 
 def _decode_core(raw, options):
