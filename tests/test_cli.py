@@ -157,3 +157,20 @@ def test_oscwire_send_to_liblo_oscdump():
     assert float(fields[4]) == 0.25
     assert fields[5] == '"hé"'
     assert fields[6].strip("'") == "q"
+
+
+def test_demo_runs_end_to_end(capsys):
+    assert cli.main(["demo", "--count", "500"]) == 0
+    out = capsys.readouterr().out
+    for channel in (1, 2, 3):
+        assert f"(fader {channel} handler) /mixer/channel/*/fader 0.75" in out
+    assert "500/500 messages" in out
+    late_ms = float(out.split("ran ")[1].split(" ms")[0])
+    assert abs(late_ms) < 100
+
+
+def test_bench_command_prints_every_part(capsys):
+    assert cli.main(["bench", "--seconds", "0.01"]) == 0
+    out = capsys.readouterr().out
+    assert "SLIP encode 64 B" in out
+    assert "decode /test/addr ,ifs" in out
