@@ -19,6 +19,8 @@ from cpython.long cimport PyLong_FromLong, PyLong_FromLongLong, PyLong_FromUnsig
 from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from cpython.tuple cimport PyTuple_New
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
+from libc.float cimport FLT_MAX
+from libc.math cimport isinf
 from libc.string cimport memchr, memcpy
 
 from oscwire import _codec_py as _spec
@@ -123,7 +125,7 @@ cdef object _check_address = _spec._check_address
 cdef object _encode_timetag = _spec._encode_timetag
 
 cdef enum:
-    STACK_BYTES = 1024
+    STACK_BYTES = 4096
     TAG_STACK_BYTES = 128
 
 cdef int64_t INT32_MIN = -(<int64_t>1 << 31)
@@ -616,6 +618,7 @@ cdef int _slow_value(Buf *w, str tag, object value, tuple path, _Opts o) except 
 
 cdef int _encode_value(Buf *w, char tag, object value, tuple prefix, Py_ssize_t index, _Opts o) except -1:
     cdef long long number
+    cdef double number_d
     cdef int overflow = 0
     cdef unsigned char *at
     cdef const char *text
@@ -628,12 +631,11 @@ cdef int _encode_value(Buf *w, char tag, object value, tuple prefix, Py_ssize_t 
                 return 0
     elif tag == b"f":
         if PyFloat_CheckExact(value):
-            at = _reserve(w, 4)
-            try:
-                OSCW_PACK4(PyFloat_AS_DOUBLE(value), at)
+            number_d = PyFloat_AS_DOUBLE(value)
+            # Values that round beyond float32 go the slow way, which raises.
+            if -FLT_MAX <= number_d <= FLT_MAX or number_d != number_d or isinf(number_d):
+                OSCW_PACK4(number_d, _reserve(w, 4))
                 return 0
-            except OverflowError:
-                w.size -= 4
     elif tag == b"s" or tag == b"S":
         if PyUnicode_CheckExact(value) and o.str_encode_utf8:
             try:
