@@ -723,3 +723,15 @@ def test_public_module_uses_selected_twin():
 
     assert obp.encode_packet is _accel.load("codec").encode_packet
     assert obp.decode_packet is _accel.load("codec").decode_packet
+
+
+def test_float32_boundary(codec_impl):
+    # 3.4028235e38 is just above FLT_MAX as a double but rounds to FLT_MAX (0x7f7fffff);
+    # 3.5e38 does not fit a float32 at all.
+    raw = codec_impl.encode_packet(OSCMessage("/a", ",f", [3.4028235e38]))
+    assert bytes(raw) == message_bytes("2f610000", ",f", "7f7fffff")
+    with pytest.raises(OSCInvalidDataError):
+        codec_impl.encode_packet(OSCMessage("/a", ",f", [3.5e38]))
+    raw = codec_impl.encode_packet(OSCMessage("/a", ",ff", [float("-inf"), float("nan")]))
+    assert bytes(raw)[-8:-4] == hx("ff800000")
+    assert bytes(raw)[-4:-3] in (b"\x7f", b"\xff")
