@@ -412,7 +412,9 @@ class TcpChannel(oscchannel.TransportChannel):
             self._connected = True
         if self.tcp_writeframing == "auto":
             self._set_write_framing("size")
-        self.logger.info("OSC TCP channel %r connected to %r", self.chaname, peer)
+        # One line per accepted connection would flood a busy server's log at info level.
+        log = self.logger.debug if self.role == "connection" else self.logger.info
+        log("OSC TCP channel %r connected to %r", self.chaname, peer)
         self._fire("connected", (peer,))
 
     def close(self) -> None:
@@ -599,7 +601,7 @@ class TcpChannel(oscchannel.TransportChannel):
                     self.logger.exception("OSC TCP server %r: cleanup failed", self.chaname)
             return
         self.stats.connections_accepted += 1
-        self.logger.info("OSC TCP server %r: connection %r from %r", self.chaname, name, address)
+        self.logger.debug("OSC TCP server %r: connection %r from %r", self.chaname, name, address)
 
     def _forget_connection(self, channel: TcpChannel) -> None:
         with self._conlock:
@@ -691,7 +693,8 @@ class TcpChannel(oscchannel.TransportChannel):
         if reason == "reset":
             stats.resets += 1
         if reason == "closed":
-            self.logger.info("OSC TCP channel %r: peer %r closed", self.chaname, self.peer_address)
+            log = self.logger.debug if self.role == "connection" else self.logger.info
+            log("OSC TCP channel %r: peer %r closed", self.chaname, self.peer_address)
         elif oscchannel._rate_limited(stats.disconnects):
             self.logger.warning(
                 "OSC TCP channel %r: connection with %r dropped (%s)%s",
