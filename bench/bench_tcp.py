@@ -1,0 +1,33 @@
+"""TCP receive speed: one connection, 100 000 small messages, each framing.
+
+``python -m pytest bench/bench_tcp.py --benchmark-only`` — one round is one stream of
+100 000 ``/bench/n ,i`` messages received, cut, decoded and dispatched (to a no-op
+handler) by an oscwire TCP server; divide 100 000 by the time for messages per second.
+``python bench/compare_tcp.py`` puts the rate next to python-osc's TCP server.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from _tcp_support import MESSAGES, OscwireReceiver
+
+
+@pytest.mark.parametrize("policy", ["eventloop", "allthreads"])
+@pytest.mark.parametrize("framing", ["size", "slip"])
+def test_tcp_receive_100k(benchmark, framing, policy):
+    receiver = OscwireReceiver(framing, policy)
+    try:
+        elapsed = benchmark.pedantic(receiver.run, rounds=5, iterations=1, warmup_rounds=1)
+        benchmark.extra_info["messages"] = MESSAGES
+        benchmark.extra_info["msgs_per_s_last"] = round(MESSAGES / elapsed)
+        connection = receiver.server.connections()[0]
+        assert connection.stats.framing_errors == 0
+        assert connection.stats.decoded == MESSAGES * 6
+    finally:
+        receiver.close()

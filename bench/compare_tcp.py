@@ -1,0 +1,72 @@
+"""Side-by-side TCP receive rates: oscwire against python-osc's TCP server, in one run.
+
+Run ``python bench/compare_tcp.py`` (``--rounds N``, ``--markdown``). For each framing —
+``size`` (OSC 1.0, python-osc mode "1.0") and ``slip`` (OSC 1.1, mode "1.1") — one
+connection carries 100 000 ``/bench/n ,i`` messages sent by a thread with one
+``sendall``; the rate counts messages received, cut, decoded and dispatched to a no-op
+handler per second, best of the rounds. oscwire runs its event-loop policy (the caller's
+thread reads and dispatches) and its all-threads policy (a communication thread does).
+The ratio column divides by python-osc's rate for the same framing, measured in the same
+process minutes apart, so that it means something on a shared machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from typing import Any
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from _tcp_support import MESSAGES, OscwireReceiver, PythonOscReceiver
+from oscwire import _accel
+
+
+def best_rate(receiver: Any, rounds: int) -> float:
+    try:
+        receiver.run()  # warm-up: connection buffers, caches
+        return MESSAGES / min(receiver.run() for _ in range(rounds))
+    finally:
+        receiver.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3, help="timed rounds per case (best)")
+    parser.add_argument("--markdown", action="store_true", help="print a markdown table")
+    options = parser.parse_args(argv)
+
+    rows: list[list[str]] = []
+    for framing in ("size", "slip"):
+        results: dict[str, float] = {}
+        for policy in ("eventloop", "allthreads"):
+            results[f"oscwire {policy}"] = best_rate(
+                OscwireReceiver(framing, policy), options.rounds
+            )
+        with contextlib.suppress(ImportError):  # python-osc not installed: no column
+            results["python-osc"] = best_rate(PythonOscReceiver(framing), options.rounds)
+        reference = results.get("python-osc")
+        for name, rate in results.items():
+            ratio = f"{rate / reference:.1f}x" if reference and name != "python-osc" else ""
+            rows.append([framing, name, f"{rate:,.0f}", ratio])
+
+    header = ["framing", "receiver", "msgs/s", "vs python-osc"]
+    print(
+        f"{MESSAGES:,} messages over one TCP connection; oscwire twins: {_accel.implementations()}"
+    )
+    if options.markdown:
+        print("| " + " | ".join(header) + " |")
+        print("|" + "---|" * len(header))
+        for cells in rows:
+            print("| " + " | ".join(cells) + " |")
+    else:
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+        for cells in [header, *rows]:
+            print("  ".join(cell.ljust(width) for cell, width in zip(cells, widths)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
