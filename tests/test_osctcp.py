@@ -631,3 +631,72 @@ def test_facade_functions_in_every_policy(policy, framing):
             osc_tcp_client("127.0.0.1", srv.bound_port, "x", framing="auto")
     finally:
         _facade.terminate()
+
+
+def test_packet_event_is_signalled_once_written(system):
+    from oscwire.oscpacketoptions import PacketOptions
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    try:
+        client(system, listener.getsockname()[1])
+        peer, _ = listener.accept()
+        with peer:
+            done = threading.Event()
+            system.send_packet(OSCMessage("/e", ",i", [1]), "cli", PacketOptions(event=done))
+            assert done.wait(5)
+            expected = frame_size(osc_int_message("/e", 1))
+            assert recv_exactly(peer, len(expected)) == expected
+    finally:
+        listener.close()
+
+
+def test_connection_from_an_existing_socket_with_addrinfo_tuple(system):
+    got = Recorder()
+    system.method("/c", got, argscheme=OSCARG_DATAUNPACK + OSCARG_PACKOPT)
+    listener = socket.create_server(("127.0.0.1", 0))
+    with listener:
+        outside = socket.create_connection(listener.getsockname(), timeout=5)
+        inside, address = listener.accept()
+    spec = (socket.AF_INET, socket.SOCK_STREAM, 6, "", address)
+    channel = TcpChannel(
+        "given", "rw", {"tcp_consocket": inside, "tcp_consocketspec": spec, "osc_system": system}
+    )
+    with outside:
+        assert channel.role == "connection" and channel.peer_address == address
+        outside.sendall(frame_size(osc_int_message("/c", 3)))
+        assert pump(system, lambda: len(got) == 1)
+        ((value, packopt),) = got.calls
+        assert value == 3 and packopt.srcident == address and packopt.readername == "given"
+        # Replies go back on the very same socket.
+        assert packopt.reply(OSCMessage("/back", ",i", [4]))
+        expected = frame_size(osc_int_message("/back", 4))
+        assert recv_exactly(outside, len(expected)) == expected
+
+
+def test_out_of_descriptors_pauses_accepting_without_spinning(system):
+    import errno
+
+    srv = server(system)
+    real = srv.tcpsock
+
+    class Exhausted:
+        def accept(self):
+            raise OSError(errno.EMFILE, "Too many open files")
+
+        def fileno(self):
+            return real.fileno()
+
+    watched = system.monitor.watched_count()
+    srv.tcpsock = Exhausted()
+    try:
+        srv.process_event()
+        assert system.monitor.watched_count() == watched - 1
+        assert srv.stats.recv_errors == 1
+    finally:
+        srv.tcpsock = real
+    deadline = time.monotonic() + 2
+    while system.monitor.watched_count() != watched and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert system.monitor.watched_count() == watched
+    with raw_client(srv.bound_port):
+        assert pump(system, lambda: len(srv.connections()) == 1)

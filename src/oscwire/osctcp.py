@@ -56,6 +56,8 @@ TCPREAD_BATCH = 4
 TCPWRITE_CHUNK = 256 * 1024
 #: Connections accepted per readiness event of a listening socket at most.
 TCPACCEPT_BATCH = 64
+#: Seconds a server stops accepting when the process is out of descriptors or memory.
+ACCEPT_PAUSE = 0.1
 #: Seconds a client waits for its connection to be established.
 DEFAULT_CONNECT_TIMEOUT = 5.0
 #: Undecodable packets in a row (no good one among them) after which a peer is dropped.
@@ -71,6 +73,7 @@ _WOULD_BLOCK = (BlockingIOError, InterruptedError)
 _RESET_ERRNOS = frozenset(
     {errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED, errno.ETIMEDOUT, errno.ENOTCONN}
 )
+_RESOURCE_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 #: Options of a server that its accepted connections do not inherit.
 _SERVER_ONLY = frozenset(
     {
@@ -336,8 +339,11 @@ class TcpChannel(oscchannel.TransportChannel):
         sock.setblocking(False)
         self._tune(sock)
         spec = self.tcpsockspec
-        if isinstance(spec, AddrInfo):
-            peer = spec.sockaddr
+        if isinstance(spec, AddrInfo) or (
+            isinstance(spec, tuple) and len(spec) == 5 and isinstance(spec[4], tuple)
+        ):
+            # A getaddrinfo()-like entry: (family, type, proto, canonname, sockaddr).
+            peer = spec[4]
         elif spec is not None:
             peer = tuple(spec)
         else:
@@ -544,13 +550,35 @@ class TcpChannel(oscchannel.TransportChannel):
             except OSError as error:
                 if self.tcpsock is None:
                     return
-                # EMFILE, ENOBUFS, ECONNABORTED...: the pending connection stays queued
-                # (or is gone); log and let the next event retry.
                 self.stats.recv_errors += 1
                 if oscchannel._rate_limited(self.stats.recv_errors):
                     self.logger.warning("OSC TCP server %r: accept failed: %s", self.chaname, error)
+                if error.errno in _RESOURCE_ERRNOS:
+                    # The connection stays queued and the listener stays readable: without
+                    # a pause the monitor would spin on it until a descriptor is freed.
+                    self._pause_accepting()
                 return
             self._accept(sock, address)
+
+    def _pause_accepting(self) -> None:
+        fileno = self.fileno()
+        if self.monitor is None or fileno is None or self._timer is not None:
+            return
+        self.monitor.remove_monitoring(fileno, self, "e")
+
+        def resume() -> None:
+            self._timer = None
+            current = self.fileno()
+            if current is not None and self.is_scheduled and not self._closing:
+                try:
+                    self.monitor.add_monitoring(current, self, "e")
+                except (RuntimeError, OSError, ValueError) as error:
+                    self.logger.warning("OSC TCP server %r: cannot resume: %s", self.chaname, error)
+
+        timer = threading.Timer(ACCEPT_PAUSE, resume)
+        timer.daemon = True
+        self._timer = timer
+        timer.start()
 
     def _refuse(self, sock: socket.socket, address: Any, why: str) -> None:
         self.stats.connections_refused += 1
