@@ -700,3 +700,19 @@ def test_out_of_descriptors_pauses_accepting_without_spinning(system):
     assert system.monitor.watched_count() == watched
     with raw_client(srv.bound_port):
         assert pump(system, lambda: len(srv.connections()) == 1)
+
+
+def test_connected_handler_can_greet_the_new_peer(system):
+    def greet(name, verb, params):
+        system.send_packet(OSCMessage("/hello", ",i", [len(name)]), name)
+
+    srv = server(system, actions_handlers={"connected": greet})
+    with raw_client(srv.bound_port) as sock:
+        expected = frame_size(osc_int_message("/hello", len("srv__1")))
+        got = bytearray()
+        deadline = time.monotonic() + 5
+        while len(got) < len(expected) and time.monotonic() < deadline:
+            system.process(0.002)
+            if select.select([sock], [], [], 0)[0]:
+                got += sock.recv(4096)
+        assert bytes(got) == expected

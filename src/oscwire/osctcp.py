@@ -216,6 +216,7 @@ class TcpChannel(oscchannel.TransportChannel):
         self._conlock = threading.Lock()
         self._timer: Optional[threading.Timer] = None
         self._tcp_ready = False
+        self._announce = False
         super().__init__(name, mode, options)
 
     # ----- options ---------------------------------------------------------------------
@@ -421,7 +422,19 @@ class TcpChannel(oscchannel.TransportChannel):
         # One line per accepted connection would flood a busy server's log at info level.
         log = self.logger.debug if self.role == "connection" else self.logger.info
         log("OSC TCP channel %r connected to %r", self.chaname, peer)
-        self._fire("connected", (peer,))
+        self._announce = True
+        if self.is_activated:
+            self._announce_connected()
+
+    def activate(self) -> None:
+        """Open the channel; ``connected`` fires once it is open, so its handler can send."""
+        super().activate()
+        self._announce_connected()
+
+    def _announce_connected(self) -> None:
+        if self._announce:
+            self._announce = False
+            self._fire("connected", (self.peer_address,))
 
     def close(self) -> None:
         self._closing = True
@@ -738,6 +751,10 @@ class TcpChannel(oscchannel.TransportChannel):
         elif self.tcp_reconnect and not self._closing:
             self._schedule_reconnect()
         else:
+            with self.write_lock:
+                dropped = len(self.write_pending)
+                self.write_pending.clear()
+            self.stats.send_dropped += dropped
             self.deactivate()
 
     # ----- client: reconnecting --------------------------------------------------------
