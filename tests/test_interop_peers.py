@@ -6,7 +6,6 @@ installed (Debian: supercollider-server + jackd2, puredata-core), and is ended b
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from _support_peers import free_port, running_scsynth, stop
 from oscwire import oscbuildparse
 from oscwire.oscbuildparse import OSC_IMMEDIATELY, OSCBundle, OSCMessage
 
@@ -25,89 +25,11 @@ START_TIMEOUT = 20.0
 REPLY_TIMEOUT = 5.0
 
 
-def free_port(kind: int = socket.SOCK_DGRAM) -> int:
-    """A loopback port the OS says is free now (the peer binds it right after)."""
-    with socket.socket(socket.AF_INET, kind) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def stop(process: subprocess.Popen) -> None:
-    """End a child we started, by its PID: politely, then firmly."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-
-
-def wait_for_line(process: subprocess.Popen, needle: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    seen = []
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            if process.poll() is not None:
-                break
-            continue
-        seen.append(line.rstrip())
-        if needle in line:
-            return
-    raise RuntimeError(f"{needle!r} not seen; output: {seen[-10:]}")
-
-
 @pytest.fixture(scope="module")
 def scsynth() -> Iterator[dict]:
-    """A running scsynth (on a private dummy JACK server): its UDP and TCP ports."""
-    jackd, scsynth_path = shutil.which("jackd"), shutil.which("scsynth")
-    if not jackd or not scsynth_path:
-        pytest.skip("scsynth and jackd not installed (Debian supercollider-server, jackd2)")
-    server_name = f"oscwire-test-{os.getpid()}"
-    environment = {
-        **os.environ,
-        "JACK_DEFAULT_SERVER": server_name,
-        "JACK_NO_AUDIO_RESERVATION": "1",
-    }
-    jack = subprocess.Popen(
-        [jackd, "-n", server_name, "--no-realtime", "-d", "dummy", "-r", "44100", "-p", "256"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=environment,
-    )
-    udp_port, tcp_port = free_port(), free_port(socket.SOCK_STREAM)
-    synth = None
-    try:
-        time.sleep(1.0)
-        synth = subprocess.Popen(
-            [
-                scsynth_path,
-                "-u",
-                str(udp_port),
-                "-t",
-                str(tcp_port),
-                "-B",
-                "127.0.0.1",
-                "-i",
-                "0",
-                "-o",
-                "2",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=environment,
-        )
-        try:
-            wait_for_line(synth, "server ready", START_TIMEOUT)
-        except RuntimeError as error:
-            pytest.skip(f"scsynth did not start here: {error}")
-        yield {"udp": udp_port, "tcp": tcp_port}
-    finally:
-        if synth is not None:
-            stop(synth)
-        stop(jack)
+    """A running scsynth: its UDP and TCP ports."""
+    with running_scsynth() as ports:
+        yield ports
 
 
 def udp_exchange(port: int, packet, expect: str, timeout: float = REPLY_TIMEOUT):

@@ -9,11 +9,8 @@ the processes a test starts are ended by their PID.
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
-import socket
-import struct
 import subprocess
 import tempfile
 import threading
@@ -21,6 +18,7 @@ import time
 
 import pytest
 
+from _support_peers import running_scsynth
 from _support_tcp import (
     Recorder,
     client,
@@ -237,76 +235,11 @@ def _terminate(process, timeout=5.0):
             process.wait(timeout)
 
 
-def _quit_scsynth(process, port):
-    if process.poll() is not None:
-        return
-    quit_message = b"/quit\0\0\0,\0\0\0"
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
-            sock.sendall(struct.pack(">I", len(quit_message)) + quit_message)
-            process.wait(5)
-    except (OSError, subprocess.TimeoutExpired):
-        pass
-
-
 @pytest.fixture
 def scsynth_port():
-    """A scsynth listening on a free TCP port, on its own dummy JACK server.
-
-    Starts ``jackd --no-realtime -d dummy`` under a unique server name and ``scsynth -t``
-    against it, and ends exactly these two processes (by PID) afterwards.
-    """
-    jackd = shutil.which("jackd")
-    scsynth = shutil.which("scsynth")
-    if jackd is None or scsynth is None:
-        pytest.skip("scsynth and jackd are needed (SuperCollider, JACK)")
-    # One fixed name: a JACK server entry left by a crashed run is reclaimed by the next
-    # run instead of using up one of JACK's few server slots.
-    name = "oscwire-tcp-tests"
-    env = dict(os.environ, JACK_DEFAULT_SERVER=name, JACK_NO_AUDIO_RESERVATION="1")
-    logs = tempfile.TemporaryFile("w+")  # noqa: SIM115 - closed in the finally below
-    jack = subprocess.Popen(
-        [jackd, "-n", name, "--no-realtime", "-d", "dummy", "-r", "44100", "-p", "256"],
-        stdout=logs,
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
-    synth = None
-    port = 0
-    try:
-        time.sleep(0.5)
-        if jack.poll() is not None:
-            logs.seek(0)
-            pytest.skip(f"jackd did not start: {logs.read()[-500:]}")
-        port = free_port()
-        synth = subprocess.Popen(
-            [scsynth, "-t", str(port), "-R", "0", "-i", "0", "-o", "2"],
-            stdout=logs,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            logs.seek(0)
-            if "server ready" in logs.read():
-                break
-            if synth.poll() is not None:
-                break
-            time.sleep(0.1)
-        else:
-            pytest.skip("scsynth did not become ready in 15 s")
-        if synth.poll() is not None:
-            logs.seek(0)
-            pytest.skip(f"scsynth exited: {logs.read()[-500:]}")
-        yield port
-    finally:
-        if synth is not None:
-            # A clean /quit lets scsynth leave JACK properly; jackd then stops at once
-            # (after a killed client it waits several seconds for it).
-            _quit_scsynth(synth, port)
-            _terminate(synth)
-        _terminate(jack, timeout=15.0)
-        logs.close()
+    """The TCP port of a running scsynth (see ``_support_peers.running_scsynth``)."""
+    with running_scsynth() as ports:
+        yield ports["tcp"]
 
 
 def test_scsynth_status_and_version_over_tcp(system, scsynth_port):
