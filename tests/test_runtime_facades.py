@@ -193,3 +193,28 @@ def test_osc4py3_usage_example_runs_with_the_import_renamed() -> None:
     assert h1[1:3] == ["text", 672] and abs(h1[3] - 8.871) < 1e-5
     assert h2[1:4] == ["/test/me", "text", 672]
     assert report["terminate"] < 1.0  # the bundle due in 30 s does not hold osc_terminate()
+
+
+@pytest.mark.parametrize(("server_framing", "client_framing"), [("size", "size"), ("auto", "slip")])
+def test_tcp_through_every_facade(facade, server_framing, client_framing) -> None:
+    """osc_tcp_server / osc_tcp_client are part of each façade, with replies on the connection."""
+    assert {"osc_tcp_server", "osc_tcp_client"} <= set(facade.__all__)
+    facade.osc_startup(execthreadscount=2)
+    values: list = []
+    answers: list = []
+
+    def ping(packopt, value):
+        values.append(value)
+        facade.osc_reply(packopt, OSCMessage("/pong", None, [value * 2]))
+
+    from oscwire.oscmethod import OSCARG_DATAUNPACK, OSCARG_PACKOPT
+
+    facade.osc_method("/ping", ping, argscheme=OSCARG_PACKOPT + OSCARG_DATAUNPACK)
+    facade.osc_method("/pong", answers.append)
+    server = facade.osc_tcp_server("127.0.0.1", 0, "tcpsrv", framing=server_framing)
+    facade.osc_tcp_client("127.0.0.1", server.bound_port, "tcpcli", framing=client_framing)
+    for value in range(50):
+        facade.osc_send(OSCMessage("/ping", None, [value]), "tcpcli")
+    assert pump(facade, lambda: len(answers) == 50)
+    assert values == list(range(50))
+    assert answers == [value * 2 for value in range(50)]

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from oscwire import _facade
+from oscwire._tcp_facade import osc_tcp_client, osc_tcp_server
 from oscwire.oscmethod import OSCARG_DATAUNPACK
 
 __all__ = [
@@ -29,6 +30,8 @@ __all__ = [
     "osc_send",
     "osc_startup",
     "osc_stats",
+    "osc_tcp_client",
+    "osc_tcp_server",
     "osc_terminate",
     "osc_udp_client",
     "osc_udp_server",
