@@ -224,6 +224,11 @@ cdef class SlipDecoder:
         """Bytes received and not yet part of a complete frame."""
         return PyByteArray_GET_SIZE(self._buffer)
 
+    @property
+    def idle(self):
+        """True between packets: nothing buffered and no oversize frame being skipped."""
+        return PyByteArray_GET_SIZE(self._buffer) == 0 and not self._skipping
+
     def reset(self):
         """Forget any partial frame."""
         del self._buffer[:]
@@ -345,6 +350,11 @@ cdef class HeaderDecoder:
     def pending(self):
         """Bytes received and not yet part of a complete packet."""
         return PyByteArray_GET_SIZE(self._buffer)
+
+    @property
+    def idle(self):
+        """True between packets: nothing buffered and no oversize packet being skipped."""
+        return PyByteArray_GET_SIZE(self._buffer) == 0 and self._skip == 0
 
     def reset(self):
         """Forget any partial packet."""
@@ -483,6 +493,11 @@ class AutoDecoder:
     @property
     def dropped(self):
         return 0 if self._decoder is None else self._decoder.dropped
+
+    @property
+    def idle(self):
+        """True between packets (the detected framing is kept until :meth:`reset`)."""
+        return self._decoder is None or self._decoder.idle
 
     def reset(self):
         if self._decoder is not None:

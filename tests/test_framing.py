@@ -151,6 +151,32 @@ def test_slip_stream_partial_oversize_is_bounded_and_resyncs(framing_impl):
     assert decoder.feed(b"tail\xc0next\xc0") == [b"next"]
 
 
+def test_idle_tells_a_decoder_between_packets(framing_impl):
+    slip = framing_impl.SlipDecoder(max_packet_size=8)
+    assert slip.idle
+    slip.feed(b"\xc0abc")
+    assert not slip.idle
+    slip.feed(b"\xc0")
+    assert slip.idle
+    with pytest.raises(OSCPacketTooLargeError):
+        slip.feed(b"\xc0" + b"x" * 20)
+    assert slip.pending == 0
+    assert not slip.idle  # still skipping the oversize frame: its state must be kept
+    slip.feed(b"\xc0")
+    assert slip.idle
+    header = framing_impl.HeaderDecoder(max_packet_size=8)
+    with pytest.raises(OSCPacketTooLargeError):
+        header.feed(b"\x00\x00\x00\x10abc")
+    assert header.pending == 0
+    assert not header.idle
+    assert header.feed(b"d" * 13 + b"\x00\x00\x00\x01z") == [b"z"]
+    assert header.idle
+    auto = framing_impl.AutoDecoder()
+    assert auto.idle
+    auto.feed(b"\x00\x00")
+    assert not auto.idle
+
+
 def test_slip_stream_no_limit(framing_impl):
     decoder = framing_impl.SlipDecoder(max_packet_size=0)
     big = bytes(range(256)) * 8192  # 2 MiB, over the default limit

@@ -254,6 +254,27 @@ def test_stream_oversize_header_is_counted_and_resynchronises(system, pair) -> N
     assert pump(system, lambda: len(rec) == 1)
 
 
+def test_stream_skipping_oversize_packet_spans_chunks(system, pair) -> None:
+    """The body of an oversize packet, arriving in later chunks, is skipped, not decoded."""
+    rec = Recorder()
+    system.method("/s", rec)
+    chan = PairChannel(
+        "p",
+        "r",
+        {"osc_system": system, "read_withheader": True, "read_headermaxdatasize": 64},
+        pair[0],
+    )
+    hidden = framing.size_prefix(bytes(encode_packet(OSCMessage("/s", None, [666]))))
+    body = hidden + b"\x00" * (100 - len(hidden))  # looks like a packet, but is payload
+    good = framing.size_prefix(bytes(encode_packet(OSCMessage("/s", None, [1]))))
+    chan.received_data("peer", struct.pack("!I", 100))
+    chan.received_data("peer", body[:50])
+    chan.received_data("peer", body[50:] + good)
+    assert chan.stats.framing_errors == 1
+    assert pump(system, lambda: len(rec) == 1)
+    assert rec.calls == [(1,)]
+
+
 def test_read_maxsources_bounds_partial_buffers(system, pair) -> None:
     chan = PairChannel(
         "p", "r", {"osc_system": system, "read_withheader": True, "read_maxsources": 3}, pair[0]

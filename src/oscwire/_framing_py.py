@@ -143,6 +143,11 @@ class SlipDecoder:
         """Bytes received and not yet part of a complete frame."""
         return len(self._buffer)
 
+    @property
+    def idle(self) -> bool:
+        """True between packets: nothing buffered and no oversize frame being skipped."""
+        return not self._buffer and not self._skipping
+
     def reset(self) -> None:
         """Forget any partial frame."""
         self._buffer.clear()
@@ -237,6 +242,11 @@ class HeaderDecoder:
     def pending(self) -> int:
         """Bytes received and not yet part of a complete packet."""
         return len(self._buffer)
+
+    @property
+    def idle(self) -> bool:
+        """True between packets: nothing buffered and no oversize packet being skipped."""
+        return not self._buffer and not self._skip
 
     def reset(self) -> None:
         """Forget any partial packet."""
@@ -347,6 +357,11 @@ class AutoDecoder:
     @property
     def dropped(self) -> int:
         return 0 if self._decoder is None else self._decoder.dropped
+
+    @property
+    def idle(self) -> bool:
+        """True between packets (the detected framing is kept until :meth:`reset`)."""
+        return self._decoder is None or self._decoder.idle
 
     def reset(self) -> None:
         if self._decoder is not None:

@@ -491,8 +491,9 @@ class TransportChannel:
                 self.logger.warning(
                     "OSC channel %r: framing error from %r: %s", self.chaname, identifier, error
                 )
-        if not decoder.pending:
-            # Nothing buffered: release the slot so that read_maxsources counts live partials.
+        if decoder.idle:
+            # Between packets: release the slot so that read_maxsources counts live partials.
+            # (A decoder skipping an oversize packet has nothing buffered but must be kept.)
             del decoders[identifier]
         if packets:
             self.received_packets([(p, identifier, srcaddress) for p in packets])
