@@ -33,3 +33,8 @@ def codec_impl(request: pytest.FixtureRequest) -> ModuleType:
 @pytest.fixture(params=["cython", "python"], scope="session")
 def matcher_impl(request: pytest.FixtureRequest) -> ModuleType:
     return _twin(request, "matcher")
+
+
+@pytest.fixture(params=["cython", "python"], scope="session")
+def netio_impl(request: pytest.FixtureRequest) -> ModuleType:
+    return _twin(request, "netio")

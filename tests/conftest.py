@@ -51,3 +51,8 @@ def codec_impl(request: pytest.FixtureRequest) -> ModuleType:
 @pytest.fixture(params=IMPLEMENTATIONS, scope="session")
 def matcher_impl(request: pytest.FixtureRequest) -> ModuleType:
     return load_twin_or_skip(request, "matcher")
+
+
+@pytest.fixture(params=IMPLEMENTATIONS, scope="session")
+def netio_impl(request: pytest.FixtureRequest) -> ModuleType:
+    return load_twin_or_skip(request, "netio")

@@ -14,7 +14,7 @@ import platform
 from types import ModuleType
 
 #: The parts that have a compiled and a pure twin.
-PARTS: tuple[str, ...] = ("framing", "codec", "matcher")
+PARTS: tuple[str, ...] = ("framing", "codec", "matcher", "netio")
 
 _TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 
