@@ -19,6 +19,7 @@ __all__ = [
     "CompiledPattern",
     "PartPattern",
     "call_methods",
+    "call_methods_failures",
     "compile_part",
     "compile_pattern",
     "has_wildcards",
@@ -400,3 +401,30 @@ def call_methods(methods, message, packopt):
             method(message, packopt)
         count += 1
     return count
+
+
+def call_methods_failures(methods, message, packopt):
+    """Call each method filter of *methods* like :func:`call_methods`; return how many failed.
+
+    A call fails when its handler raises (logged and counted in the filter's ``failures``,
+    never propagated); a dispatcher adds the result to its statistics.
+    """
+    cdef Py_ssize_t failed = 0
+    cdef tuple arguments = None
+    for method in methods:
+        function = method._fastfunc
+        if function is not None:
+            if arguments is None:
+                values = message.arguments
+                arguments = values if type(values) is tuple else tuple(values)
+            try:
+                function(*arguments)
+            except Exception:
+                method._failed()
+                failed += 1
+        else:
+            before = method.failures
+            method(message, packopt)
+            if method.failures != before:
+                failed += 1
+    return failed

@@ -32,6 +32,7 @@ def om(matcher_impl: ModuleType, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     """oscmethod running on the twin under test."""
     monkeypatch.setattr(oscmethod, "_impl", matcher_impl)
     monkeypatch.setattr(oscmethod, "has_wildcards", matcher_impl.has_wildcards)
+    monkeypatch.setattr(oscmethod, "call_methods_failures", matcher_impl.call_methods_failures)
     oscmethod.compile_pattern.cache_clear()
     yield oscmethod
     oscmethod.compile_pattern.cache_clear()
@@ -167,6 +168,58 @@ def test_call_methods_counts_and_calls_in_order(om: ModuleType) -> None:
     assert om.call_methods([a, b, a], message, None) == 3
     assert om.call_methods([], message, None) == 0
     assert calls == [("a", 5), ("b", (5,)), ("a", 5)]
+
+
+def test_call_methods_failures_counts_raising_calls(
+    om: ModuleType, caplog: pytest.LogCaptureFixture
+) -> None:
+    calls: list[Any] = []
+
+    def boom(*args: Any) -> None:
+        calls.append(("boom", args))
+        raise RuntimeError("handler failure")
+
+    fast_ok = om.MethodFilter("/x", lambda v: calls.append(("ok", v)))
+    fast_bad = om.MethodFilter("/x", boom)
+    slow_bad = om.MethodFilter("/x", boom, argscheme=om.OSCARG_DATA)
+    slow_ok = om.MethodFilter("/x", lambda d: calls.append(("data", d)), argscheme=om.OSCARG_DATA)
+    message = OSCMessage("/x", ",i", (7,))
+    with caplog.at_level(logging.ERROR, logger="oscwire.oscmethod"):
+        assert om.call_methods_failures([fast_ok, fast_bad, slow_bad, slow_ok], message, None) == 2
+        assert om.call_methods_failures([fast_ok, slow_ok], message, None) == 0
+        assert om.call_methods_failures([], message, None) == 0
+    assert calls == [
+        ("ok", 7),
+        ("boom", (7,)),
+        ("boom", ((7,),)),
+        ("data", (7,)),
+        ("ok", 7),
+        ("data", (7,)),
+    ]
+    assert (fast_bad.failures, slow_bad.failures, fast_ok.failures) == (1, 1, 0)
+    assert sum("handler failure" in r.exc_text for r in caplog.records if r.exc_text) == 2
+
+
+def test_fastfunc_follows_the_call_shape_and_failed_counts(om: ModuleType) -> None:
+    def handler(*args: Any) -> None:
+        pass
+
+    method = om.MethodFilter("/x", handler)
+    assert method.fastfunc is handler
+    method.argscheme = om.OSCARG_DATA
+    assert method.fastfunc is None
+    method.argscheme = om.OSCARG_DATAUNPACK
+    method.lock = threading.Lock()
+    assert method.fastfunc is None
+    method.lock = None
+    assert method.fastfunc is handler
+    with pytest.raises(AttributeError):
+        method.fastfunc = print  # type: ignore[misc]
+    try:
+        raise ValueError("reported by a dispatcher")
+    except ValueError:
+        method.failed()
+    assert method.failures == 1
 
 
 def test_list_arguments_are_unpacked(om: ModuleType) -> None:

@@ -22,8 +22,11 @@ honoured as the seed doc and OSC 1.0 describe:
 
 Where the calls run is the policy's choice: ``executor`` is None (call now, in this
 thread) or a callable ``executor(lane, calls)`` that runs the list of
-``(methodfilter, message, packopt)`` later or elsewhere, keeping the order of one lane
-(the runtime uses one lane per source).
+``(methodfilters, message, packopt)`` later or elsewhere — each entry one message and the
+filters it matched, run by :meth:`Dispatcher.execute_calls` — keeping the order of one
+lane (the runtime uses one lane per source). Filters are called through
+:func:`oscwire.oscmethod.call_methods_failures`, the compiled fast path that calls plain
+``function(*arguments)`` handlers directly.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ MAX_DELAYED_BUNDLES = 10000
 #: Deepest nesting of bundles executed (deeper sub-bundles are dropped and logged).
 MAX_BUNDLE_NESTING = 64
 
+#: Entries ``(methodfilters, message, packopt)``: one message and the filters it matched.
 Calls = list[tuple[Any, Any, Any]]
 Executor = Callable[[Any, Calls], None]
 
@@ -151,9 +155,8 @@ class Dispatcher:
             if not filters:
                 self.stats.unmatched += 1
                 return 0
-            calls = [(f, packet, packopt) for f in filters]
-            self.run_calls(calls, packopt)
-            return len(calls)
+            self.run_calls([(filters, packet, packopt)], packopt)
+            return len(filters)
         if isinstance(packet, OSCBundle):
             return self._dispatch_bundle(packet, packopt)
         self.stats.bad_packets += 1
@@ -169,26 +172,29 @@ class Dispatcher:
         offset = packopt.timetag_offset if packopt is not None else 0
         return timetag2unixtime(timetag) + offset
 
-    def collect_packet(self, packet: Any, packopt: Any, calls: Calls) -> None:
+    def collect_packet(self, packet: Any, packopt: Any, calls: Calls) -> int:
         """Append the calls *packet* makes now to *calls*; hold its future bundles.
 
         What :meth:`dispatch_packet` does, minus running the calls: the processing stage
-        uses it to hand one batch of calls per source to a thread pool.
+        uses it to hand one batch of calls per source to a thread pool. Returns the number
+        of filter calls appended.
         """
         if isinstance(packet, OSCMessage):
             self.stats.messages += 1
             filters = self.index.match(packet.addrpattern)
             if not filters:
                 self.stats.unmatched += 1
-            for method in filters:
-                calls.append((method, packet, packopt))
-        elif isinstance(packet, OSCBundle):
+                return 0
+            calls.append((filters, packet, packopt))
+            return len(filters)
+        if isinstance(packet, OSCBundle):
             when = self._bundle_due_now(packet, packopt)
             if when is not False:
-                self._collect_bundle(packet, packopt, when, calls, 0)
-        else:
-            self.stats.bad_packets += 1
-            self.logger.error("OSC dispatcher %s: not a packet: %r", self.dispname, packet)
+                return self._collect_bundle(packet, packopt, when, calls, 0)
+            return 0
+        self.stats.bad_packets += 1
+        self.logger.error("OSC dispatcher %s: not a packet: %r", self.dispname, packet)
+        return 0
 
     def _bundle_due_now(self, bundle: Any, packopt: Any) -> Any:
         # The due time of a bundle to run now (None: immediate), or False when it was
@@ -219,29 +225,31 @@ class Dispatcher:
         if when is False:
             return 0
         calls: Calls = []
-        self._collect_bundle(bundle, packopt, when, calls, 0)
+        count = self._collect_bundle(bundle, packopt, when, calls, 0)
         if calls:
             self.run_calls(calls, packopt)
-        return len(calls)
+        return count
 
     def _collect_bundle(
         self, bundle: Any, packopt: Any, when: Optional[float], calls: Calls, depth: int
-    ) -> None:
-        """Append the calls of a bundle due now; hold its future sub-bundles."""
+    ) -> int:
+        """Append the calls of a bundle due now; hold its future sub-bundles; count calls."""
         if depth >= MAX_BUNDLE_NESTING:
             self.stats.subbundle_dropped += 1
             self.logger.warning("OSC dispatcher %s: bundles nested too deep", self.dispname)
-            return
+            return 0
         match = self.index.match
         stats = self.stats
+        count = 0
         for element in bundle.elements:
             if isinstance(element, OSCMessage):
                 stats.messages += 1
                 filters = match(element.addrpattern)
-                if not filters:
+                if filters:
+                    calls.append((filters, element, packopt))
+                    count += len(filters)
+                else:
                     stats.unmatched += 1
-                for method in filters:
-                    calls.append((method, element, packopt))
             elif isinstance(element, OSCBundle):
                 try:
                     subwhen = self._due(element.timetag, packopt)
@@ -267,12 +275,13 @@ class Dispatcher:
                     if delay > NOW_RESOLUTION:
                         self._delay(delay, element, packopt, subwhen)
                         continue
-                self._collect_bundle(element, packopt, subwhen, calls, depth + 1)
+                count += self._collect_bundle(element, packopt, subwhen, calls, depth + 1)
             else:
                 stats.bad_packets += 1
                 self.logger.error(
                     "OSC dispatcher %s: bad bundle element %r", self.dispname, element
                 )
+        return count
 
     def run_calls(self, calls: Calls, packopt: Any) -> None:
         """Run *calls* now or hand them to the executor, in the lane of *packopt*."""
@@ -282,30 +291,35 @@ class Dispatcher:
         else:
             executor(lane_of(packopt), calls)
 
-    def execute_calls(self, calls: Calls) -> int:
-        """Call each ``(methodfilter, message, packopt)`` in order; count failures.
+    def execute_calls(self, calls: Calls, channel: Any = None) -> int:
+        """Run each ``(methodfilters, message, packopt)`` in order; return the calls made.
 
-        MethodFilter logs and counts (``failures``) what its function raises; the change of
-        that counter is added to the dispatcher's and the reader channel's statistics.
+        Filters log and count (``failures``) what their function raises;
+        :func:`~oscwire.oscmethod.call_methods_failures` tells how many did, which is added
+        to the dispatcher's statistics and to the reader channel's: *channel* when given,
+        else the ``readchannel`` of each entry's packet options.
         """
+        call = oscmethod.call_methods_failures
+        count = 0
         errors = 0
-        for method, message, packopt in calls:
-            before = getattr(method, "failures", 0)
+        for filters, message, packopt in calls:
+            count += len(filters)
             try:
-                method(message, packopt)
+                failed = call(filters, message, packopt)
             except Exception:
-                errors += 1
+                failed = 1
                 self.logger.exception("OSC dispatcher %s: failure in method call", self.dispname)
-            else:
-                if getattr(method, "failures", 0) != before:
-                    errors += 1
-        self.stats.calls += len(calls)
+            if failed:
+                errors += failed
+                reader = channel
+                if reader is None and packopt is not None:
+                    reader = packopt.readchannel
+                if reader is not None:
+                    reader.stats.handler_errors += failed
+        self.stats.calls += count
         if errors:
             self.stats.handler_errors += errors
-            channel = calls[0][2].readchannel if calls[0][2] is not None else None
-            if channel is not None:
-                channel.stats.handler_errors += errors
-        return len(calls)
+        return count
 
     # ----- delayed bundles -------------------------------------------------------------
     def _delay(self, delay: float, bundle: Any, packopt: Any, when: float) -> None:

@@ -47,6 +47,7 @@ __all__ = [
     "MethodFilter",
     "MethodIndex",
     "call_methods",
+    "call_methods_failures",
     "compile_pattern",
     "convert_osc2re",
     "has_wildcards",
@@ -280,6 +281,16 @@ class MethodFilter:
         self._fastfunc = self._function if simple else None
 
     @property
+    def fastfunc(self) -> Optional[Callable[..., Any]]:
+        """The function when a call is just ``function(*message.arguments)``, else None.
+
+        Read-only; it follows ``function``, ``argscheme``, ``workqueue`` and ``lock``. A
+        dispatcher may call it directly (that is what :func:`call_methods` does) and must
+        then report a raising call with :meth:`failed`.
+        """
+        return self._fastfunc
+
+    @property
     def function(self) -> Callable[..., Any]:
         return self._function
 
@@ -348,9 +359,16 @@ class MethodFilter:
                 return False
         return False
 
-    def _failed(self, what: str = "Failure in message processing") -> None:
+    def failed(self, what: str = "Failure in message processing") -> None:
+        """Count and log (with the current exception) a call of this filter that raised.
+
+        Call it from an ``except`` block when calling :attr:`fastfunc` yourself.
+        """
         self.failures += 1
         (self.logger or _log).exception("OSC method %r: %s", self.addrpattern, what)
+
+    # The compiled matcher and older code call it by this name.
+    _failed = failed
 
     def __call__(self, message: Any, packopt: Any) -> None:
         """Build the handler's arguments from ``argscheme`` and call it (or queue the call).
@@ -425,6 +443,15 @@ def call_methods(methods: Sequence[MethodFilter], message: Any, packopt: Any) ->
     what makes fan-out to many handlers fast; failures are logged and counted as usual.
     """
     return _impl.call_methods(methods, message, packopt)
+
+
+#: ``call_methods_failures(methods, message, packopt) -> int``: call every filter of
+#: *methods* for *message*, as :func:`call_methods` does (compiled fast path included), and
+#: return how many calls failed — their handler raised, which is logged and counted in
+#: that filter's ``failures`` and never propagated. The dispatcher's hot path.
+call_methods_failures: Callable[[Sequence[MethodFilter], Any, Any], int] = (
+    _impl.call_methods_failures
+)
 
 
 class _Node:
