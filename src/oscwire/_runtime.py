@@ -26,10 +26,12 @@ bundles and queued handler calls are dropped, threads are daemons and are told t
 from __future__ import annotations
 
 import collections
+import contextlib
 import functools
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any, Callable, Optional
 
 from oscwire import oscdistributing, oscpacketoptions
@@ -94,6 +96,9 @@ class OSCSystem:
         self._received: collections.deque = collections.deque()
         self._comm_thread: Optional[threading.Thread] = None
         self._stop = False
+        #: Threads inside :meth:`batched_sends` (a cheap test before the thread-local one).
+        self.batching = 0
+        self._batch_local = threading.local()
 
     # ----- lifecycle -------------------------------------------------------------------
     def start(self) -> OSCSystem:
@@ -235,6 +240,55 @@ class OSCSystem:
             return False
         return bool(packopt.reply(packet))
 
+    @contextlib.contextmanager
+    def batched_sends(self) -> Iterator[None]:
+        """Within the block, this thread's sends are queued and leave together.
+
+        On Linux a UDP channel then hands its queue to the kernel with ``sendmmsg``
+        (up to :data:`oscwire.oscudpmc.UDPWRITE_BATCH` datagrams per batch) instead of one
+        ``sendto`` per packet: more messages per second for a burst. Packets leave when the
+        outermost block ends (also on an exception), or earlier each time a channel has a
+        full batch waiting. Only packets sent without packet options to UDP channels are
+        held; everything else goes out as usual. Blocks nest.
+        """
+        local = self._batch_local
+        touched = getattr(local, "channels", None)
+        outermost = touched is None
+        if outermost:
+            touched = local.channels = {}
+            with self._lock:
+                self.batching += 1
+        try:
+            yield
+        finally:
+            if outermost:
+                local.channels = None
+                with self._lock:
+                    self.batching -= 1
+                for channel in touched:
+                    try:
+                        channel.schedule_write_packet()
+                    except Exception:
+                        self.logger.exception("OSC batched send: failure flushing %r", channel)
+
+    def defer_send(self, channel: Any, raw: Any) -> bool:
+        """Queue *raw* on *channel* when this thread is in :meth:`batched_sends`.
+
+        False when the packet was not taken (no batch open in this thread, or a channel
+        that does not batch): send it the usual way.
+        """
+        touched = getattr(self._batch_local, "channels", None)
+        if touched is None:
+            return False
+        try:
+            queue = channel.queue_packet
+        except AttributeError:
+            return False
+        if channel not in touched:
+            touched[channel] = None
+        queue(raw)
+        return True
+
     # ----- receiving -------------------------------------------------------------------
     def post_received(self, channel: Any, items: list, readtime: float) -> None:
         """Called by channels with raw packets read; processed by :meth:`_process_received`."""
@@ -274,6 +328,23 @@ class OSCSystem:
         if queue is None or dispatcher is None:
             return
         queue.send_job(functools.partial(dispatcher.execute_calls, calls), lane)
+
+    def hand_over(self, channel: Any, lanes: dict[Any, list]) -> None:
+        """Queue the calls of one processed batch of *channel*: one job per source.
+
+        *lanes* maps a source identification to its ``(methodfilters, message, packopt)``
+        entries (see :func:`oscdistributing.process_received`).
+        """
+        queue = self.exec_queue
+        dispatcher = self.dispatcher
+        if queue is None or dispatcher is None:
+            return
+        name = channel.chaname
+        execute = dispatcher.execute_calls
+        for source, calls in lanes.items():
+            if calls:
+                lane = name if source is oscdistributing.UNHASHABLE_SOURCE else (name, source)
+                queue.send_job(functools.partial(execute, calls, channel), lane)
 
     def _wake_for_delayed(self) -> None:
         thread = self._comm_thread

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, Optional
 
-from oscwire import oscbuildparse, oscpacketoptions
+from oscwire import oscbuildparse, oscmethod, oscpacketoptions
 from oscwire.oscbuildparse import OSCMessage
 
 if TYPE_CHECKING:
@@ -74,8 +74,11 @@ def distribute(system: OSCSystem, packet: Any, names: Any, packopt: Any) -> int:
             except Exception as error:
                 _encode_failed(system, packet, error)
                 return 0
-            if packopt is None and channel.send_immediately(raw):
-                return 1
+            if packopt is None:
+                if system.batching and system.defer_send(channel, raw):
+                    return 1
+                if channel.send_immediately(raw):
+                    return 1
             return 1 if channel.transmit_data(raw, packopt) else 0
     try:
         targets = flat_names(names)
@@ -131,7 +134,8 @@ def distribute(system: OSCSystem, packet: Any, names: Any, packopt: Any) -> int:
             if packopt is not None and len(channels) > 1:
                 opt = packopt.duplicate()
                 opt.chantarget = channel.chaname
-            if channel.transmit_data(raw, opt):
+            deferred = opt is None and system.batching and system.defer_send(channel, raw)
+            if deferred or channel.transmit_data(raw, opt):
                 count += 1
     return count
 
@@ -146,8 +150,11 @@ def _encode_failed(system: OSCSystem, packet: Any, error: Exception) -> None:
 def process_received(system: OSCSystem, channel: Any, items: list, readtime: float) -> None:
     """Decode and dispatch the raw packets ``(raw, srcident, srcaddress)`` of *channel*.
 
-    The hot path: with no ``decodepacket`` handler and a dispatcher that calls methods
-    directly, a message goes from bytes to handler without any intermediate queue.
+    The hot path: with no ``decodepacket`` handler, a message goes from bytes to its
+    handlers through :func:`oscwire.oscmethod.call_methods_failures` (compiled), without
+    any intermediate queue or packet options unless a handler asks for them. In the thread
+    policies the calls of the whole batch are grouped per source and handed over once per
+    source (:meth:`OSCSystem.hand_over`): same order, far fewer thread hand-offs.
     """
     dispatcher = system.dispatcher
     stats = channel.stats
@@ -157,13 +164,15 @@ def process_received(system: OSCSystem, channel: Any, items: list, readtime: flo
     decode = oscbuildparse.decode_packet
     make = oscpacketoptions.make_received
     hook = "decodepacket" in channel.actions_handlers
-    direct = dispatcher.executor is None
+    call = oscmethod.call_methods_failures
     match = dispatcher.index.match
     dstats = dispatcher.stats
     decoded = 0
-    # With an executor (thread policies) the calls of the whole batch are grouped per
-    # source and handed over once per source: same order, far fewer thread hand-offs.
-    lanes: Optional[dict[Any, list]] = None if direct else {}
+    messages = 0
+    ncalls = 0
+    failures = 0
+    lanes: Optional[dict[Any, list]] = None if dispatcher.executor is None else {}
+    calls: Any = None
     for raw, srcident, srcaddress in items:
         # Built lazily: a plain function(*arguments) handler never sees it.
         packopt = None
@@ -199,53 +208,48 @@ def process_received(system: OSCSystem, channel: Any, items: list, readtime: flo
         decoded += 1
         try:
             if lanes is not None:
-                if packopt is None:
-                    packopt = make(name, srcident, readtime, srcaddress, channel, overrides)
-                key = (name, srcident)
-                calls = lanes.get(key)
-                if calls is None:
-                    try:
-                        calls = lanes[key] = []
-                    except TypeError:  # unhashable identification
-                        key = name
-                        calls = lanes.setdefault(key, [])
-                dispatcher.collect_packet(packet, packopt, calls)
-            elif type(packet) is OSCMessage:
-                # Inline of Dispatcher.dispatch_packet + execute_calls for one message.
-                dstats.messages += 1
+                try:
+                    calls = lanes[srcident]
+                except KeyError:
+                    calls = lanes[srcident] = []
+                except TypeError:  # unhashable identification: the channel's own lane
+                    calls = lanes.setdefault(UNHASHABLE_SOURCE, [])
+            if type(packet) is OSCMessage:
+                messages += 1
                 filters = match(packet.addrpattern)
                 if not filters:
                     dstats.unmatched += 1
                     continue
-                for method in filters:
-                    fast = getattr(method, "_fastfunc", None)
-                    if fast is not None:
-                        # MethodFilter's own fast path, inlined: function(*arguments).
-                        try:
-                            fast(*packet.arguments)
-                        except Exception:
-                            method._failed()
-                            dstats.handler_errors += 1
-                            stats.handler_errors += 1
-                        continue
-                    if packopt is None:
-                        packopt = make(name, srcident, readtime, srcaddress, channel, overrides)
-                    before = method.failures
-                    method(packet, packopt)
-                    if method.failures != before:
-                        dstats.handler_errors += 1
-                        stats.handler_errors += 1
-                dstats.calls += len(filters)
+                if packopt is None:
+                    for method in filters:
+                        if method.fastfunc is None:
+                            packopt = make(name, srcident, readtime, srcaddress, channel, overrides)
+                            break
+                if calls is None:
+                    ncalls += len(filters)
+                    failures += call(filters, packet, packopt)
+                else:
+                    calls.append((filters, packet, packopt))
             else:
                 if packopt is None:
                     packopt = make(name, srcident, readtime, srcaddress, channel, overrides)
-                dispatcher.dispatch_packet(packet, packopt)
+                if calls is None:
+                    dispatcher.dispatch_packet(packet, packopt)
+                else:
+                    dispatcher.collect_packet(packet, packopt, calls)
         except Exception:
-            stats.handler_errors += 1
+            failures += 1
             channel.logger.exception("OSC channel %r: failure while dispatching", name)
     stats.decoded += decoded
+    dstats.messages += messages
+    if ncalls:
+        dstats.calls += ncalls
+    if failures:
+        dstats.handler_errors += failures
+        stats.handler_errors += failures
     if lanes:
-        executor = dispatcher.executor
-        for key, calls in lanes.items():
-            if calls:
-                executor(key, calls)
+        system.hand_over(channel, lanes)
+
+
+#: Lane key, within a channel, of sources whose identification cannot be hashed.
+UNHASHABLE_SOURCE = object()

@@ -12,6 +12,9 @@ are not lost; each readiness event drains every datagram waiting, up to
 datagram (Windows' ICMP "connection reset", a full send buffer, EMSGSIZE, unreachable
 hosts) are logged and counted and never stop the channel; a reader can send replies to
 the source of a packet through its own socket (:meth:`UdpMcChannel.reply_packet`).
+Datagrams are moved in batches by :mod:`oscwire._netio_c` (``recvmmsg`` / ``sendmmsg`` on
+Linux, a ``recvfrom`` / ``sendto`` loop elsewhere): a wake-up drains the socket with a few
+system calls, and queued packets leave together when the socket is writable.
 ``kernel_drops()`` reads how many datagrams the kernel dropped for this socket (Linux).
 """
 
@@ -24,8 +27,12 @@ import struct
 import sys
 from typing import Any, Optional
 
-from oscwire import oscchannel
+from oscwire import _accel, oscchannel
 from oscwire.oscnettools import network_getaddrinfo
+
+_netio = _accel.load("netio")
+_recv_batch = _netio.recv_batch
+_send_batch = _netio.send_batch
 
 #: Largest UDP payload: every datagram is read whole.
 UDPREAD_BUFSIZE = 65536
@@ -33,6 +40,8 @@ UDPREAD_BUFSIZE = 65536
 DEFAULT_RCVBUF = 4 * 1024 * 1024
 #: Datagrams read per readiness event at most, before other channels get their turn.
 UDPREAD_BATCH = 512
+#: Queued packets handed to one ``send_batch`` call at most (``sendmmsg`` on Linux).
+UDPWRITE_BATCH = 256
 
 _WOULD_BLOCK = (BlockingIOError, InterruptedError)
 
@@ -76,7 +85,11 @@ class UdpMcChannel(oscchannel.TransportChannel):
         self.mcast_interface: Any = options.get("mcast_interface")
         self.bcast_enabled: bool = bool(options.get("bcast_enabled", False))
         self._target: Any = None
+        self._v6 = False
+        self._batched = False
+        self._rxbuffers: Any = None
         super().__init__(name, mode, options)
+        self._queue_limit = min(UDPWRITE_BATCH, self.write_maxpending)
 
     # ----- options ---------------------------------------------------------------------
     def setup_reader_options(self, options: dict[str, Any]) -> None:
@@ -98,6 +111,7 @@ class UdpMcChannel(oscchannel.TransportChannel):
             dnscache=self.system.dnscache,
         )
         self.udpsockspec = specs[0]
+        self._v6 = self.udpsockspec.family == socket.AF_INET6
         self._plain_ident = (
             not self.read_forceident
             and not (self.udpread_identusedns and self.read_dnsident)
@@ -138,6 +152,11 @@ class UdpMcChannel(oscchannel.TransportChannel):
             sock.close()
             raise
         self.udpsock = sock
+        self._batched = sock.gettimeout() == 0.0
+        if self.is_reader and self._batched:
+            self._rxbuffers = _netio.RecvBuffers(
+                self.udpread_buffersize, min(self.udpread_batch, _netio.SYSCALL_BATCH)
+            )
         self.bound_port = sock.getsockname()[1]
         self._lifecycle("bound", (self.bound_port,))
 
@@ -266,42 +285,63 @@ class UdpMcChannel(oscchannel.TransportChannel):
         sock = self.udpsock
         if sock is None:
             return
-        recvfrom = sock.recvfrom
-        size = self.udpread_buffersize
-        items: list[tuple[Any, Any, Any]] = []
-        append = items.append
-        nbytes = 0
-        plain = self._plain_ident
-        fields = self.udpread_identfields
-        for _ in range(self.udpread_batch):
-            try:
-                data, address = recvfrom(size)
-            except _WOULD_BLOCK:
-                break
-            except OSError as error:
-                if self.udpsock is None or error.errno == errno.EBADF:
-                    break
-                # E.g. Windows reports an ICMP port-unreachable of an earlier send here.
-                self.stats.recv_errors += 1
-                if oscchannel._rate_limited(self.stats.recv_errors):
-                    self.logger.info("OSC channel %r: receive error: %s", self.chaname, error)
-                continue
-            nbytes += len(data)
-            if plain:
-                append((data, address[:2] if fields else address, address))
-            else:
-                append((data, self._identify_udp(address), address))
-            if not self.udpread_nonblocking:
-                # A blocking socket would block on the next call: one datagram per event.
-                break
-        if not items:
+        if not self._batched:
+            self._read_one(sock)
             return
-        self.stats.bytes_received += nbytes
+        try:
+            pairs, error = _recv_batch(
+                sock, self.udpread_batch, self.udpread_buffersize, self._rxbuffers
+            )
+        except (OSError, ValueError) as failure:
+            # The socket was closed or changed under us (terminate from another thread).
+            if self.udpsock is not None:
+                self._recv_error(failure)
+            return
+        if error is not None:
+            self._recv_error(error)
+        if pairs:
+            self._received(pairs)
+
+    def _read_one(self, sock: socket.socket) -> None:
+        # A blocking socket would block on a second read: one datagram per event.
+        try:
+            pair = sock.recvfrom(self.udpread_buffersize)
+        except _WOULD_BLOCK:
+            return
+        except OSError as error:
+            self._recv_error(error)
+            return
+        self._received([pair])
+
+    def _recv_error(self, error: Exception) -> None:
+        if self.udpsock is None or getattr(error, "errno", None) == errno.EBADF:
+            return
+        # E.g. Windows reports an ICMP port-unreachable of an earlier send here.
+        self.stats.recv_errors += 1
+        if oscchannel._rate_limited(self.stats.recv_errors):
+            self.logger.info("OSC channel %r: receive error: %s", self.chaname, error)
+
+    def _received(self, pairs: list[tuple[bytes, Any]]) -> None:
+        # pairs: (data, address) as recvfrom gives them; the processing stage wants
+        # (data, source identification, address).
+        self.stats.bytes_received += sum([len(pair[0]) for pair in pairs])
         if self.udpread_asstream:
-            for data, ident, address in items:
-                self.received_data(ident, data, address)
+            for data, address in pairs:
+                self.received_data(self._identify(address), data, address)
+            return
+        if not self._plain_ident:
+            identify = self._identify_udp
+            self.received_packets([(data, identify(address), address) for data, address in pairs])
+        elif self._v6 and self.udpread_identfields:
+            self.received_packets([(data, address[:2], address) for data, address in pairs])
         else:
-            self.received_packets(items)
+            # An IPv4 address is its own (host, port) identification.
+            self.received_packets([(data, address, address) for data, address in pairs])
+
+    def _identify(self, address: Any) -> Any:
+        if self._plain_ident:
+            return address[:2] if self.udpread_identfields else address
+        return self._identify_udp(address)
 
     def _identify_udp(self, address: Any) -> Any:
         ident = address
@@ -332,6 +372,108 @@ class UdpMcChannel(oscchannel.TransportChannel):
         except _WOULD_BLOCK:
             return False
         return True
+
+    def write_operation(self) -> None:
+        """Send queued packets, up to :data:`UDPWRITE_BATCH` per system call batch.
+
+        The batched twin of the base class's loop: same order, same statistics, a failed
+        datagram (EMSGSIZE, unreachable...) is logged, counted and dropped alone, and when
+        the socket would block the rest waits for the monitor to see it writable.
+        """
+        if not self._batched:
+            super().write_operation()
+            return
+        pending = self.write_pending
+        lock = self.write_lock
+        stats = self.stats
+        while True:
+            with lock:
+                sock = self.udpsock
+                if not pending or not self.is_activated or sock is None:
+                    self._write_active = False
+                    return
+                count = min(len(pending), UDPWRITE_BATCH)
+                popleft = pending.popleft
+                batch = [popleft() for _ in range(count)]
+            try:
+                done, errors = _send_batch(sock, batch, self._target)
+            except (OSError, ValueError) as failure:
+                # The socket was closed or changed under us: these packets cannot leave.
+                done, errors = count, [(index, failure) for index in range(count)]
+            if errors:
+                self._send_errors(batch, errors)
+                failed = {index for index, _ in errors}
+                gone = [entry for index, entry in enumerate(batch[:done]) if index not in failed]
+            else:
+                gone = batch if done == count else batch[:done]
+            if gone:
+                stats.sent += len(gone)
+                nbytes = 0
+                for raw, packopt, _destination in gone:
+                    nbytes += len(raw)
+                    if packopt is not None and packopt.event is not None:
+                        try:
+                            packopt.signal_event()
+                        except Exception:
+                            self.logger.exception(
+                                "OSC channel %r: failure in packet event", self.chaname
+                            )
+                stats.bytes_sent += nbytes
+            if done < count:
+                with lock:
+                    pending.extendleft(reversed(batch[done:]))
+                if self.monitor is None:
+                    # Nobody would tell us when it becomes writable: retry from the next
+                    # send; never spin here.
+                    with lock:
+                        self._write_active = False
+                    return
+                self.enable_write_monitoring(True)
+                return
+
+    def _send_errors(self, batch: list[Any], errors: list[tuple[int, Exception]]) -> None:
+        stats = self.stats
+        for index, error in errors:
+            stats.send_errors += 1
+            if oscchannel._rate_limited(stats.send_errors):
+                entry = batch[index]
+                destination = entry[2] if entry[2] is not None else self._target
+                self.logger.warning(
+                    "OSC channel %r: send of %d bytes to %r failed, packet dropped: %s",
+                    self.chaname,
+                    len(entry[0]),
+                    destination,
+                    error,
+                )
+
+    def queue_packet(self, rawoscdata: Any) -> bool:
+        """Queue one raw packet for the channel's peer without writing it yet.
+
+        Used while a system sends in a batch (:meth:`oscwire._runtime.OSCSystem.batched_sends`):
+        the queue leaves with ``sendmmsg`` when the batch ends, or as soon as
+        :data:`UDPWRITE_BATCH` packets wait. False when the packet was dropped (channel
+        closed, queue full), which is logged and counted like :meth:`transmit_data` does.
+        """
+        pending = self.write_pending
+        if (
+            len(pending) < self._queue_limit
+            and self.is_activated
+            and not self.is_terminated
+            and self._batched
+            and not (self.write_withslip or self.write_withheader)
+        ):
+            # No lock: a deque append is atomic, and whoever opened the batch flushes the
+            # queue when it ends (schedule_write_packet), so no packet can be stranded.
+            pending.append((rawoscdata, None, None))
+            return True
+        if len(pending) < self.write_maxpending and self.is_activated and self._batched:
+            # A full batch waits: send it now, then queue this one.
+            self.schedule_write_packet()
+            if len(pending) < self._queue_limit:
+                pending.append((rawoscdata, None, None))
+                return True
+        # Closed, full or not batching: the regular path sends, or logs and counts the drop.
+        return self.transmit_data(rawoscdata)
 
     def send_immediately(self, rawoscdata: Any) -> bool:
         """Send one raw packet now when nothing is queued; False when it must be queued.
