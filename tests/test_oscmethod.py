@@ -482,6 +482,22 @@ def test_index_cache_follows_changes(om: ModuleType) -> None:
     assert index.match("/m/*") == [b]
 
 
+def test_index_lookup_is_match_without_a_copy(om: ModuleType) -> None:
+    index = om.MethodIndex()
+    a, b = spec("/m/1"), spec("/m/2")
+    index.add(a)
+    index.add(b)
+    first = index.lookup("/m/*")
+    assert first == (a, b) and isinstance(first, tuple)
+    assert index.lookup("/m/*") is first  # cached: nothing allocated the second time
+    assert list(first) == index.match("/m/*")
+    assert index.lookup("/none") == ()
+    long_address = "/" + "z" * 1000  # not cached, still answered
+    assert index.lookup(long_address) == () and long_address not in index._cache
+    index.remove(a)
+    assert index.lookup("/m/*") == (b,)
+
+
 def test_index_cache_is_bounded(om: ModuleType) -> None:
     index = om.MethodIndex(cache_size=8)
     index.add(spec("/a"))

@@ -49,6 +49,15 @@ MAX_RECEIVED_BATCHES = 4096
 MAX_EXEC_JOBS = 100000
 
 
+class _BatchState(threading.local):
+    """Per-thread state of :meth:`OSCSystem.batched_sends`."""
+
+    #: Channels this thread queued on in its open batch, each with what
+    #: ``batch_queue()`` returned; None outside a batch. A class default, so that reading
+    #: it in a thread that never batched costs no AttributeError.
+    channels: Optional[dict[Any, Any]] = None
+
+
 class OSCSystem:
     """An OSC runtime: channels, a monitor, a dispatcher and the threads of a policy.
 
@@ -98,7 +107,7 @@ class OSCSystem:
         self._stop = False
         #: Threads inside :meth:`batched_sends` (a cheap test before the thread-local one).
         self.batching = 0
-        self._batch_local = threading.local()
+        self.batch_local = _BatchState()
 
     # ----- lifecycle -------------------------------------------------------------------
     def start(self) -> OSCSystem:
@@ -251,8 +260,8 @@ class OSCSystem:
         full batch waiting. Only packets sent without packet options to UDP channels are
         held; everything else goes out as usual. Blocks nest.
         """
-        local = self._batch_local
-        touched = getattr(local, "channels", None)
+        local = self.batch_local
+        touched = local.channels
         outermost = touched is None
         if outermost:
             touched = local.channels = {}
@@ -267,7 +276,7 @@ class OSCSystem:
                     self.batching -= 1
                 for channel in touched:
                     try:
-                        channel.schedule_write_packet()
+                        channel.flush_batch()
                     except Exception:
                         self.logger.exception("OSC batched send: failure flushing %r", channel)
 
@@ -277,7 +286,7 @@ class OSCSystem:
         False when the packet was not taken (no batch open in this thread, or a channel
         that does not batch): send it the usual way.
         """
-        touched = getattr(self._batch_local, "channels", None)
+        touched = self.batch_local.channels
         if touched is None:
             return False
         try:
@@ -285,7 +294,8 @@ class OSCSystem:
         except AttributeError:
             return False
         if channel not in touched:
-            touched[channel] = None
+            # What oscdistributing's fast path appends to directly (None: never).
+            touched[channel] = channel.batch_queue()
         queue(raw)
         return True
 
@@ -332,15 +342,16 @@ class OSCSystem:
     def hand_over(self, channel: Any, lanes: dict[Any, list]) -> None:
         """Queue the calls of one processed batch of *channel*: one job per source.
 
-        *lanes* maps a source identification to its ``(methodfilters, message, packopt)``
-        entries (see :func:`oscdistributing.process_received`).
+        *lanes* maps a source identification to its flat list of calls
+        ``[methodfilters, message, packopt, ...]`` (see
+        :func:`oscdistributing.process_received`).
         """
         queue = self.exec_queue
         dispatcher = self.dispatcher
         if queue is None or dispatcher is None:
             return
         name = channel.chaname
-        execute = dispatcher.execute_calls
+        execute = dispatcher.execute_flat
         for source, calls in lanes.items():
             if calls:
                 lane = name if source is oscdistributing.UNHASHABLE_SOURCE else (name, source)

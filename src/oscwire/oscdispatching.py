@@ -321,6 +321,36 @@ class Dispatcher:
             self.stats.handler_errors += errors
         return count
 
+    def execute_flat(self, flat: list, channel: Any = None) -> int:
+        """:meth:`execute_calls` for a flat list ``[methodfilters, message, packopt, ...]``.
+
+        What the processing stage hands to worker threads: one list per source and batch,
+        no tuple per message (fewer objects in flight for the garbage collector).
+        """
+        call = oscmethod.call_methods_failures
+        count = 0
+        errors = 0
+        items = iter(flat)
+        # zip reuses its result tuple: nothing is allocated per message here either.
+        for filters, message, packopt in zip(items, items, items):
+            count += len(filters)
+            try:
+                failed = call(filters, message, packopt)
+            except Exception:
+                failed = 1
+                self.logger.exception("OSC dispatcher %s: failure in method call", self.dispname)
+            if failed:
+                errors += failed
+                reader = channel
+                if reader is None and packopt is not None:
+                    reader = packopt.readchannel
+                if reader is not None:
+                    reader.stats.handler_errors += failed
+        self.stats.calls += count
+        if errors:
+            self.stats.handler_errors += errors
+        return count
+
     # ----- delayed bundles -------------------------------------------------------------
     def _delay(self, delay: float, bundle: Any, packopt: Any, when: float) -> None:
         due = time.monotonic() + delay

@@ -75,8 +75,16 @@ def distribute(system: OSCSystem, packet: Any, names: Any, packopt: Any) -> int:
                 _encode_failed(system, packet, error)
                 return 0
             if packopt is None:
-                if system.batching and system.defer_send(channel, raw):
-                    return 1
+                if system.batching:
+                    # Inside OSCSystem.batched_sends(): queue without writing.
+                    queues = system.batch_local.channels
+                    if queues is not None:
+                        entry = queues.get(channel)
+                        if entry is not None and len(entry[0]) < entry[1]:
+                            entry[0].append((raw, None, None))
+                            return 1
+                        if system.defer_send(channel, raw):
+                            return 1
                 if channel.send_immediately(raw):
                     return 1
             return 1 if channel.transmit_data(raw, packopt) else 0
@@ -153,8 +161,10 @@ def process_received(system: OSCSystem, channel: Any, items: list, readtime: flo
     The hot path: with no ``decodepacket`` handler, a message goes from bytes to its
     handlers through :func:`oscwire.oscmethod.call_methods_failures` (compiled), without
     any intermediate queue or packet options unless a handler asks for them. In the thread
-    policies the calls of the whole batch are grouped per source and handed over once per
-    source (:meth:`OSCSystem.hand_over`): same order, far fewer thread hand-offs.
+    policies the calls of the whole batch are grouped per source, as flat lists
+    ``[filters, message, packopt, ...]``, and handed over once per source
+    (:meth:`OSCSystem.hand_over`, run by :meth:`Dispatcher.execute_flat`): same order, far
+    fewer thread hand-offs.
     """
     dispatcher = system.dispatcher
     stats = channel.stats
@@ -165,7 +175,7 @@ def process_received(system: OSCSystem, channel: Any, items: list, readtime: flo
     make = oscpacketoptions.make_received
     hook = "decodepacket" in channel.actions_handlers
     call = oscmethod.call_methods_failures
-    match = dispatcher.index.match
+    lookup = dispatcher.index.lookup
     dstats = dispatcher.stats
     decoded = 0
     messages = 0
@@ -216,7 +226,7 @@ def process_received(system: OSCSystem, channel: Any, items: list, readtime: flo
                     calls = lanes.setdefault(UNHASHABLE_SOURCE, [])
             if type(packet) is OSCMessage:
                 messages += 1
-                filters = match(packet.addrpattern)
+                filters = lookup(packet.addrpattern)
                 if not filters:
                     dstats.unmatched += 1
                     continue
@@ -229,14 +239,19 @@ def process_received(system: OSCSystem, channel: Any, items: list, readtime: flo
                     ncalls += len(filters)
                     failures += call(filters, packet, packopt)
                 else:
-                    calls.append((filters, packet, packopt))
+                    # Flat, no tuple per message: what is in flight between threads stays
+                    # small for the garbage collector.
+                    calls += (filters, packet, packopt)
             else:
                 if packopt is None:
                     packopt = make(name, srcident, readtime, srcaddress, channel, overrides)
                 if calls is None:
                     dispatcher.dispatch_packet(packet, packopt)
                 else:
-                    dispatcher.collect_packet(packet, packopt, calls)
+                    entries: list = []
+                    dispatcher.collect_packet(packet, packopt, entries)
+                    for entry in entries:
+                        calls += entry
         except Exception:
             failures += 1
             channel.logger.exception("OSC channel %r: failure while dispatching", name)

@@ -446,6 +446,40 @@ class UdpMcChannel(oscchannel.TransportChannel):
                     error,
                 )
 
+    def batch_queue(self) -> Optional[tuple[Any, int]]:
+        """``(queue, limit)`` while packets may be appended to the write queue directly.
+
+        A batching sender (:meth:`oscwire._runtime.OSCSystem.batched_sends`) appends
+        ``(raw, None, None)`` entries while ``len(queue) < limit`` and calls
+        :meth:`queue_packet` otherwise; :meth:`flush_batch` sends them. None when this
+        channel cannot batch (blocking socket, stream framing, closed).
+        """
+        if (
+            not self._batched
+            or self.write_withslip
+            or self.write_withheader
+            or self.is_terminated
+            or not self.is_activated
+        ):
+            return None
+        return self.write_pending, self._queue_limit
+
+    def flush_batch(self) -> None:
+        """Send what a batching sender queued (or count it dropped if the channel closed)."""
+        if self.is_terminated or not self.is_activated:
+            with self.write_lock:
+                dropped = len(self.write_pending)
+                self.write_pending.clear()
+            if dropped:
+                self.stats.send_dropped += dropped
+                self.logger.info(
+                    "OSC channel %r closed during a batch: %d packets dropped",
+                    self.chaname,
+                    dropped,
+                )
+            return
+        self.schedule_write_packet()
+
     def queue_packet(self, rawoscdata: Any) -> bool:
         """Queue one raw packet for the channel's peer without writing it yet.
 
