@@ -2,13 +2,15 @@
 
 ``python -m pytest bench/bench_udp.py --benchmark-only``
 
-Each benchmark handles a batch of 1000 messages (divide the mean by 1000 for one message).
+Each benchmark handles a batch of 1000 messages (divide the mean by 1000 for one message),
+the ``netio`` ones a batch of 256 datagrams, on both twins.
 The two-process capacity comparison with pyliblo3, python-osc and osc4py3 is
 ``bench/udp_capacity.py``.
 """
 
 from __future__ import annotations
 
+import socket
 import time
 
 import pytest
@@ -101,3 +103,75 @@ def test_send_packet(benchmark, system):
 
     benchmark(send_batch)
     assert system.channel_stats("cli")["send_errors"] == 0
+
+
+def test_send_packet_batched(benchmark, system):
+    """Encode + queue of 1000 messages inside batched_sends(), sent with sendmmsg."""
+    sink = _server(system, udpread_rcvbuf=8 << 20)
+    UdpMcChannel(
+        "cli",
+        "w",
+        {"udpwrite_host": "127.0.0.1", "udpwrite_port": sink.bound_port, "osc_system": system},
+    )
+    send = system.send_packet
+
+    def send_batch():
+        with system.batched_sends():
+            for _ in range(BATCH):
+                send(MESSAGE, "cli")
+        sink.udpsock.setblocking(False)
+        try:
+            while True:
+                sink.udpsock.recv(65536)
+        except BlockingIOError:
+            pass
+
+    benchmark(send_batch)
+    assert system.channel_stats("cli")["send_errors"] == 0
+
+
+NETIO_BATCH = 256
+
+
+@pytest.fixture
+def udp_pair():
+    receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    receiver.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+    receiver.bind(("127.0.0.1", 0))
+    receiver.setblocking(False)
+    sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sender.setblocking(False)
+    yield receiver, sender
+    receiver.close()
+    sender.close()
+
+
+def test_netio_send_batch(benchmark, netio_impl, udp_pair):
+    """send_batch of 256 datagrams (sendmmsg in the compiled twin on Linux)."""
+    receiver, sender = udp_pair
+    items = [(bytes(encode_packet(MESSAGE)), receiver.getsockname())] * NETIO_BATCH
+
+    def send_and_drop():
+        done, _errors = netio_impl.send_batch(sender, items)
+        netio_impl.recv_batch(receiver, NETIO_BATCH)  # keep the receive buffer from filling
+        return done
+
+    assert benchmark(send_and_drop) == NETIO_BATCH
+
+
+def test_netio_recv_batch(benchmark, netio_impl, udp_pair):
+    """recv_batch of 256 waiting datagrams (recvmmsg in the compiled twin on Linux)."""
+    receiver, sender = udp_pair
+    raw = bytes(encode_packet(MESSAGE))
+    target = receiver.getsockname()
+    buffers = netio_impl.RecvBuffers(65536)
+
+    def fill():
+        for _ in range(NETIO_BATCH):
+            sender.sendto(raw, target)
+        return (), {}
+
+    def drain():
+        return len(netio_impl.recv_batch(receiver, NETIO_BATCH, 65536, buffers)[0])
+
+    benchmark.pedantic(drain, setup=fill, rounds=200)

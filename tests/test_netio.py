@@ -6,6 +6,7 @@ plain ``recvfrom`` returns, the exception a plain ``sendto`` raises for the same
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import socket
 import sys
@@ -289,10 +290,8 @@ def test_have_mmsg_says_which_calls_are_used(netio_impl) -> None:
 # --------------------------------------------------------------------- differential
 def _twins() -> list[ModuleType]:
     twins = [_accel.load_twin("netio", "python")]
-    try:
+    with contextlib.suppress(ImportError):
         twins.append(_accel.load_twin("netio", "cython"))
-    except ImportError:
-        pass
     return twins
 
 

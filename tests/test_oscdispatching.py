@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+import types
 
 from oscwire.oscbuildparse import OSC_IMMEDIATELY, OSCBundle, OSCMessage, unixtime2timetag
 from oscwire.oscdispatching import NOW_RESOLUTION, Dispatcher, lane_of
@@ -190,3 +191,45 @@ def test_remove_method() -> None:
 def test_now_resolution_is_small() -> None:
     assert 0 < NOW_RESOLUTION <= 0.005
     threading.current_thread()
+
+
+class _Chan:
+    """A stand-in for a reader channel: only its statistics are used."""
+
+    def __init__(self) -> None:
+        self.stats = types.SimpleNamespace(handler_errors=0)
+
+
+def test_execute_flat_runs_in_order_and_counts_failures() -> None:
+    disp = Dispatcher("t")
+    seen = []
+
+    def boom(*args):
+        raise ValueError("bug")
+
+    ok = MethodFilter("/ok", lambda *a: seen.append(a))
+    bad = MethodFilter("/bad", boom)
+    channel = _Chan()
+    flat = [
+        [ok], msg("/ok", 1), None,
+        [bad, ok], msg("/bad", 2), None,
+        [ok], msg("/ok", 3), PacketOptions(),
+    ]  # fmt: skip
+    assert disp.execute_flat(flat, channel) == 4
+    assert seen == [(1,), (2,), (3,)]
+    assert disp.stats.calls == 4 and disp.stats.handler_errors == 1
+    assert channel.stats.handler_errors == 1 and bad.failures == 1
+    assert disp.execute_flat([]) == 0
+
+
+def test_execute_calls_attributes_errors_to_the_reader_channel() -> None:
+    disp = Dispatcher("t")
+
+    def boom(*args):
+        raise ValueError("bug")
+
+    channel = _Chan()
+    options = PacketOptions(readchannel=channel)
+    bad = MethodFilter("/bad", boom)
+    assert disp.execute_calls([([bad, bad], msg("/bad"), options)]) == 2
+    assert channel.stats.handler_errors == 2 and disp.stats.handler_errors == 2

@@ -385,3 +385,18 @@ def test_receive_error_is_counted_and_reading_goes_on(system) -> None:
     finally:
         oscudpmc._recv_batch = real
     assert srv.stats.recv_errors == 1
+
+
+def test_channel_closed_during_a_batch_counts_its_queue_as_dropped(system) -> None:
+    with _listener() as peer:
+        cli = chan(
+            system, "cli", "w", udpwrite_host="127.0.0.1", udpwrite_port=peer.getsockname()[1]
+        )
+        assert cli.batch_queue() == (cli.write_pending, oscudpmc.UDPWRITE_BATCH)
+        with system.batched_sends():
+            for i in range(5):
+                system.send_packet(OSCMessage("/gone", None, [i]), "cli")
+            cli.deactivate()  # closed under the batch: nothing can leave
+            assert cli.batch_queue() is None
+        assert cli.stats.send_dropped == 5 and cli.stats.sent == 0
+        assert not cli.write_pending
