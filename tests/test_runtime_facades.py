@@ -89,6 +89,20 @@ def test_method_unmethod_send_and_restart(facade) -> None:
     assert non_daemon_threads() == []
 
 
+def test_batched_sends_in_every_policy(facade) -> None:
+    facade.osc_startup(execthreadscount=2)
+    rec = Recorder()
+    facade.osc_method("/batch", rec)
+    srv = facade.osc_udp_server("127.0.0.1", 0, "srv")
+    facade.osc_udp_client("127.0.0.1", srv.bound_port, "cli")
+    with facade.osc_batched_sends():
+        for i in range(300):  # more than one sendmmsg batch
+            facade.osc_send(OSCMessage("/batch", None, [i]), "cli")
+    assert pump(facade, lambda: len(rec) == 300)
+    assert [call[0] for call in rec.calls] == list(range(300))
+    assert facade.osc_stats("cli")["sent"] == 300
+
+
 def test_second_startup_is_ignored(facade) -> None:
     facade.osc_startup()
     first = _runtime.default_system()

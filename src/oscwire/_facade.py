@@ -61,6 +61,12 @@ def send(packet: Any, names: Any) -> int:
     return _runtime.default_system().send_packet(packet, names)
 
 
+def batched_sends() -> Any:
+    """Context manager: this thread's sends inside it are queued and leave together
+    (``sendmmsg`` on Linux); see :meth:`oscwire._runtime.OSCSystem.batched_sends`."""
+    return system().batched_sends()
+
+
 def reply(packopt: Any, packet: Any) -> bool:
     """Send *packet* back to the source of a received packet, through its socket."""
     return _runtime.default_system().reply(packopt, packet)

@@ -19,6 +19,7 @@ from oscwire._tcp_facade import osc_tcp_client, osc_tcp_server
 from oscwire.oscmethod import OSCARG_DATAUNPACK
 
 __all__ = [
+    "osc_batched_sends",
     "osc_broadcast_client",
     "osc_broadcast_server",
     "osc_channel",
@@ -80,6 +81,12 @@ def osc_send(packet: Any, names: Any) -> None:
     """Send a message or bundle to channels *names* (str, list, set, tuple, ``"_local"``,
     ``"_all"``)."""
     _facade.send(packet, names)
+
+
+def osc_batched_sends() -> Any:
+    """``with osc_batched_sends(): ...`` queues this thread's osc_send calls and sends
+    them together when the block ends (``sendmmsg`` on Linux: more messages per second)."""
+    return _facade.batched_sends()
 
 
 def osc_reply(packopt: Any, packet: Any) -> bool:
