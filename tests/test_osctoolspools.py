@@ -95,6 +95,38 @@ def test_lanes_keep_order_per_lane_with_many_workers() -> None:
     wq.terminate()
 
 
+def test_jobs_of_a_busy_lane_wait_behind_it_and_count_in_the_bound() -> None:
+    wq = WorkQueue(maxjobs=3)
+    wq.add_working_threads(2)
+    started, release = threading.Event(), threading.Event()
+    order: list[int] = []
+    done = threading.Semaphore(0)
+
+    def first() -> None:
+        started.set()
+        release.wait(5.0)
+        order.append(0)
+        done.release()
+
+    def later(i: int) -> None:
+        order.append(i)
+        done.release()
+
+    assert wq.send_job(first, lane="L")
+    assert started.wait(5.0)
+    for i in (1, 2, 3):
+        assert wq.send_job(lambda i=i: later(i), lane="L")
+    # Held behind the running job, not offered to the idle worker; the bound counts them.
+    assert len(wq) == 3 and not wq._jobs
+    assert wq.send_job(lambda: later(99), lane="other") is False
+    assert wq.dropped == 1
+    release.set()
+    for _ in range(4):
+        assert done.acquire(timeout=5.0)
+    assert order == [0, 1, 2, 3] and len(wq) == 0
+    wq.terminate()
+
+
 def test_terminate_returns_in_time_with_a_stuck_job_and_discards_the_rest() -> None:
     wq = WorkQueue()
     wq.add_working_threads(1)

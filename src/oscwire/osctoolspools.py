@@ -93,6 +93,7 @@ class WorkQueue:
         # Lane bookkeeping: lanes being run by some worker, and jobs waiting behind them.
         self._busy: set = set()
         self._backlog: dict[Any, collections.deque] = {}
+        self._backlogged = 0  # jobs waiting in _backlog, for the maxjobs bound
 
     # ----- producers -------------------------------------------------------------------
     def send_callable(
@@ -114,10 +115,16 @@ class WorkQueue:
                 self.dropped += 1
                 self.logger.info("OSC workqueue terminated: job dropped")
                 return False
-            if self.maxjobs and len(self._jobs) >= self.maxjobs:
+            if self.maxjobs and len(self._jobs) + self._backlogged >= self.maxjobs:
                 self.dropped += 1
                 self.logger.warning("OSC workqueue full (%d jobs): job dropped", self.maxjobs)
                 return False
+            if lane is not _NO_LANE and lane in self._busy:
+                # A worker is running this lane and will take the job next: waking another
+                # one would only make it find the lane busy (a wasted GIL round trip).
+                self._backlog.setdefault(lane, collections.deque()).append(newjob)
+                self._backlogged += 1
+                return True
             self._jobs.append((newjob, lane))
             self._cond.notify()
         return True
@@ -142,11 +149,12 @@ class WorkQueue:
                     self.logger.info("OSC workqueue terminating: %d jobs discarded", dropped)
                 self._jobs.clear()
                 self._backlog.clear()
+                self._backlogged = 0
             self._cond.notify_all()
         self.join(timeout=timeout)
 
     def __len__(self) -> int:
-        return len(self._jobs) + sum(len(q) for q in self._backlog.values())
+        return len(self._jobs) + self._backlogged
 
     # ----- consumers -------------------------------------------------------------------
     def wait_for_job(self, timeout: Optional[float] = None) -> Any:
@@ -196,6 +204,7 @@ class WorkQueue:
                 return job, lane
             if lane in self._busy:
                 self._backlog.setdefault(lane, collections.deque()).append(job)
+                self._backlogged += 1
                 continue
             self._busy.add(lane)
             return job, lane
@@ -220,6 +229,7 @@ class WorkQueue:
                     backlog = self._backlog.get(lane)
                     if backlog:
                         job = backlog.popleft()
+                        self._backlogged -= 1
                         if not backlog:
                             del self._backlog[lane]
                     else:

@@ -397,8 +397,9 @@ class UdpMcChannel(oscchannel.TransportChannel):
                 batch = [popleft() for _ in range(count)]
             try:
                 done, errors = _send_batch(sock, batch, self._target)
-            except (OSError, ValueError) as failure:
-                # The socket was closed or changed under us: these packets cannot leave.
+            except Exception as failure:
+                # The socket was closed or changed under us (or worse): these packets
+                # cannot leave; drop and count them rather than jam the queue.
                 done, errors = count, [(index, failure) for index in range(count)]
             if errors:
                 self._send_errors(batch, errors)
