@@ -446,6 +446,11 @@ _DEFAULT_LOCK = threading.Lock()
 def default_system() -> OSCSystem:
     """The system behind the ``as_*`` façades (created, not started, on first use)."""
     global _DEFAULT
+    current = _DEFAULT
+    if current is not None:
+        # Every osc_send goes through here: no lock once the system exists (a reader
+        # racing replace_default_system gets the old or the new one, as with a lock).
+        return current
     with _DEFAULT_LOCK:
         if _DEFAULT is None:
             _DEFAULT = OSCSystem("eventloop")
