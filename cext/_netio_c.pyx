@@ -35,7 +35,8 @@ cdef extern from *:
     #define OSCW_SLOTS 64
     #define OSCW_CACHE 8
 
-    #if defined(__linux__)
+    /* OSCWIRE_NO_MMSG builds the portable fallback on Linux too (to test it). */
+    #if defined(__linux__) && !defined(OSCWIRE_NO_MMSG)
     #include <sys/types.h>
     #include <sys/socket.h>
     #include <netinet/in.h>
