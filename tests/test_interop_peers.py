@@ -161,3 +161,38 @@ def test_pd_round_trip(pd_echo):
     assert reply.addrpattern == "/pong"
     assert reply.typetags == ",fsff"
     assert reply.arguments == (0.25, "symbol", 7.0, -1.5)
+
+
+@pytest.mark.parametrize("policy", ["eventloop", "comthreads", "allthreads"])
+def test_scsynth_through_the_runtime(scsynth, policy):
+    """The osc4py3-style API talking to scsynth: requests out, replies to the client's socket."""
+    import importlib
+
+    from oscwire.oscmethod import OSCARG_ADDRESS, OSCARG_DATA
+
+    facade = importlib.import_module(f"oscwire.as_{policy}")
+    facade.osc_startup()
+    try:
+        replies: list = []
+        facade.osc_method(
+            "/*.reply",
+            lambda address, data: replies.append((address, data)),
+            argscheme=OSCARG_ADDRESS + OSCARG_DATA,
+        )
+        facade.osc_method(
+            "/synced",
+            lambda address, data: replies.append((address, data)),
+            argscheme=OSCARG_ADDRESS + OSCARG_DATA,
+        )
+        facade.osc_udp_client("127.0.0.1", scsynth["udp"], "scsynth")
+        facade.osc_send(OSCMessage("/status", None, []), "scsynth")
+        facade.osc_send(OSCBundle(OSC_IMMEDIATELY, [OSCMessage("/sync", ",i", [99])]), "scsynth")
+        deadline = time.monotonic() + REPLY_TIMEOUT
+        while len(replies) < 2 and time.monotonic() < deadline:
+            facade.osc_process(0.01)
+            time.sleep(0.001)
+        by_address = dict(replies)
+        assert by_address["/status.reply"][0] == 1
+        assert by_address["/synced"] == (99,)
+    finally:
+        facade.osc_terminate()

@@ -400,3 +400,48 @@ def test_channel_closed_during_a_batch_counts_its_queue_as_dropped(system) -> No
             assert cli.batch_queue() is None
         assert cli.stats.send_dropped == 5 and cli.stats.sent == 0
         assert not cli.write_pending
+
+
+@pytest.mark.parametrize("family", ["127.0.0.1", "::1"])
+def test_client_reads_the_replies_sent_to_its_socket(system, family) -> None:
+    """A server such as scsynth answers to the address a request came from: the client."""
+    if family == "::1" and not have_ipv6():
+        pytest.skip("no IPv6 loopback on this machine")
+    peer = socket.socket(socket.AF_INET6 if ":" in family else socket.AF_INET, socket.SOCK_DGRAM)
+    peer.bind((family, 0))
+    peer.settimeout(2)
+    rec = Recorder()
+    system.method(
+        "/status.reply", rec, argscheme=oscmethod.OSCARG_READERNAME + oscmethod.OSCARG_DATAUNPACK
+    )
+    chan(system, "cli", "w", udpwrite_host=family, udpwrite_port=peer.getsockname()[1])
+    system.send_packet(OSCMessage("/status", None, []), "cli")
+    request, client_address = peer.recvfrom(65536)
+    assert request == bytes(encode_packet(OSCMessage("/status", ",", [])))
+    peer.sendto(bytes(encode_packet(OSCMessage("/status.reply", ",ii", [1, 7]))), client_address)
+    peer.close()
+    assert pump(system, lambda: len(rec) == 1)
+    assert rec.calls == [("cli", 1, 7)]
+    assert system.channel_stats("cli")["received"] == 1
+
+
+def test_client_replies_can_be_turned_off(system) -> None:
+    peer = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    peer.bind(("127.0.0.1", 0))
+    peer.settimeout(2)
+    rec = Recorder()
+    system.method("/reply", rec)
+    client = chan(
+        system,
+        "cli",
+        "w",
+        udpwrite_host="127.0.0.1",
+        udpwrite_port=peer.getsockname()[1],
+        udpwrite_replies=False,
+    )
+    system.send_packet(OSCMessage("/ask", None, []), "cli")
+    _, client_address = peer.recvfrom(65536)
+    peer.sendto(bytes(encode_packet(OSCMessage("/reply", None, [1]))), client_address)
+    peer.close()
+    assert not pump(system, lambda: len(rec) == 1, timeout=0.3)
+    assert client.stats.received == 0

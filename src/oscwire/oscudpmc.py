@@ -63,7 +63,10 @@ class UdpMcChannel(oscchannel.TransportChannel):
     ``udpwrite_forceipv4``, ``udpwrite_forceipv6``, ``udpwrite_dontcache``,
     ``udpwrite_reuseaddr`` (False), ``udpwrite_ttl`` (None: OS default; sets the unicast
     TTL / hop limit, and the multicast one when ``mcast_enabled``),
-    ``udpwrite_nonblocking`` (True), ``udpwrite_sndbuf`` (None: OS default).
+    ``udpwrite_nonblocking`` (True), ``udpwrite_sndbuf`` (None: OS default),
+    ``udpwrite_replies`` (True: datagrams that arrive on the client's socket, the replies
+    of servers such as scsynth, are read and dispatched; their ``readername`` is the
+    client channel's name; the ``udpread_*`` and ``read_*`` options apply to them).
 
     Multicast and broadcast: ``mcast_enabled`` (False), ``mcast_loop`` (None: leave the OS
     default, which loops back), ``bcast_enabled`` (False; IPv4 only).
@@ -84,6 +87,7 @@ class UdpMcChannel(oscchannel.TransportChannel):
         self.mcast_loop: Optional[bool] = options.get("mcast_loop")
         self.mcast_interface: Any = options.get("mcast_interface")
         self.bcast_enabled: bool = bool(options.get("bcast_enabled", False))
+        self.udpwrite_replies = False
         self._target: Any = None
         self._v6 = False
         self._batched = False
@@ -94,15 +98,7 @@ class UdpMcChannel(oscchannel.TransportChannel):
     # ----- options ---------------------------------------------------------------------
     def setup_reader_options(self, options: dict[str, Any]) -> None:
         super().setup_reader_options(options)
-        self.udpread_buffersize = int(options.get("udpread_buffersize", UDPREAD_BUFSIZE))
-        self.udpread_reuseaddr = bool(options.get("udpread_reuseaddr", True))
-        self.udpread_nonblocking = bool(options.get("udpread_nonblocking", True))
-        self.udpread_identusedns = bool(options.get("udpread_identusedns", False))
-        self.udpread_identfields = int(options.get("udpread_identfields", 2))
-        self.udpread_asstream = bool(options.get("udpread_asstream", False))
-        rcvbuf = options.get("udpread_rcvbuf", DEFAULT_RCVBUF)
-        self.udpread_rcvbuf = int(rcvbuf) if rcvbuf else 0
-        self.udpread_batch = max(1, int(options.get("udpread_batch", UDPREAD_BATCH)))
+        self._setup_receiving(options)
         specs = network_getaddrinfo(
             options,
             "udpread",
@@ -112,6 +108,18 @@ class UdpMcChannel(oscchannel.TransportChannel):
         )
         self.udpsockspec = specs[0]
         self._v6 = self.udpsockspec.family == socket.AF_INET6
+
+    def _setup_receiving(self, options: dict[str, Any]) -> None:
+        """The ``udpread_*`` options of what arrives on the socket (servers, and client replies)."""
+        self.udpread_buffersize = int(options.get("udpread_buffersize", UDPREAD_BUFSIZE))
+        self.udpread_reuseaddr = bool(options.get("udpread_reuseaddr", True))
+        self.udpread_nonblocking = bool(options.get("udpread_nonblocking", True))
+        self.udpread_identusedns = bool(options.get("udpread_identusedns", False))
+        self.udpread_identfields = int(options.get("udpread_identfields", 2))
+        self.udpread_asstream = bool(options.get("udpread_asstream", False))
+        rcvbuf = options.get("udpread_rcvbuf", DEFAULT_RCVBUF)
+        self.udpread_rcvbuf = int(rcvbuf) if rcvbuf else 0
+        self.udpread_batch = max(1, int(options.get("udpread_batch", UDPREAD_BATCH)))
         self._plain_ident = (
             not self.read_forceident
             and not (self.udpread_identusedns and self.read_dnsident)
@@ -134,6 +142,13 @@ class UdpMcChannel(oscchannel.TransportChannel):
         )
         self.udpsockspec = specs[0]
         self._target = self.udpsockspec.sockaddr
+        self._v6 = self.udpsockspec.family == socket.AF_INET6
+        # What a peer sends back to the client's socket (scsynth's /status.reply, a mixer's
+        # answers) is read and dispatched like a server's input, unless turned off.
+        self.udpwrite_replies = bool(options.get("udpwrite_replies", True))
+        if self.udpwrite_replies:
+            oscchannel.TransportChannel.setup_reader_options(self, options)
+            self._setup_receiving(options)
 
     # ----- open / close ----------------------------------------------------------------
     def _wildcard(self, family: int) -> str:
@@ -153,7 +168,7 @@ class UdpMcChannel(oscchannel.TransportChannel):
             raise
         self.udpsock = sock
         self._batched = sock.gettimeout() == 0.0
-        if self.is_reader and self._batched:
+        if self._receives and self._batched:
             self._rxbuffers = _netio.RecvBuffers(
                 self.udpread_buffersize, min(self.udpread_batch, _netio.SYSCALL_BATCH)
             )
@@ -263,6 +278,17 @@ class UdpMcChannel(oscchannel.TransportChannel):
                     self._membership(sock, join=False)
         finally:
             sock.close()
+
+    @property
+    def _receives(self) -> bool:
+        """True when datagrams arriving on the socket are read: servers, and replying clients."""
+        return self.is_reader or self.udpwrite_replies
+
+    def calc_monitoring_fileno_flags(self) -> tuple[Optional[int], str]:
+        fileno, flags = super().calc_monitoring_fileno_flags()
+        if self.is_writer and self.udpwrite_replies and "r" not in flags:
+            flags = "r" + flags
+        return fileno, flags
 
     def fileno(self) -> Optional[int]:
         sock = self.udpsock
