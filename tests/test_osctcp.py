@@ -621,12 +621,12 @@ def test_facade_functions_in_every_policy(policy, framing):
     _facade.startup(policy, execthreadscount=2)
     try:
         got = Recorder()
-        _facade.method("/f", got)
+        _facade.osc_method("/f", got)
         srv = osc_tcp_server(
             "127.0.0.1", 0, "tcpsrv", framing=framing if policy != "allthreads" else "auto"
         )
         osc_tcp_client("127.0.0.1", srv.bound_port, "tcpcli", framing=framing)
-        _facade.send(OSCMessage("/f", ",i", [11]), "tcpcli")
+        _facade.osc_send(OSCMessage("/f", ",i", [11]), "tcpcli")
         deadline = time.monotonic() + 5
         while not got.calls and time.monotonic() < deadline:
             _facade.process(0.01)
@@ -634,7 +634,7 @@ def test_facade_functions_in_every_policy(policy, framing):
         with pytest.raises(ValueError):
             osc_tcp_client("127.0.0.1", srv.bound_port, "x", framing="auto")
     finally:
-        _facade.terminate()
+        _facade.osc_terminate()
 
 
 def test_packet_event_is_signalled_once_written(system):

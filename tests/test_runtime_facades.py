@@ -232,3 +232,14 @@ def test_tcp_through_every_facade(facade, server_framing, client_framing) -> Non
     assert pump(facade, lambda: len(answers) == 50)
     assert values == list(range(50))
     assert answers == [value * 2 for value in range(50)]
+
+
+def test_every_facade_exports_the_common_functions() -> None:
+    from oscwire import _facade
+
+    for policy in POLICIES:
+        module = importlib.import_module(f"oscwire.as_{policy}")
+        for name in _facade.COMMON:
+            assert name in module.__all__
+            assert getattr(module, name) is getattr(_facade, name)
+        assert module.osc_startup is not _facade.startup

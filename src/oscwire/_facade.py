@@ -1,7 +1,9 @@
-"""Code shared by the ``as_eventloop``, ``as_allthreads`` and ``as_comthreads`` façades.
+"""The functions shared by the ``as_eventloop``, ``as_allthreads`` and ``as_comthreads`` façades.
 
-Each façade module exposes osc4py3's functions with osc4py3's signatures and forwards
-them here with its policy. Everything acts on the default :class:`~oscwire._runtime.OSCSystem`.
+Every façade exposes osc4py3's functions with osc4py3's signatures. Only ``osc_startup``
+(which picks the policy) and ``osc_process`` (whose work depends on it) are written in each
+façade module; all the others are these, and act on the default
+:class:`~oscwire._runtime.OSCSystem`.
 """
 
 from __future__ import annotations
@@ -26,11 +28,6 @@ def startup(policy: str, **kwargs: Any) -> None:
     _runtime.replace_default_system(policy, **kwargs).start()
 
 
-def terminate() -> None:
-    """Terminate the default system: channels closed, pending work dropped, within 1 s."""
-    _runtime.default_system().terminate()
-
-
 def process(timeout: float = 0.0) -> None:
     """Do the caller's share of the work of the default system's policy."""
     _runtime.default_system().process(timeout)
@@ -44,41 +41,47 @@ def system() -> _runtime.OSCSystem:
     return current
 
 
-def method(
+def osc_terminate() -> None:
+    """Stop OSC processing: close channels, drop pending work; returns within a second."""
+    _runtime.default_system().terminate()
+
+
+def osc_method(
     addrpattern: str, function: Any, argscheme: Any = OSCARG_DATAUNPACK, extra: Any = None
 ) -> Any:
-    """Register a handler; return its MethodFilter, the handle for :func:`unmethod`."""
+    """Call *function* for messages matching *addrpattern*; return a handle for osc_unmethod."""
     return system().method(addrpattern, function, argscheme=argscheme, extra=extra)
 
 
-def unmethod(handle: Any) -> bool:
-    """Unregister a handler returned by :func:`method`; False when it was not registered."""
+def osc_unmethod(handle: Any) -> bool:
+    """Remove a handler registered by osc_method; False if it was not registered."""
     return _runtime.default_system().unmethod(handle)
 
 
-def send(packet: Any, names: Any) -> int:
-    """Send *packet* to the channels *names* (str, list, set, tuple; ``_local``, ``_all``)."""
-    return _runtime.default_system().send_packet(packet, names)
+def osc_send(packet: Any, names: Any) -> None:
+    """Send a message or bundle to channels *names* (str, list, set, tuple, ``"_local"``,
+    ``"_all"``)."""
+    _runtime.default_system().send_packet(packet, names)
 
 
-def batched_sends() -> Any:
-    """Context manager: this thread's sends inside it are queued and leave together
-    (``sendmmsg`` on Linux); see :meth:`oscwire._runtime.OSCSystem.batched_sends`."""
+def osc_batched_sends() -> Any:
+    """``with osc_batched_sends(): ...`` queues this thread's osc_send calls and sends
+    them together when the block ends (``sendmmsg`` on Linux: more messages per second)."""
     return system().batched_sends()
 
 
-def reply(packopt: Any, packet: Any) -> bool:
-    """Send *packet* back to the source of a received packet, through its socket."""
+def osc_reply(packopt: Any, packet: Any) -> bool:
+    """Answer the source of a received packet (get *packopt* with OSCARG_PACKOPT)."""
     return _runtime.default_system().reply(packopt, packet)
 
 
-def channel(name: str) -> Any:
-    """The channel called *name* in the default system, or None."""
+def osc_channel(name: str) -> Any:
+    """The channel called *name*, or None."""
     return _runtime.default_system().get_channel(name)
 
 
-def stats(name: Optional[str] = None) -> dict[str, Any]:
-    """Counters of channel *name*, or of the whole default system when *name* is None."""
+def osc_stats(name: Optional[str] = None) -> dict[str, Any]:
+    """Counters of channel *name*, or of everything when *name* is None."""
     current = _runtime.default_system()
     return current.all_stats() if name is None else current.channel_stats(name)
 
@@ -94,25 +97,73 @@ def udp_channel(name: str, mode: str, options: dict[str, Any]) -> Any:
     return UdpMcChannel(name, mode, options)
 
 
-def udp_server(address: str, port: int, name: str, **extra: Any) -> Any:
-    return udp_channel(name, "r", {"udpread_host": address, "udpread_port": port, **extra})
+def osc_udp_server(address: str, port: int, name: str) -> Any:
+    """Receive OSC packets on UDP *address*:*port* ("*": every interface; port 0: any)."""
+    return udp_channel(name, "r", {"udpread_host": address, "udpread_port": port})
 
 
-def udp_client(address: str, port: int, name: str, **extra: Any) -> Any:
-    return udp_channel(name, "w", {"udpwrite_host": address, "udpwrite_port": port, **extra})
+def osc_udp_client(address: str, port: int, name: str) -> Any:
+    """Send OSC packets over UDP to *address*:*port* through channel *name* (replies sent
+    back to its socket are dispatched too)."""
+    return udp_channel(name, "w", {"udpwrite_host": address, "udpwrite_port": port})
 
 
-def multicast_server(address: str, port: int, name: str) -> Any:
-    return udp_server(address, port, name, mcast_enabled=True)
+def osc_multicast_server(address: str, port: int, name: str) -> Any:
+    """Receive OSC packets sent to multicast group *address* on *port*."""
+    return udp_channel(
+        name, "r", {"udpread_host": address, "udpread_port": port, "mcast_enabled": True}
+    )
 
 
-def multicast_client(address: str, port: int, name: str, ttl: int = 1) -> Any:
-    return udp_client(address, port, name, mcast_enabled=True, udpwrite_ttl=ttl)
+def osc_multicast_client(address: str, port: int, name: str, ttl: int = 1) -> Any:
+    """Send OSC packets to multicast group *address*:*port*, with time-to-live *ttl*."""
+    return udp_channel(
+        name,
+        "w",
+        {
+            "udpwrite_host": address,
+            "udpwrite_port": port,
+            "mcast_enabled": True,
+            "udpwrite_ttl": ttl,
+        },
+    )
 
 
-def broadcast_server(address: str, port: int, name: str) -> Any:
-    return udp_server(address, port, name, bcast_enabled=True)
+def osc_broadcast_server(address: str, port: int, name: str) -> Any:
+    """Receive OSC packets broadcast to *port* (bind *address*, e.g. "0.0.0.0")."""
+    return udp_channel(
+        name, "r", {"udpread_host": address, "udpread_port": port, "bcast_enabled": True}
+    )
 
 
-def broadcast_client(address: str, port: int, name: str, ttl: int = 1) -> Any:
-    return udp_client(address, port, name, bcast_enabled=True, udpwrite_ttl=ttl)
+def osc_broadcast_client(address: str, port: int, name: str, ttl: int = 1) -> Any:
+    """Broadcast OSC packets to broadcast address *address*:*port*, with *ttl*."""
+    return udp_channel(
+        name,
+        "w",
+        {
+            "udpwrite_host": address,
+            "udpwrite_port": port,
+            "bcast_enabled": True,
+            "udpwrite_ttl": ttl,
+        },
+    )
+
+
+#: The functions every façade re-exports as they are (tests check each façade has them).
+COMMON = (
+    "osc_batched_sends",
+    "osc_broadcast_client",
+    "osc_broadcast_server",
+    "osc_channel",
+    "osc_method",
+    "osc_multicast_client",
+    "osc_multicast_server",
+    "osc_reply",
+    "osc_send",
+    "osc_stats",
+    "osc_terminate",
+    "osc_udp_client",
+    "osc_udp_server",
+    "osc_unmethod",
+)
