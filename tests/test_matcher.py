@@ -25,6 +25,10 @@ T, F = True, False
 SPEC_TABLE = [
     # literal parts, full match only
     ("/a/b/c", "/a/b/c", T),
+    # A range spanning '/' (0x2F) still matches inside one part only.
+    ("/a[.-0]b", "/a/b", F),
+    ("/a[.-0]b", "/a.b", T),
+    ("/a[!x]b", "/a/b", F),
     ("/a/b/c", "/a/b", F),
     ("/a/b", "/a/b/c", F),
     ("/a/b", "/a/bc", F),
@@ -280,7 +284,8 @@ def _oracle_part(text: str) -> str:
             if negate:
                 out.append("[^/" + "".join(members) + "]")
             else:
-                out.append("[" + "".join(members) + "]" if members else "(?!)")
+                # A bracket matches one character of a part: never '/', even in a range.
+                out.append("(?!/)[" + "".join(members) + "]" if members else "(?!)")
             i = end
         elif char == "{":
             end = text.index("}", i + 1)
