@@ -227,7 +227,14 @@ def test_pathological_pattern_is_bounded(matcher_impl: ModuleType) -> None:
 # Rows where python-osc departs from the OSC spec, so it cannot serve as a peer.
 # A reversed range makes python-osc's whole regex invalid, so it matches nothing, even where
 # the range is negated or sits beside other members; oscwire treats the range as empty.
-PYTHONOSC_DEPARTS = {("/[!z-a]", "/m"), ("/[z-ab]", "/b")}
+# Where python-osc departs from the spec: reversed ranges, and brackets matching '/'
+# (it turns a pattern into one regex over the whole address).
+PYTHONOSC_DEPARTS = {
+    ("/[!z-a]", "/m"),
+    ("/[z-ab]", "/b"),
+    ("/a[.-0]b", "/a/b"),
+    ("/a[!x]b", "/a/b"),
+}
 
 
 def _pythonosc_rows() -> list[tuple[str, str, bool]]:
