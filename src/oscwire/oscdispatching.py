@@ -36,6 +36,7 @@ import itertools
 import logging
 import threading
 import time
+from collections.abc import Iterable
 from typing import Any, Callable, Optional
 
 from oscwire import oscmethod
@@ -291,7 +292,7 @@ class Dispatcher:
         else:
             executor(lane_of(packopt), calls)
 
-    def execute_calls(self, calls: Calls, channel: Any = None) -> int:
+    def execute_calls(self, calls: Iterable[tuple[Any, Any, Any]], channel: Any = None) -> int:
         """Run each ``(methodfilters, message, packopt)`` in order; return the calls made.
 
         Filters log and count (``failures``) what their function raises;
@@ -327,29 +328,9 @@ class Dispatcher:
         What the processing stage hands to worker threads: one list per source and batch,
         no tuple per message (fewer objects in flight for the garbage collector).
         """
-        call = oscmethod.call_methods_failures
-        count = 0
-        errors = 0
         items = iter(flat)
         # zip reuses its result tuple: nothing is allocated per message here either.
-        for filters, message, packopt in zip(items, items, items):
-            count += len(filters)
-            try:
-                failed = call(filters, message, packopt)
-            except Exception:
-                failed = 1
-                self.logger.exception("OSC dispatcher %s: failure in method call", self.dispname)
-            if failed:
-                errors += failed
-                reader = channel
-                if reader is None and packopt is not None:
-                    reader = packopt.readchannel
-                if reader is not None:
-                    reader.stats.handler_errors += failed
-        self.stats.calls += count
-        if errors:
-            self.stats.handler_errors += errors
-        return count
+        return self.execute_calls(zip(items, items, items), channel)
 
     # ----- delayed bundles -------------------------------------------------------------
     def _delay(self, delay: float, bundle: Any, packopt: Any, when: float) -> None:
