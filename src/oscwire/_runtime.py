@@ -47,6 +47,13 @@ POLICIES = ("eventloop", "comthreads", "allthreads")
 MAX_RECEIVED_BATCHES = 4096
 #: Handler jobs waiting in the execution queue, at most (then new ones are dropped).
 MAX_EXEC_JOBS = 100000
+#: Backpressure: past this many waiting handler jobs (one per source and read batch) or
+#: received batches, channels stop reading until the handlers catch up: a TCP peer is
+#: then held back by TCP flow control instead of its packets being dropped.
+CONGESTED_JOBS = 256
+CONGESTED_BATCHES = MAX_RECEIVED_BATCHES // 4
+#: While readers are paused, the communication thread checks this often for relief (s).
+PAUSED_POLL = 0.005
 
 
 class _BatchState(threading.local):
@@ -103,6 +110,8 @@ class OSCSystem:
         self.running = False
         self._lock = threading.RLock()
         self._received: collections.deque = collections.deque()
+        self._paused: set = set()
+        self._paused_lock = threading.Lock()
         self._comm_thread: Optional[threading.Thread] = None
         self._stop = False
         #: Threads inside :meth:`batched_sends` (a cheap test before the thread-local one).
@@ -132,6 +141,7 @@ class OSCSystem:
                 "global", dispoptions, executor=executor, on_delayed=self._wake_for_delayed
             )
             self._received.clear()
+            self._paused.clear()
             self.running = True
             if self.policy != "eventloop":
                 self._comm_thread = threading.Thread(
@@ -170,6 +180,7 @@ class OSCSystem:
             if monitor is not None:
                 monitor.terminate(timeout=max(0.0, deadline - time.monotonic()))
             self._received.clear()
+            self._paused.clear()
             self._comm_thread = None
 
     def __enter__(self) -> OSCSystem:
@@ -313,11 +324,31 @@ class OSCSystem:
                 )
             return
         received.append((channel, items, readtime))
+        if self.congested() and channel.pause_reading():
+            with self._paused_lock:
+                self._paused.add(channel)
         thread = self._comm_thread
         if thread is not None and thread is not threading.current_thread():
             monitor = self.monitor
             if monitor is not None:
                 monitor.wake()
+
+    def congested(self) -> bool:
+        """True when the handlers are behind: readers pause until it is false again."""
+        if len(self._received) >= CONGESTED_BATCHES:
+            return True
+        queue = self.exec_queue
+        return queue is not None and len(queue) >= CONGESTED_JOBS
+
+    def _resume_readers(self) -> None:
+        """Let paused channels read again once the handlers have caught up."""
+        if not self._paused or self.congested():
+            return
+        with self._paused_lock:
+            channels = list(self._paused)
+            self._paused.clear()
+        for channel in channels:
+            channel.resume_reading()
 
     def _process_received(self) -> None:
         received = self._received
@@ -371,13 +402,18 @@ class OSCSystem:
         assert monitor is not None and dispatcher is not None
         while not self._stop:
             try:
-                monitor.step(dispatcher.next_delay())
+                delay = dispatcher.next_delay()
+                if self._paused and (delay is None or delay > PAUSED_POLL):
+                    delay = PAUSED_POLL
+                monitor.step(delay)
                 if self._stop:
                     break
                 if self._received:
                     self._process_received()
                 if dispatcher._heap:
                     dispatcher.process_delayed()
+                if self._paused:
+                    self._resume_readers()
             except Exception:
                 self.logger.exception("OSC communication thread: failure, continuing")
                 time.sleep(0.01)
@@ -404,6 +440,8 @@ class OSCSystem:
                 self._process_received()
             if dispatcher._heap:
                 dispatcher.process_delayed()
+            if self._paused:
+                self._resume_readers()
         elif self.policy == "comthreads":
             queue = self.exec_queue
             if queue is None:
@@ -414,6 +452,8 @@ class OSCSystem:
                     return
                 queue._run(job)
             queue.run_pending()
+            if self._paused:
+                self._resume_readers()
         elif timeout:
             time.sleep(timeout)
 

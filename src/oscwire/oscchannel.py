@@ -85,7 +85,8 @@ class ChannelStats:
     errors while reading), ``dropped_received`` (processing queue full), ``handler_errors``
     (handlers that raised for packets of this channel), ``sent`` packets handed to the OS,
     ``bytes_sent``, ``send_errors`` (OS refused: EMSGSIZE, unreachable...), ``send_dropped``
-    (write queue full, channel closed), ``encode_errors`` (unencodable replies).
+    (write queue full, channel closed), ``encode_errors`` (unencodable replies),
+    ``read_pauses`` (times reading was paused because the handlers fell behind).
     Counters are plain ints written by one thread each, so reads are cheap and never block.
     """
 
@@ -98,6 +99,7 @@ class ChannelStats:
         "encode_errors",
         "framing_errors",
         "handler_errors",
+        "read_pauses",
         "received",
         "recv_errors",
         "send_dropped",
@@ -183,6 +185,9 @@ class TransportChannel:
         self.monitor = monitor
         self.monitor_terminate: bool = bool(options.get("monitor_terminate", False))
         self.monitored_writing = False
+        #: True while the system is congested: the socket is not watched for reading, so
+        #: a TCP peer is slowed down by TCP's own flow control (UDP: the kernel drops).
+        self.reading_paused = False
         self.is_reader = "r" in mode
         self.is_writer = "w" in mode
         self.is_event = "e" in mode
@@ -365,7 +370,8 @@ class TransportChannel:
 
     def calc_monitoring_fileno_flags(self) -> tuple[Optional[int], str]:
         """``(fileno, flags)`` to register: ``r`` for readers (and repliers), ``e`` for events."""
-        flags = ("r" if self.is_reader else "") + ("e" if self.is_event else "")
+        reads = self.is_reader and not self.reading_paused
+        flags = ("r" if reads else "") + ("e" if self.is_event else "")
         if self.monitored_writing:
             flags += "w"
         return self.fileno(), flags
@@ -630,6 +636,31 @@ class TransportChannel:
         elif not workqueue.send_job(self.write_operation):
             with self.write_lock:
                 self._write_active = False
+
+    def pause_reading(self) -> bool:
+        """Stop watching the socket for reading (backpressure); True if it was watched."""
+        if self.reading_paused or self.monitor is None or not self.is_scheduled:
+            return False
+        fileno = self.fileno()
+        if fileno is None:
+            return False
+        self.reading_paused = True
+        self.stats.read_pauses += 1
+        self.monitor.remove_monitoring(fileno, self, "r")
+        return True
+
+    def resume_reading(self) -> None:
+        """Watch the socket for reading again after :meth:`pause_reading`."""
+        if not self.reading_paused:
+            return
+        self.reading_paused = False
+        fileno = self.fileno()
+        if fileno is None or self.monitor is None or not self.is_scheduled:
+            return
+        try:
+            self.monitor.add_monitoring(fileno, self, "r")
+        except (RuntimeError, OSError, ValueError) as error:  # closed or terminated meanwhile
+            self.logger.debug("OSC channel %r: cannot resume reading: %s", self.chaname, error)
 
     def enable_write_monitoring(self, enable: bool) -> None:
         """Watch (or stop watching) the channel for writability."""

@@ -513,7 +513,8 @@ class TcpChannel(oscchannel.TransportChannel):
     def calc_monitoring_fileno_flags(self) -> tuple[Optional[int], str]:
         if self.role == "server":
             return self.fileno(), "e"
-        return self.fileno(), "rw" if self.monitored_writing else "r"
+        reads = "" if self.reading_paused else "r"
+        return self.fileno(), reads + ("w" if self.monitored_writing else "")
 
     def _fire(self, verb: str, parameters: tuple) -> None:
         handler = self.actions_handlers.get(verb)
@@ -793,7 +794,7 @@ class TcpChannel(oscchannel.TransportChannel):
         self.bound_port = sock.getsockname()[1]
         self.stats.reconnects += 1
         self._next_delay = self.tcp_reconnect_delay
-        if self.is_scheduled and self.monitor is not None:
+        if self.is_scheduled and self.monitor is not None and not self.reading_paused:
             try:
                 self.monitor.add_monitoring(sock.fileno(), self, "r")
             except (RuntimeError, OSError, ValueError) as error:

@@ -286,7 +286,12 @@ class UdpMcChannel(oscchannel.TransportChannel):
 
     def calc_monitoring_fileno_flags(self) -> tuple[Optional[int], str]:
         fileno, flags = super().calc_monitoring_fileno_flags()
-        if self.is_writer and self.udpwrite_replies and "r" not in flags:
+        if (
+            self.is_writer
+            and self.udpwrite_replies
+            and not self.reading_paused
+            and "r" not in flags
+        ):
             flags = "r" + flags
         return fileno, flags
 

@@ -1,0 +1,70 @@
+"""Backpressure: when handlers fall behind, channels stop reading instead of dropping.
+
+A TCP peer is then held back by TCP's own flow control; once the handlers catch up,
+reading resumes and every message arrives, in order.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import pytest
+
+from oscwire import _runtime, as_comthreads, framing
+from oscwire.oscbuildparse import OSCMessage, encode_packet
+
+MESSAGES = 3000
+CHUNKS = 150
+
+
+@pytest.fixture
+def low_thresholds(monkeypatch):
+    monkeypatch.setattr(_runtime, "CONGESTED_JOBS", 8)
+    # A small hard bound: without backpressure the queue would overflow and drop.
+    monkeypatch.setattr(_runtime, "MAX_EXEC_JOBS", 40)
+    yield
+    as_comthreads.osc_terminate()
+
+
+def send_in_chunks(port: int, done: threading.Event) -> None:
+    """A plain TCP peer: size-prefixed messages in many small writes (many reads there)."""
+    stream = b"".join(
+        framing.size_prefix(bytes(encode_packet(OSCMessage("/n", ",i", [i]))))
+        for i in range(MESSAGES)
+    )
+    step = len(stream) // CHUNKS + 1
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        for start in range(0, len(stream), step):
+            sock.sendall(stream[start : start + step])
+            time.sleep(0.001)
+        done.set()
+        time.sleep(0.5)  # keep the connection until the receiver has read it all
+
+
+def test_tcp_reading_pauses_while_handlers_are_behind(low_thresholds) -> None:
+    as_comthreads.osc_startup()
+    received: list[int] = []
+    as_comthreads.osc_method("/n", received.append)
+    server = as_comthreads.osc_tcp_server("127.0.0.1", 0, "srv")
+    sent = threading.Event()
+    sender = threading.Thread(target=send_in_chunks, args=(server.bound_port, sent), daemon=True)
+    sender.start()
+    # Handlers run only in osc_process(): not calling it lets their queue grow.
+    deadline = time.monotonic() + 10
+    paused = []
+    while time.monotonic() < deadline and not paused:
+        paused = [c for c in _runtime.default_system().channels.values() if c.reading_paused]
+        time.sleep(0.005)
+    assert paused, "reading never paused"
+    connection = paused[0]
+    assert received == []
+    while len(received) < MESSAGES and time.monotonic() < deadline + 10:
+        as_comthreads.osc_process(0.01)
+    assert received == list(range(MESSAGES))
+    stats = connection.stats
+    assert stats.read_pauses >= 1
+    assert stats.dropped_received == 0
+    assert _runtime.default_system().exec_queue.dropped == 0
+    sender.join(timeout=5)
