@@ -32,8 +32,8 @@ from _support_tcp import (
     server,
     wait_closed,
 )
-from oscwire import osctcp
-from oscwire.oscbuildparse import OSCMessage
+from oscwire import framing, osctcp
+from oscwire.oscbuildparse import OSCMessage, decode_packet, encode_packet
 from oscwire.oscmethod import OSCARG_DATAUNPACK, OSCARG_PACKOPT
 from oscwire.osctcp import TcpChannel
 
@@ -720,3 +720,49 @@ def test_connected_handler_can_greet_the_new_peer(system):
             if select.select([sock], [], [], 0)[0]:
                 got += sock.recv(4096)
         assert bytes(got) == expected
+
+
+@pytest.mark.parametrize("policy", ["eventloop", "comthreads", "allthreads"])
+def test_replies_reach_a_peer_that_half_closed(policy) -> None:
+    """A client that sends, then shuts down its sending side, still gets its replies."""
+    from oscwire._runtime import OSCSystem
+
+    system = OSCSystem(policy, execthreadscount=2).start()
+    try:
+        system.method(
+            "/ping",
+            lambda packopt, value: system.reply(packopt, OSCMessage("/pong", None, [value + 1])),
+            argscheme=OSCARG_PACKOPT + OSCARG_DATAUNPACK,
+        )
+        server = TcpChannel(
+            "srv",
+            "e",
+            {"osc_system": system, "tcp_host": "127.0.0.1", "tcp_port": 0, "tcp_eoflinger": 2.0},
+        )
+        replies = []
+
+        def client() -> None:
+            with socket.create_connection(("127.0.0.1", server.bound_port), timeout=5) as sock:
+                for value in range(3):
+                    sock.sendall(
+                        framing.size_prefix(
+                            bytes(encode_packet(OSCMessage("/ping", None, [value])))
+                        )
+                    )
+                sock.shutdown(socket.SHUT_WR)
+                decoder = framing.HeaderDecoder()
+                while True:
+                    chunk = sock.recv(65536)
+                    if not chunk:
+                        break  # the server closed after its linger
+                    replies.extend(decode_packet(raw).arguments[0] for raw in decoder.feed(chunk))
+
+        thread = threading.Thread(target=client, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 10
+        while thread.is_alive() and time.monotonic() < deadline:
+            system.process(0.01)
+        assert not thread.is_alive(), "the server never closed the half-closed connection"
+        assert replies == [1, 2, 3]
+    finally:
+        system.terminate()

@@ -112,6 +112,8 @@ class OSCSystem:
         self._received: collections.deque = collections.deque()
         self._paused: set = set()
         self._paused_lock = threading.Lock()
+        # Channels kept open a while, with what to call when the time is up (see linger).
+        self._lingering: dict[Any, tuple[float, Callable[[], None]]] = {}
         self._comm_thread: Optional[threading.Thread] = None
         self._stop = False
         #: Threads inside :meth:`batched_sends` (a cheap test before the thread-local one).
@@ -142,6 +144,7 @@ class OSCSystem:
             )
             self._received.clear()
             self._paused.clear()
+            self._lingering.clear()
             self.running = True
             if self.policy != "eventloop":
                 self._comm_thread = threading.Thread(
@@ -181,6 +184,7 @@ class OSCSystem:
                 monitor.terminate(timeout=max(0.0, deadline - time.monotonic()))
             self._received.clear()
             self._paused.clear()
+            self._lingering.clear()
             self._comm_thread = None
 
     def __enter__(self) -> OSCSystem:
@@ -350,6 +354,31 @@ class OSCSystem:
         for channel in channels:
             channel.resume_reading()
 
+    def linger(self, channel: Any, seconds: float, finish: Callable[[], None]) -> None:
+        """Call *finish* in about *seconds* (from the loop that runs this system's I/O).
+
+        Used by a TCP connection whose peer stopped sending: it stays open for the replies.
+        """
+        with self._paused_lock:
+            self._lingering[channel] = (time.monotonic() + seconds, finish)
+        self._wake_for_delayed()
+
+    def _housekeeping(self) -> None:
+        """Resume paused readers, end lingering channels whose time is up."""
+        if self._paused:
+            self._resume_readers()
+        if self._lingering:
+            now = time.monotonic()
+            with self._paused_lock:
+                due = [item for item in self._lingering.items() if item[1][0] <= now]
+                for channel, _ in due:
+                    del self._lingering[channel]
+            for channel, (_, finish) in due:
+                try:
+                    finish()
+                except Exception:
+                    self.logger.exception("OSC channel %r: failure while closing", channel)
+
     def _process_received(self) -> None:
         received = self._received
         # Only what is there now: a flood cannot trap the caller here.
@@ -403,7 +432,7 @@ class OSCSystem:
         while not self._stop:
             try:
                 delay = dispatcher.next_delay()
-                if self._paused and (delay is None or delay > PAUSED_POLL):
+                if (self._paused or self._lingering) and (delay is None or delay > PAUSED_POLL):
                     delay = PAUSED_POLL
                 monitor.step(delay)
                 if self._stop:
@@ -412,8 +441,8 @@ class OSCSystem:
                     self._process_received()
                 if dispatcher._heap:
                     dispatcher.process_delayed()
-                if self._paused:
-                    self._resume_readers()
+                if self._paused or self._lingering:
+                    self._housekeeping()
             except Exception:
                 self.logger.exception("OSC communication thread: failure, continuing")
                 time.sleep(0.01)
@@ -440,8 +469,8 @@ class OSCSystem:
                 self._process_received()
             if dispatcher._heap:
                 dispatcher.process_delayed()
-            if self._paused:
-                self._resume_readers()
+            if self._paused or self._lingering:
+                self._housekeeping()
         elif self.policy == "comthreads":
             queue = self.exec_queue
             if queue is None:
@@ -452,8 +481,8 @@ class OSCSystem:
                     return
                 queue._run(job)
             queue.run_pending()
-            if self._paused:
-                self._resume_readers()
+            if self._paused or self._lingering:
+                self._housekeeping()
         elif timeout:
             time.sleep(timeout)
 

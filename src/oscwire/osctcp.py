@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import logging
 import socket
 import threading
@@ -64,6 +65,7 @@ DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_MAX_BAD_PACKETS = 100
 #: First delay and upper bound of the delay between reconnection attempts (seconds).
 DEFAULT_RECONNECT_DELAY = 0.5
+DEFAULT_EOF_LINGER = 1.0
 DEFAULT_RECONNECT_MAXDELAY = 10.0
 
 READ_FRAMINGS = ("size", "slip", "auto")
@@ -148,7 +150,9 @@ class TcpChannel(oscchannel.TransportChannel):
     ``tcp_consocket``), ``tcp_framing`` / ``tcp_readframing`` / ``tcp_writeframing``
     (``"size"``; see the module doc), ``tcp_nodelay`` (True: no Nagle delay),
     ``tcp_keepalive`` (False), ``tcp_readbuffer`` (256 KiB), ``tcp_readbatch`` (4),
-    ``tcp_maxbadpackets`` (100; 0: never drop a peer for bad packets).
+    ``tcp_maxbadpackets`` (100; 0: never drop a peer for bad packets), ``tcp_eoflinger``
+    (1 s: an accepted connection whose peer shut down its sending side stays open that
+    long for the replies to its last packets; 0: close at once).
 
     Server: ``tcp_backlog`` (``socket.SOMAXCONN``), ``tcp_maxconnections``
     (``read_maxsources``, 500; 0: no bound — connections past it are accepted and closed at
@@ -269,6 +273,7 @@ class TcpChannel(oscchannel.TransportChannel):
             options.get("tcp_connect_timeout", DEFAULT_CONNECT_TIMEOUT)
         )
         self.tcp_reconnect = bool(options.get("tcp_reconnect", False))
+        self.tcp_eoflinger = float(options.get("tcp_eoflinger", DEFAULT_EOF_LINGER))
         self.tcp_reconnect_delay = float(
             options.get("tcp_reconnect_delay", DEFAULT_RECONNECT_DELAY)
         )
@@ -707,8 +712,23 @@ class TcpChannel(oscchannel.TransportChannel):
             ident = self.srcident
             peer = self.peer_address
             self.received_packets([(packet, ident, peer) for packet in packets])
-        if lost is not None:
+        if lost == "closed" and self.role == "connection" and self.tcp_eoflinger > 0:
+            self._peer_finished_sending(sock)
+        elif lost is not None:
             self._connection_lost(sock, lost, problem)
+
+    def _peer_finished_sending(self, sock: socket.socket) -> None:
+        """End of stream from the peer: stop reading, but keep the connection a while so
+        that the replies to its last packets still reach it (a half-closed socket)."""
+        if self.monitor is not None and not self.reading_paused:
+            fileno = self.fileno()
+            if fileno is not None:
+                self.monitor.remove_monitoring(fileno, self, "r")
+        self.reading_paused = True
+        self.system.linger(self, self.tcp_eoflinger, functools.partial(self._linger_over, sock))
+
+    def _linger_over(self, sock: socket.socket) -> None:
+        self._connection_lost(sock, "closed", None)
 
     def _garbage_detected(self, decoder: Any) -> bool:
         # Decoding happens after the read (in the system's processing stage): compare the
