@@ -11,9 +11,8 @@ from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from libc.string cimport memchr, memcpy
 
-import struct
-
 from oscwire._errors import OSCFramingError, OSCPacketTooLargeError
+from oscwire._framing_py import parse_header_spec
 
 MAX_PACKET_SIZE = 1 << 20
 DEFAULT_HEADER = ("!I", 4, 0)
@@ -317,31 +316,11 @@ cdef class HeaderDecoder:
         self.dropped = 0
         self._buffer = bytearray()
         self._skip = 0
-        spec = DEFAULT_HEADER if header is None else header
-        self._function = None
-        self._struct = None
+        self._function, self._struct, self._header_size, self._index = parse_header_spec(header)
         self._fast = False
-        if callable(spec):
-            self._function = spec
-            self._header_size = 0
-            self._index = 0
+        if self._function is not None:
             return
-        try:
-            fmt, size, index = spec
-            self._struct = struct.Struct(fmt)
-        except (TypeError, ValueError, struct.error) as error:
-            raise ValueError(
-                f"header must be (struct_format, header_size, length_index) or a function, not {spec!r}"
-            ) from error
-        self._header_size = int(size)
-        self._index = int(index)
-        if self._header_size < self._struct.size:
-            raise ValueError(
-                f"header_size {size} is smaller than struct format {fmt!r} ({self._struct.size} bytes)"
-            )
         fields = len(self._struct.unpack(bytes(self._struct.size)))
-        if not -fields <= self._index < fields:
-            raise ValueError(f"length_index {index} out of range for struct format {fmt!r}")
         self._fast = (
             self._struct.format in ("!I", ">I") and self._header_size == 4 and fields == 1
         )

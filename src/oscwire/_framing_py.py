@@ -116,6 +116,34 @@ def detect_framing(data: bytes) -> Optional[str]:
     return "slip" if first in (SLIP_END, 0x2F, 0x23) else "size"
 
 
+def parse_header_spec(
+    header: Optional[HeaderSpec],
+) -> tuple[Optional[Callable], Optional[struct.Struct], int, int]:
+    """Check a ``read_headerunpack`` value; ``(function, struct, header_size, index)``.
+
+    Shared by both twins, so that they accept and refuse the same specifications.
+    """
+    spec = DEFAULT_HEADER if header is None else header
+    if callable(spec):
+        return spec, None, 0, 0
+    try:
+        fmt, size, index = spec
+        unpacker = struct.Struct(fmt)
+    except (TypeError, ValueError, struct.error) as error:
+        raise ValueError(
+            f"header must be (struct_format, header_size, length_index) or a function, not {spec!r}"
+        ) from error
+    header_size, length_index = int(size), int(index)
+    if header_size < unpacker.size:
+        raise ValueError(
+            f"header_size {size} is smaller than struct format {fmt!r} ({unpacker.size} bytes)"
+        )
+    fields = len(unpacker.unpack(bytes(unpacker.size)))
+    if not -fields <= length_index < fields:
+        raise ValueError(f"length_index {index} out of range for struct format {fmt!r}")
+    return None, unpacker, header_size, length_index
+
+
 def _check_limit(max_packet_size: int) -> int:
     limit = int(max_packet_size)
     if limit < 0:
@@ -213,30 +241,7 @@ class HeaderDecoder:
         self.dropped = 0
         self._buffer = bytearray()
         self._skip = 0
-        spec = DEFAULT_HEADER if header is None else header
-        self._function: Optional[Callable] = None
-        self._struct: Optional[struct.Struct] = None
-        if callable(spec):
-            self._function = spec
-            self._header_size = 0
-            self._index = 0
-        else:
-            try:
-                fmt, size, index = spec
-                self._struct = struct.Struct(fmt)
-            except (TypeError, ValueError, struct.error) as error:
-                raise ValueError(
-                    f"header must be (struct_format, header_size, length_index) or a function, not {spec!r}"
-                ) from error
-            self._header_size = int(size)
-            self._index = int(index)
-            if self._header_size < self._struct.size:
-                raise ValueError(
-                    f"header_size {size} is smaller than struct format {fmt!r} ({self._struct.size} bytes)"
-                )
-            fields = len(self._struct.unpack(bytes(self._struct.size)))
-            if not -fields <= self._index < fields:
-                raise ValueError(f"length_index {index} out of range for struct format {fmt!r}")
+        self._function, self._struct, self._header_size, self._index = parse_header_spec(header)
 
     @property
     def pending(self) -> int:
