@@ -117,13 +117,56 @@ def test_jobs_of_a_busy_lane_wait_behind_it_and_count_in_the_bound() -> None:
     for i in (1, 2, 3):
         assert wq.send_job(lambda i=i: later(i), lane="L")
     # Held behind the running job, not offered to the idle worker; the bound counts them.
-    assert len(wq) == 3 and not wq._jobs
+    assert len(wq) == 3 and not wq._jobs  # the lane has no token: its worker takes them
     assert wq.send_job(lambda: later(99), lane="other") is False
     assert wq.dropped == 1
     release.set()
     for _ in range(4):
         assert done.acquire(timeout=5.0)
     assert order == [0, 1, 2, 3] and len(wq) == 0
+    wq.terminate()
+
+
+def test_a_lane_job_queued_before_its_lane_started_runs_before_later_ones() -> None:
+    """Regression: jobs 0 and 1 queued together, job 2 sent while 0 runs: order 0, 1, 2."""
+    wq = WorkQueue()
+    started, release = threading.Event(), threading.Event()
+    order: list[int] = []
+    done = threading.Semaphore(0)
+
+    def job(i: int) -> None:
+        if i == 0:
+            started.set()
+            release.wait(5.0)
+        order.append(i)
+        done.release()
+
+    wq.send_callable(job, (0,), lane="L")
+    wq.send_callable(job, (1,), lane="L")  # queued while no worker holds the lane yet
+    wq.add_working_threads(1)
+    assert started.wait(5.0)
+    wq.send_callable(job, (2,), lane="L")  # sent while the lane runs
+    release.set()
+    for _ in range(3):
+        assert done.acquire(timeout=5.0)
+    assert order == [0, 1, 2]
+    wq.terminate()
+
+
+def test_single_consumer_runs_each_lane_in_order_and_counts() -> None:
+    wq = WorkQueue()
+    order: list[tuple[str, int]] = []
+    for i in range(3):
+        for lane in ("a", "b"):
+            wq.send_callable(order.append, ((lane, i),), lane=lane)
+    wq.send_callable(order.append, (("none", 0),))
+    assert len(wq) == 7
+    assert wq.run_pending(maxjobs=2) == 2 and len(wq) == 5
+    assert wq.run_pending() == 5 and len(wq) == 0
+    for lane in ("a", "b"):
+        assert [i for name, i in order if name == lane] == [0, 1, 2]
+    assert ("none", 0) in order
+    assert wq.wait_for_job(timeout=0) is None
     wq.terminate()
 
 

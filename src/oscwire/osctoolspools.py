@@ -88,12 +88,15 @@ class WorkQueue:
         self.terminated = False
         self.dropped = 0
         self.failures = 0
+        # Runnable entries, FIFO: ``(job, _NO_LANE)`` for a job without a lane, or
+        # ``(None, lane)``: a token saying that *lane* has jobs waiting in ``_lanes[lane]``.
+        # A lane has at most one token or one worker at a time, which is what keeps its
+        # jobs in order, one at a time.
         self._jobs: collections.deque = collections.deque()
         self._cond = threading.Condition(threading.Lock())
-        # Lane bookkeeping: lanes being run by some worker, and jobs waiting behind them.
-        self._busy: set = set()
-        self._backlog: dict[Any, collections.deque] = {}
-        self._backlogged = 0  # jobs waiting in _backlog, for the maxjobs bound
+        # Lanes with jobs queued or being run, each with its waiting jobs in order.
+        self._lanes: dict[Any, collections.deque] = {}
+        self._count = 0  # jobs queued (not yet started), for len() and the maxjobs bound
 
     # ----- producers -------------------------------------------------------------------
     def send_callable(
@@ -115,17 +118,22 @@ class WorkQueue:
                 self.dropped += 1
                 self.logger.info("OSC workqueue terminated: job dropped")
                 return False
-            if self.maxjobs and len(self._jobs) + self._backlogged >= self.maxjobs:
+            if self.maxjobs and self._count >= self.maxjobs:
                 self.dropped += 1
                 self.logger.warning("OSC workqueue full (%d jobs): job dropped", self.maxjobs)
                 return False
-            if lane is not _NO_LANE and lane in self._busy:
-                # A worker is running this lane and will take the job next: waking another
-                # one would only make it find the lane busy (a wasted GIL round trip).
-                self._backlog.setdefault(lane, collections.deque()).append(newjob)
-                self._backlogged += 1
-                return True
-            self._jobs.append((newjob, lane))
+            self._count += 1
+            if lane is _NO_LANE:
+                self._jobs.append((newjob, _NO_LANE))
+            else:
+                waiting = self._lanes.get(lane)
+                if waiting is not None:
+                    # The lane already has a token queued or a worker running it: the job
+                    # waits behind the earlier ones, and no other worker needs waking.
+                    waiting.append(newjob)
+                    return True
+                self._lanes[lane] = collections.deque((newjob,))
+                self._jobs.append((None, lane))
             self._cond.notify()
         return True
 
@@ -144,29 +152,53 @@ class WorkQueue:
         with self._cond:
             self.terminated = True
             if discard:
-                dropped = len(self._jobs) + sum(len(q) for q in self._backlog.values())
-                if dropped:
-                    self.logger.info("OSC workqueue terminating: %d jobs discarded", dropped)
+                if self._count:
+                    self.logger.info("OSC workqueue terminating: %d jobs discarded", self._count)
                 self._jobs.clear()
-                self._backlog.clear()
-                self._backlogged = 0
+                for waiting in self._lanes.values():
+                    waiting.clear()
+                self._count = 0
             self._cond.notify_all()
         self.join(timeout=timeout)
 
     def __len__(self) -> int:
-        return len(self._jobs) + self._backlogged
+        return self._count
 
     # ----- consumers -------------------------------------------------------------------
+    def _pop_single(self) -> Any:
+        # Called with the condition held, for a single consumer: the next job, or None.
+        # A lane's token goes back in front while the lane has jobs, so a lane is drained
+        # in order before the next entry (there is no other consumer to run it meanwhile).
+        jobs = self._jobs
+        while jobs:
+            job, lane = jobs.popleft()
+            if lane is _NO_LANE:
+                self._count -= 1
+                return job
+            waiting = self._lanes.get(lane)
+            if not waiting:
+                self._lanes.pop(lane, None)
+                continue
+            job = waiting.popleft()
+            self._count -= 1
+            if waiting:
+                jobs.appendleft((None, lane))
+            else:
+                del self._lanes[lane]
+            return job
+        return None
+
     def wait_for_job(self, timeout: Optional[float] = None) -> Any:
         """Next job, ``None`` after *timeout* seconds (0: poll), ``LAST_JOB`` once terminated.
 
-        Lanes are ignored here: a single consumer runs jobs in order anyway.
+        For a single consumer, which runs each lane's jobs in order by itself.
         """
         with self._cond:
             if not self._jobs and not self.terminated and timeout != 0:
                 self._cond.wait_for(lambda: self._jobs or self.terminated, timeout)
-            if self._jobs:
-                return self._jobs.popleft()[0]
+            job = self._pop_single()
+            if job is not None:
+                return job
             if self.terminated:
                 return LAST_JOB
             return None
@@ -177,13 +209,13 @@ class WorkQueue:
         For an event loop: jobs sent while this runs wait for the next call, so a handler
         that keeps sending cannot trap the loop here.
         """
-        count = len(self._jobs) if not maxjobs else min(maxjobs, len(self._jobs))
+        count = self._count if not maxjobs else min(maxjobs, self._count)
         done = 0
         while done < count:
             with self._cond:
-                if not self._jobs:
-                    break
-                job = self._jobs.popleft()[0]
+                job = self._pop_single()
+            if job is None:
+                break
             done += 1
             self._run(job)
         return done
@@ -196,17 +228,18 @@ class WorkQueue:
             self.logger.exception("OSC workqueue: failure in job %r", job)
 
     def _next_for_worker(self) -> Any:
-        # Called with the condition held: the next runnable job and its lane, or None.
+        # Called with the condition held: the next job and its lane (now owned by the
+        # calling worker until its queue is empty), or None.
         jobs = self._jobs
         while jobs:
             job, lane = jobs.popleft()
-            if lane is _NO_LANE:
-                return job, lane
-            if lane in self._busy:
-                self._backlog.setdefault(lane, collections.deque()).append(job)
-                self._backlogged += 1
-                continue
-            self._busy.add(lane)
+            if lane is not _NO_LANE:
+                waiting = self._lanes.get(lane)
+                if not waiting:  # emptied by terminate()
+                    self._lanes.pop(lane, None)
+                    continue
+                job = waiting.popleft()
+            self._count -= 1
             return job, lane
         return None
 
@@ -226,14 +259,12 @@ class WorkQueue:
                 if lane is _NO_LANE:
                     break
                 with cond:
-                    backlog = self._backlog.get(lane)
-                    if backlog:
-                        job = backlog.popleft()
-                        self._backlogged -= 1
-                        if not backlog:
-                            del self._backlog[lane]
+                    waiting = self._lanes.get(lane)
+                    if waiting:
+                        job = waiting.popleft()
+                        self._count -= 1
                     else:
-                        self._busy.discard(lane)
+                        self._lanes.pop(lane, None)
                         break
 
     @staticmethod
