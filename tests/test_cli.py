@@ -174,3 +174,45 @@ def test_bench_command_prints_every_part(capsys):
     out = capsys.readouterr().out
     assert "SLIP encode 64 B" in out
     assert "decode /test/addr ,ifs" in out
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("90403f00", (0x90, 0x40, 0x3F, 0x00)),  # oscsend's form: hex, first byte highest
+        ("0x90403f00", (0x90, 0x40, 0x3F, 0x00)),
+        ("ff", (0, 0, 0, 0xFF)),
+        ("144,64,63,0", (144, 64, 63, 0)),
+        ("0x90,0x40,0x3f,0", (0x90, 0x40, 0x3F, 0)),
+    ],
+)
+def test_midi_and_rgba_arguments(text, expected):
+    (midi,) = cli.build_message("/m", "m", [text]).arguments
+    (rgba,) = cli.build_message("/r", "r", [text]).arguments
+    assert tuple(midi) == expected and tuple(rgba) == expected
+
+
+@pytest.mark.parametrize("text", ["1,2,3", "1,2,3,256", "1ffffffff", "zz"])
+def test_bad_midi_argument_is_a_clear_error(text, capsys):
+    assert cli.main(["send", "127.0.0.1", "9", "/x", "m", text]) == 2
+    assert "oscwire send" in capsys.readouterr().err
+
+
+@pytest.mark.interop
+def test_midi_argument_matches_liblo_oscsend():
+    """The same command line gives the same bytes as liblo's oscsend."""
+    oscsend = shutil.which("oscsend")
+    if oscsend is None:
+        pytest.skip("liblo-tools (oscsend) not installed")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.settimeout(TIMEOUT)
+        port = sock.getsockname()[1]
+        subprocess.run(
+            [oscsend, "127.0.0.1", str(port), "/x", "mi", "90403f00", "7"],
+            check=True,
+            timeout=TIMEOUT,
+        )
+        theirs = sock.recv(1024)
+        assert cli.main(["send", "127.0.0.1", str(port), "/x", "mi", "90403f00", "7"]) == 0
+        assert sock.recv(1024) == theirs

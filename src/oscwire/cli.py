@@ -42,10 +42,29 @@ def parse_argument(tag: str, text: str) -> Any:
             return oscbuildparse.OSC_IMMEDIATELY
         return oscbuildparse.unixtime2timetag(float(text))
     if tag == "m":
-        return oscbuildparse.OSCmidi(*(int(part, 0) for part in text.split(",")))
+        return oscbuildparse.OSCmidi(*parse_four_bytes(tag, text))
     if tag == "r":
-        return oscbuildparse.OSCrgba(*(int(part, 0) for part in text.split(",")))
+        return oscbuildparse.OSCrgba(*parse_four_bytes(tag, text))
     raise ValueError(f"type tag {tag!r} is not supported on the command line")
+
+
+def parse_four_bytes(tag: str, text: str) -> tuple[int, int, int, int]:
+    """The 4 bytes of an ``m`` or ``r`` argument: ``90403f00`` as oscsend takes them (one
+    hexadecimal 32-bit number, first byte highest; ``0x`` allowed) or ``144,64,63,0``."""
+    parts = text.split(",")
+    if len(parts) == 1:
+        value = int(text, 16)
+        if not 0 <= value <= 0xFFFFFFFF:
+            raise ValueError(f"type {tag} wants a 32-bit value, not {text!r}")
+        return value >> 24, (value >> 16) & 0xFF, (value >> 8) & 0xFF, value & 0xFF
+    if len(parts) != 4:
+        raise ValueError(
+            f"type {tag} wants 4 comma-separated bytes or one 32-bit number, not {text!r}"
+        )
+    values = tuple(int(part, 0) for part in parts)
+    if not all(0 <= value <= 255 for value in values):
+        raise ValueError(f"type {tag} wants bytes in 0..255, not {text!r}")
+    return values  # type: ignore[return-value]
 
 
 def build_message(address: str, types: str, texts: Sequence[str]) -> oscbuildparse.OSCMessage:
