@@ -155,6 +155,41 @@ def test_multicast_on_loopback(system) -> None:
     assert cli.udpsock.getsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL) == 1
 
 
+@pytest.mark.skipif(not have_ipv6(), reason="no IPv6 on this machine")
+def test_ipv6_link_local_group_is_scoped_by_interface_name(system) -> None:
+    """ff02:: groups need an interface: a name in mcast_interface (or ``%lo``) scopes them."""
+    with pytest.raises(ValueError, match="needs an interface"):
+        chan(system, "m6", "r", udpread_host="ff02::1:3", udpread_port=0, mcast_enabled=True)
+    with pytest.raises(ValueError, match="no network interface"):
+        chan(
+            system,
+            "m6",
+            "w",
+            udpwrite_host="ff02::1:3",
+            udpwrite_port=9,
+            mcast_enabled=True,
+            mcast_interface="no-such-if0",
+        )
+    lo = socket.if_nametoindex("lo") if sys.platform.startswith("linux") else None
+    if lo is None:
+        pytest.skip("loopback interface name differs on this OS")
+    rec = Recorder()
+    system.method("/mc6", rec)
+    try:
+        srv, cli = _multicast_pair(system, "ff02::1:3", {"mcast_interface": "lo"})
+    except OSError as error:
+        pytest.skip(f"kernel refuses IPv6 multicast on lo: {error}")
+    assert srv.udpsockspec.sockaddr[3] == lo
+    assert cli.udpsock.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF) == lo
+    assert cli.udpsock.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS) == 1
+    system.send_packet(OSCMessage("/mc6", None, [6]), "mcli")
+    if cli.stats.send_errors:
+        pytest.skip("lo has no IPv6 multicast route here (no MULTICAST flag)")
+    if not pump(system, lambda: len(rec) == 1, timeout=2.0):
+        pytest.skip("IPv6 multicast datagram not looped back by this kernel")
+    assert rec.calls == [(6,)]
+
+
 def test_broadcast_on_loopback(system) -> None:
     rec = Recorder()
     system.method("/bc", rec)

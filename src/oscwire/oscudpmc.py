@@ -57,7 +57,8 @@ class UdpMcChannel(oscchannel.TransportChannel):
     ``udpread_asstream`` (False: True cuts packets out of datagrams with the stream
     framing options), ``udpread_buffersize`` (65536), ``udpread_rcvbuf`` (4 MiB; 0 or None:
     OS default), ``udpread_batch`` (512), ``mcast_interface`` (None: the address of the
-    interface that joins the group, IPv4; or an interface index, IPv6).
+    interface that joins the group, IPv4; or an interface index or name, IPv6, which also
+    scopes a link-local group such as ``ff02::1`` — or write ``ff02::1%eth0``).
 
     Write options: ``udpwrite_host``, ``udpwrite_port``, ``udpwrite_outport`` (0: any),
     ``udpwrite_forceipv4``, ``udpwrite_forceipv6``, ``udpwrite_dontcache``,
@@ -106,8 +107,43 @@ class UdpMcChannel(oscchannel.TransportChannel):
             proto=socket.IPPROTO_UDP,
             dnscache=self.system.dnscache,
         )
-        self.udpsockspec = specs[0]
+        self.udpsockspec = self._scoped(specs[0])
         self._v6 = self.udpsockspec.family == socket.AF_INET6
+
+    def _v6_interface(self) -> int:
+        """The IPv6 interface index of ``mcast_interface`` (an index or a name; 0: none)."""
+        iface = self.mcast_interface
+        if iface is None or iface == "":
+            return 0
+        if isinstance(iface, int) or (isinstance(iface, str) and iface.isdigit()):
+            return int(iface)
+        try:
+            return socket.if_nametoindex(str(iface))
+        except OSError as error:
+            raise ValueError(
+                f"OSC channel {self.chaname!r}: no network interface {iface!r}: {error}"
+            ) from None
+
+    def _scoped(self, spec: Any) -> Any:
+        """*spec* with the scope of an IPv6 multicast group filled in.
+
+        A link-local group (``ff02::...``) needs an interface: the one of ``mcast_interface``
+        when the host gave none (``ff02::1%eth0`` does); without any, the OS would refuse
+        with a bare "Invalid argument", so say what is missing.
+        """
+        if not self.mcast_enabled or spec.family != socket.AF_INET6:
+            return spec
+        host, port, flowinfo, scope = spec.sockaddr[:4]
+        if not scope:
+            scope = self._v6_interface()
+        if scope:
+            return spec._replace(sockaddr=(host, port, flowinfo, scope))
+        if host.lower().startswith(("ff01:", "ff02:", "ff11:", "ff12:", "ff31:", "ff32:")):
+            raise ValueError(
+                f"OSC channel {self.chaname!r}: link-local multicast group {host} needs an "
+                "interface: give mcast_interface (name or index) or a host like 'ff02::1%eth0'"
+            )
+        return spec
 
     def _setup_receiving(self, options: dict[str, Any]) -> None:
         """The ``udpread_*`` options of what arrives on the socket (servers, and client replies)."""
@@ -140,7 +176,7 @@ class UdpMcChannel(oscchannel.TransportChannel):
             proto=socket.IPPROTO_UDP,
             dnscache=self.system.dnscache,
         )
-        self.udpsockspec = specs[0]
+        self.udpsockspec = self._scoped(specs[0])
         self._target = self.udpsockspec.sockaddr
         self._v6 = self.udpsockspec.family == socket.AF_INET6
         # What a peer sends back to the client's socket (scsynth's /status.reply, a mixer's
@@ -225,7 +261,7 @@ class UdpMcChannel(oscchannel.TransportChannel):
             if self.mcast_interface is not None:
                 if family == socket.AF_INET6:
                     sock.setsockopt(
-                        socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, int(self.mcast_interface)
+                        socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, self._v6_interface()
                     )
                 else:
                     sock.setsockopt(
@@ -250,7 +286,7 @@ class UdpMcChannel(oscchannel.TransportChannel):
         spec = self.udpsockspec
         group = spec.sockaddr[0]
         if spec.family == socket.AF_INET6:
-            index = int(self.mcast_interface or 0)
+            index = self._v6_interface() or spec.sockaddr[3]
             mreq = socket.inet_pton(socket.AF_INET6, group) + struct.pack("@I", index)
             return socket.IPPROTO_IPV6, socket.IPV6_JOIN_GROUP, mreq
         interface = socket.inet_aton(str(self.mcast_interface or "0.0.0.0"))
