@@ -32,10 +32,10 @@ def say(message: str) -> None:
     print(f"oscwire: {message}", file=sys.stderr)
 
 
-def fall_back(reason: str) -> None:
+def fall_back(reason: str, outcome: str = "installing the pure-Python package") -> None:
     if REQUIRE:
         raise SystemExit(f"oscwire: {reason}, and OSCWIRE_REQUIRE_EXTENSIONS is set")
-    say(f"{reason}; installing the pure-Python package (same API, slower)")
+    say(f"{reason}; {outcome} (same API, slower)")
 
 
 def extension_modules() -> list[Extension]:
@@ -81,19 +81,38 @@ def extension_modules() -> list[Extension]:
 
 
 class OptionalBuildExt(build_ext):
-    """build_ext that falls back to pure Python when the C compiler fails."""
+    """build_ext that falls back to pure Python when the C compiler fails.
+
+    Each extension that fails is left out (its part uses the pure twin) and a stale copy
+    from an earlier build is removed, so it cannot be shipped; one line sums it up.
+    """
 
     def run(self) -> None:
+        self.failed: list[str] = []
+        self.first_error = ""
         try:
             super().run()
         except Exception as error:
             fall_back(f"no working C compiler ({error})")
+            return
+        if self.failed:
+            every = len(self.failed) == len(self.extensions)
+            fall_back(
+                f"compiling {', '.join(self.failed)} failed (first error: {self.first_error})",
+                "installing the pure-Python package" if every else "those parts use pure Python",
+            )
 
     def build_extension(self, ext: Extension) -> None:
         try:
             super().build_extension(ext)
         except Exception as error:
-            fall_back(f"compiling {ext.name} failed ({error})")
+            if REQUIRE:
+                fall_back(f"compiling {ext.name} failed ({error})")
+            self.failed.append(ext.name)
+            self.first_error = self.first_error or str(error)
+            stale = Path(self.get_ext_fullpath(ext.name))
+            if stale.exists():
+                stale.unlink()
 
 
 setup(ext_modules=extension_modules(), cmdclass={"build_ext": OptionalBuildExt})

@@ -11,7 +11,9 @@ import pytest
 import oscwire
 from oscwire import _accel
 
-PROBE = "import oscwire; print(oscwire.IMPLEMENTATION, sorted(set(oscwire.implementations().values())))"
+PROBE = (
+    "import oscwire; print(oscwire.IMPLEMENTATION, sorted(set(oscwire.implementations().values())))"
+)
 
 
 def run_probe(**env: str) -> str:
@@ -68,3 +70,47 @@ def test_twins_expose_the_same_names():
 
 def test_version():
     assert oscwire.__version__.count(".") >= 2
+
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+
+
+def build_with_broken_compiler(tmp_path, **env: str) -> subprocess.CompletedProcess:
+    """Run setup.py build_ext on a copy of the sources with a C compiler that always fails."""
+    pytest.importorskip("Cython")
+    if not (ROOT / "setup.py").exists() or not (ROOT / "cext").is_dir():
+        pytest.skip("the source tree (setup.py, cext/) is not next to the tests")
+    import shutil
+
+    for name in ("setup.py", "pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copytree(ROOT / "cext", tmp_path / "cext", ignore=shutil.ignore_patterns("*.c"))
+    shutil.copytree(ROOT / "src", tmp_path / "src", ignore=shutil.ignore_patterns("*.so", "*.pyd"))
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("OSCWIRE_")}
+    environment.pop("CIBUILDWHEEL", None)
+    environment.update(CC="false", LDSHARED="false", **env)
+    return subprocess.run(
+        [sys.executable, "setup.py", "build_ext", "--build-lib", "lib", "--build-temp", "tmp"],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="CC=false is a POSIX trick")
+def test_failed_compilation_falls_back_with_one_line(tmp_path):
+    result = build_with_broken_compiler(tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("oscwire:")]
+    assert len(lines) == 1, lines
+    assert "pure-Python" in lines[0]
+    assert not list(tmp_path.glob("lib/**/*.so"))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="CC=false is a POSIX trick")
+def test_failed_compilation_is_an_error_when_extensions_are_required(tmp_path):
+    result = build_with_broken_compiler(tmp_path, OSCWIRE_REQUIRE_EXTENSIONS="1")
+    assert result.returncode != 0
+    assert "OSCWIRE_REQUIRE_EXTENSIONS" in result.stderr
