@@ -135,6 +135,51 @@ def test_encodepacket_conventions(system, pair) -> None:
     assert seen == [message] * 3
 
 
+def test_encodepacket_handler_gets_packet_options_and_bad_results_never_raise(system, pair) -> None:
+    """osc4py3 always passes PacketOptions; a malformed handler result is counted, not raised."""
+    from oscwire.oscpacketoptions import PacketOptions
+
+    seen = []
+    reply = {"value": None}
+
+    def encode(name, verb, params):
+        seen.append(params[1])
+        return reply["value"]
+
+    chan = PairChannel(
+        "p", "w", {"osc_system": system, "actions_handlers": {"encodepacket": encode}}, pair[0]
+    )
+    message = OSCMessage("/e", None, [1])
+    assert system.send_packet(message, "p") == 1
+    assert isinstance(seen[0], PacketOptions) and seen[0].chantarget == "p"
+    for bad in (True, (b"raw",), object()):
+        reply["value"] = bad
+        assert system.send_packet(message, "p") == 0
+    assert system.stats["encode_errors"] == 3
+    assert len(chan.written) == 1
+
+
+def test_malformed_decodepacket_result_drops_only_that_packet(system, pair) -> None:
+    rec = Recorder()
+    system.method("/d", rec)
+    raws = []
+
+    def decode(name, verb, params):
+        raws.append(params[0])
+        return True if params[0] == b"bad" else None  # not a (packet, packopt) pair
+
+    chan = PairChannel(
+        "p",
+        "r",
+        {"osc_system": system, "read_datagram": True, "actions_handlers": {"decodepacket": decode}},
+        pair[0],
+    )
+    good = bytes(encode_packet(OSCMessage("/d", None, [1])))
+    chan.received_packets([(good, "peer", None), (b"bad", "peer", None), (good, "peer", None)])
+    assert pump(system, lambda: len(rec) == 2)
+    assert chan.stats.bad_packets == 1
+
+
 def test_decodepacket_conventions(system, pair) -> None:
     rec = Recorder()
     system.method("/d", rec)

@@ -116,17 +116,23 @@ def distribute(system: OSCSystem, packet: Any, names: Any, packopt: Any) -> int:
             system.logger.error("OSC send: no writer channel named %r", name)
             continue
         if "encodepacket" in channel.actions_handlers:
+            # As in osc4py3, the handler always gets packet options (its own copy).
+            hookopt = (
+                packopt.duplicate() if packopt is not None else oscpacketoptions.PacketOptions()
+            )
+            hookopt.chantarget = name
             try:
-                result = channel.handle_action("encodepacket", (packet, packopt))
+                result = channel.handle_action("encodepacket", (packet, hookopt))
+                if result is not None:
+                    raw, newopt = result
             except Exception:
                 stats["encode_errors"] += 1
                 system.logger.exception("OSC channel %r: failure in encodepacket handler", name)
                 continue
             if result is not None:
-                if tuple(result) == (None, None):
-                    count += 1
+                if raw is None:
+                    count += 1  # (None, None): the handler did the sending
                     continue
-                raw, newopt = result
                 if channel.transmit_data(raw, newopt):
                     count += 1
                 continue
@@ -191,12 +197,13 @@ def process_received(system: OSCSystem, channel: Any, items: list, readtime: flo
             packopt = make(name, srcident, readtime, srcaddress, channel, overrides)
             try:
                 result = channel.handle_action("decodepacket", (raw, packopt))
+                if result is not None:
+                    packet, newopt = result
             except Exception:
                 stats.bad_packets += 1
                 channel.logger.exception("OSC channel %r: failure in decodepacket handler", name)
                 continue
             if result is not None:
-                packet, newopt = result
                 if packet is None:
                     continue  # (None, None): the handler took the packet over
                 if newopt is not None:
