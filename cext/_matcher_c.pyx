@@ -39,11 +39,23 @@ cdef enum TokenKind:
     ALTERNATIVES = 4
 
 
-def has_wildcards(str address):
+cdef str _text(object value, str name):
+    """*value* as an exact str (a str subclass is copied, as the pure twin accepts them)."""
+    if type(value) is str:
+        return <str>value
+    if isinstance(value, str):
+        return str.__str__(value)
+    raise TypeError(
+        f"Argument {name!r} has incorrect type (expected str, got {type(value).__name__})"
+    )
+
+
+def has_wildcards(address):
     """True when *address* holds any of ``? * [ ] { }`` or ``//``: it is a pattern."""
-    cdef Py_ssize_t i, n = len(address)
-    cdef int kind = PyUnicode_KIND(address)
-    cdef void *data = PyUnicode_DATA(address)
+    cdef str text = _text(address, "address")
+    cdef Py_ssize_t i, n = len(text)
+    cdef int kind = PyUnicode_KIND(text)
+    cdef void *data = PyUnicode_DATA(text)
     cdef Py_UCS4 c, previous = 0
     for i in range(n):
         c = PyUnicode_READ(kind, data, i)
@@ -189,7 +201,8 @@ cdef class PartPattern:
     cdef readonly object literal
     cdef list _tokens
 
-    def __init__(self, str text):
+    def __init__(self, text):
+        text = _text(text, "text")
         if "/" in text:
             raise OSCPatternError(f"a pattern part cannot hold '/': {text!r}")
         self.text = text
@@ -204,9 +217,9 @@ cdef class PartPattern:
     def __repr__(self):
         return f"PartPattern({self.text!r})"
 
-    def match(self, str name):
+    def match(self, name):
         """True when the address part *name* matches this pattern part entirely."""
-        return self._match(name)
+        return self._match(_text(name, "name"))
 
     cdef bint _match(self, str name) except -1:
         if self.literal is not None:
@@ -276,7 +289,7 @@ cdef class PartPattern:
         return current[size] != 0
 
 
-def compile_part(str text):
+def compile_part(text):
     """Compile one pattern part (no ``/``); raises OSCPatternError when malformed."""
     return PartPattern(text)
 
@@ -292,7 +305,8 @@ cdef class CompiledPattern:
     cdef readonly str pattern
     cdef readonly tuple levels
 
-    def __init__(self, str pattern):
+    def __init__(self, pattern):
+        pattern = _text(pattern, "pattern")
         if not pattern.startswith("/"):
             raise OSCPatternError(f"an OSC address pattern starts with '/': {pattern!r}")
         self.pattern = pattern
@@ -316,9 +330,9 @@ cdef class CompiledPattern:
     def __repr__(self):
         return f"CompiledPattern({self.pattern!r})"
 
-    def match(self, str address):
+    def match(self, address):
         """True when the literal *address* matches the whole pattern."""
-        return self._match(address)
+        return self._match(_text(address, "address"))
 
     cdef bint _match(self, str address) except -1:
         if not address.startswith("/"):
@@ -368,14 +382,14 @@ cdef class CompiledPattern:
         return current[count] != 0
 
 
-def compile_pattern(str pattern):
+def compile_pattern(pattern):
     """Compile an OSC address pattern; raises OSCPatternError when it is malformed."""
     return CompiledPattern(pattern)
 
 
-def match_pattern(str pattern, str address):
+def match_pattern(pattern, address):
     """True when the literal *address* matches the OSC *pattern* (spec semantics, full match)."""
-    return CompiledPattern(pattern)._match(address)
+    return CompiledPattern(pattern)._match(_text(address, "address"))
 
 
 def call_methods(methods, message, packopt):

@@ -370,3 +370,34 @@ def test_twins_agree_on_anything(matcher_impl: ModuleType, pattern: str, address
             return "OSCPatternError"
 
     assert outcome(matcher_impl) == outcome(_pure())
+
+
+# --- argument types: both twins refuse non-str with TypeError and accept str subclasses ---
+
+
+class _Sub(str):
+    pass
+
+
+@pytest.mark.parametrize(
+    ("pattern", "address"), [(None, "/a"), ("/a", None), ("/a", b"/a"), (b"/a", "/a"), (1, "/a")]
+)
+def test_non_str_arguments_raise_type_error(
+    matcher_impl: ModuleType, pattern: object, address: object
+) -> None:
+    with pytest.raises(TypeError):
+        matcher_impl.match_pattern(pattern, address)
+    with pytest.raises(TypeError):
+        matcher_impl.compile_pattern("/a*").match(address if pattern == "/a" else pattern)
+    with pytest.raises(TypeError):
+        matcher_impl.compile_part("a*").match(address if pattern == "/a" else pattern)
+
+
+def test_str_subclasses_are_strings(matcher_impl: ModuleType) -> None:
+    # A StrEnum-like address (a common way to name OSC addresses) is a string to both twins.
+    assert matcher_impl.match_pattern(_Sub("/a/*"), _Sub("/a/b")) is True
+    assert matcher_impl.match_pattern("/a/?", _Sub("/a/bc")) is False
+    assert matcher_impl.compile_pattern(_Sub("/x//y")).match(_Sub("/x/1/y")) is True
+    assert matcher_impl.compile_part(_Sub("b[0-9]")).match(_Sub("b7")) is True
+    assert matcher_impl.has_wildcards(_Sub("/a/{b,c}")) is True
+    assert matcher_impl.has_wildcards(_Sub("/a/b")) is False

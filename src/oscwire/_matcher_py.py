@@ -52,6 +52,14 @@ _SET = 3
 _ALTERNATIVES = 4
 
 
+def _need_str(value: Any, name: str) -> None:
+    """Raise TypeError for a non-str argument (str subclasses pass), as the compiled twin does."""
+    if not isinstance(value, str):
+        raise TypeError(
+            f"Argument {name!r} has incorrect type (expected str, got {type(value).__name__})"
+        )
+
+
 def has_wildcards(address: str) -> bool:
     """True when *address* holds any of ``? * [ ] { }`` or ``//``: it is a pattern."""
     for char in WILDCARD_CHARS:
@@ -150,6 +158,7 @@ class PartPattern:
     __slots__ = ("_tokens", "literal", "text")
 
     def __init__(self, text: str) -> None:
+        _need_str(text, "text")
         if "/" in text:
             raise OSCPatternError(f"a pattern part cannot hold '/': {text!r}")
         self.text = text
@@ -166,6 +175,8 @@ class PartPattern:
 
     def match(self, name: str) -> bool:
         """True when the address part *name* matches this pattern part entirely."""
+        if type(name) is not str:
+            _need_str(name, "name")
         if self.literal is not None:
             return name == self.literal
         size = len(name)
@@ -217,6 +228,7 @@ class CompiledPattern:
     __slots__ = ("levels", "pattern")
 
     def __init__(self, pattern: str) -> None:
+        _need_str(pattern, "pattern")
         if not pattern.startswith("/"):
             raise OSCPatternError(f"an OSC address pattern starts with '/': {pattern!r}")
         self.pattern = pattern
@@ -240,6 +252,8 @@ class CompiledPattern:
 
     def match(self, address: str) -> bool:
         """True when the literal *address* matches the whole pattern."""
+        if type(address) is not str:
+            _need_str(address, "address")
         if not address.startswith("/"):
             return False
         names = address[1:].split("/")
