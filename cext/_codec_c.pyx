@@ -820,6 +820,9 @@ cdef int _encode_message(Buf *w, object message, _Opts o) except -1:
             ) from None
     if not PyUnicode_Check(addr):
         raise _InvalidData(f"address pattern must be a str, not {type(addr).__name__}")
+    if type(addr) is not str:
+        # A str subclass (a StrEnum address): its plain text, as the pure twin encodes it.
+        addr = str.__str__(addr)
     if PyUnicode_GET_LENGTH(addr) == 0 or (<str>addr)[0] != "/":
         raise _InvalidData(f"address pattern {addr!r} does not start with '/'")
     if args is None:

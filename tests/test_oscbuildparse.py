@@ -435,6 +435,24 @@ def test_float_outside_float32_rejected(codec_impl):
     ).arguments == (float("inf"),)
 
 
+class Address(str, enum.Enum):
+    """Addresses named the way applications often do: a str enum."""
+
+    FADER = "/mixer/fader"
+
+
+def test_str_subclass_address_and_typetags(codec_impl):
+    expected = hx("2f6d6978 65722f66 61646572 00000000 2c730000") + b"/mixer/fader\0\0\0\0"
+    raw = codec_impl.encode_packet(OSCMessage(Address.FADER, None, [Address.FADER]))
+    assert bytes(raw) == expected
+    bundle = codec_impl.encode_packet(OSCBundle(None, [OSCMessage(Address.FADER, ",s", ["x"])]))
+    assert bytes(bundle[20:36]) == b"/mixer/fader\0\0\0\0"
+    compressed = codec_impl.encode_packet(
+        OSCMessage(Address.FADER, None, []), {"addrpattern_compression": {"/mixer/fader": 3}}
+    )
+    assert bytes(compressed) == hx("2f000000 00000003 2c000000")
+
+
 def test_string_with_nul_rejected(codec_impl):
     with pytest.raises(OSCInvalidDataError):
         codec_impl.encode_packet(OSCMessage("/a", None, ["a\0b"]))
