@@ -254,6 +254,44 @@ class OscwireReceiver(Receiver):
         return drops
 
 
+class AsyncioReceiver(Receiver):
+    """oscwire.as_asyncio on a loop (asyncio's or uvloop's) run for each pump()."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        import asyncio
+
+        from oscwire import as_asyncio
+
+        if kind == "uvloop":
+            import uvloop
+
+            self.loop = uvloop.new_event_loop()
+        else:
+            self.loop = asyncio.new_event_loop()
+        self.facade = as_asyncio
+        self.sleep = asyncio.sleep
+        as_asyncio.osc_startup(loop=self.loop)
+        as_asyncio.osc_method(ADDRESS, self.counter.hit)
+        self.channel = as_asyncio.osc_udp_server("127.0.0.1", 0, "srv")
+        self.port = self.channel.bound_port
+
+    def pump(self, timeout: float) -> None:
+        self.loop.run_until_complete(self.sleep(timeout))
+
+    def hold(self) -> None:
+        self.channel.end_scheduling()
+
+    def release(self) -> None:
+        self.channel.begin_scheduling()
+
+    def close(self) -> Any:
+        drops = self.facade.osc_stats("srv").get("kernel_drops")
+        self.facade.osc_terminate()
+        self.loop.close()
+        return drops
+
+
 class PythonOscReceiver(Receiver):
     def __init__(self) -> None:
         super().__init__()
@@ -329,6 +367,8 @@ RECEIVERS: dict[str, tuple[Callable[[], Receiver], str]] = {
     "oscwire as_eventloop": (lambda: OscwireReceiver("eventloop"), "oscwire"),
     "oscwire as_allthreads": (lambda: OscwireReceiver("allthreads"), "oscwire"),
     "oscwire as_comthreads": (lambda: OscwireReceiver("comthreads"), "oscwire"),
+    "oscwire as_asyncio": (lambda: AsyncioReceiver("asyncio"), "oscwire"),
+    "oscwire as_asyncio (uvloop)": (lambda: AsyncioReceiver("uvloop"), "uvloop"),
     "pyliblo3 Server": (LibloReceiver, "pyliblo3"),
     "python-osc BlockingOSCUDPServer": (PythonOscReceiver, "pythonosc"),
     "osc4py3 as_eventloop": (Osc4py3Receiver, "osc4py3"),
