@@ -8,6 +8,7 @@ chosen by the OS). Skipped when a peer is not installed.
 from __future__ import annotations
 
 import socket
+import time
 
 import pytest
 
@@ -253,3 +254,64 @@ def test_pyliblo3_to_oscwire(codec_impl):
         OSC_BANG,
         OSCmidi(1, 2, 3, 4),
     ]
+
+
+def test_oscwire_to_pyliblo3(codec_impl):
+    # liblo (0.31) knows every tag but 'r' and arrays; each message is checked by its own
+    # decoder, through a pyliblo3 server on a port liblo picks.
+    liblo = pytest.importorskip("pyliblo3")
+    server = liblo.Server()
+    got = []
+    server.add_method(None, None, lambda path, args, types, src: got.append((path, types, args)))
+    try:
+        message = OSCMessage(
+            "/liblo",
+            ",cihfdsSbtTFNIm",
+            [
+                "A",
+                -3,
+                2**40,
+                1.5,
+                2.5,
+                "hé",
+                "sym",
+                b"\x00\xffab\x01",
+                OSCtimetag(3900000000, 2**31),
+                True,
+                False,
+                None,
+                OSC_BANG,
+                OSCmidi(0x90, 60, 127, 0),
+            ],
+        )
+        empty = OSCMessage("/empty", ",sb", ["", b""])
+        bundle = OSCBundle(OSCtimetag(1, 0), [OSCMessage("/in", ",i", [7])])
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            for packet in (message, empty, bundle):
+                sock.sendto(bytes(codec_impl.encode_packet(packet)), ("127.0.0.1", server.port))
+        deadline = time.monotonic() + 5
+        while len(got) < 3 and time.monotonic() < deadline:
+            server.recv(20)
+    finally:
+        server.free()
+    assert got[0] == (
+        "/liblo",
+        "cihfdsSbtTFNIm",
+        [
+            "A",
+            -3,
+            2**40,
+            1.5,
+            2.5,
+            "hé",
+            "sym",
+            b"\x00\xffab\x01",
+            3900000000.5,  # pyliblo3 gives a time tag as NTP seconds
+            True,
+            False,
+            None,
+            float("inf"),  # and 'I' as infinity
+            (0x90, 60, 127, 0),
+        ],
+    )
+    assert got[1:] == [("/empty", "sb", ["", b""]), ("/in", "i", [7])]
