@@ -68,3 +68,48 @@ def test_tcp_reading_pauses_while_handlers_are_behind(low_thresholds) -> None:
     assert stats.dropped_received == 0
     assert _runtime.default_system().exec_queue.dropped == 0
     sender.join(timeout=5)
+
+
+def test_big_datagrams_pause_reading_by_bytes_waiting(monkeypatch) -> None:
+    """A flood of big datagrams is bounded by the bytes waiting for handlers, not only by
+    the job count (a few jobs of 64 KiB datagrams would otherwise pile up gigabytes)."""
+    from oscwire._runtime import OSCSystem
+    from oscwire.oscudpmc import UdpMcChannel
+
+    monkeypatch.setattr(_runtime, "CONGESTED_BYTES", 200_000)
+    system = OSCSystem("comthreads").start()
+    try:
+        received: list[int] = []
+        system.method("/big", lambda blob: received.append(len(blob)))
+        server = UdpMcChannel(
+            "srv", "r", {"udpread_host": "127.0.0.1", "udpread_port": 0, "osc_system": system}
+        )
+        raw = bytes(encode_packet(OSCMessage("/big", ",b", [b"x" * 50_000])))
+        deadline = time.monotonic() + 10
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as peer:
+            # One at a time, each read before the next: far fewer jobs than CONGESTED_JOBS.
+            sent = 0
+            while not server.reading_paused and sent < 20 and time.monotonic() < deadline:
+                peer.sendto(raw, ("127.0.0.1", server.bound_port))
+                sent += 1
+                while server.stats.received < sent and time.monotonic() < deadline:
+                    time.sleep(0.002)
+        assert server.reading_paused, "reading never paused"
+        # The check runs when a batch arrives, before it counts: one more may pass.
+        assert 200_000 <= system.waiting_bytes < 200_000 + 2 * len(raw)
+        assert received == []
+        while len(received) < sent and time.monotonic() < deadline:
+            system.process(0.01)
+        assert received == [50_000] * sent
+        assert system.waiting_bytes == 0
+        assert pump_until(system, lambda: not server.reading_paused, deadline)
+    finally:
+        system.terminate()
+
+
+def pump_until(system, condition, deadline: float) -> bool:
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        system.process(0.01)
+    return condition()

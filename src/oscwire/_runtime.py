@@ -52,6 +52,9 @@ MAX_EXEC_JOBS = 100000
 #: then held back by TCP flow control instead of its packets being dropped.
 CONGESTED_JOBS = 256
 CONGESTED_BATCHES = MAX_RECEIVED_BATCHES // 4
+#: ... or past this many bytes of received packets whose handler calls wait: a flood of
+#: big datagrams (64 KiB each) cannot pile up gigabytes before the job count says so.
+CONGESTED_BYTES = 64 * 1024 * 1024
 #: While readers are paused, the communication thread checks this often for relief (s).
 PAUSED_POLL = 0.005
 
@@ -112,6 +115,9 @@ class OSCSystem:
         self._received: collections.deque = collections.deque()
         self._paused: set = set()
         self._paused_lock = threading.Lock()
+        #: Bytes of received packets whose handler jobs are queued (see hand_over).
+        self.waiting_bytes = 0
+        self._bytes_lock = threading.Lock()
         # Channels kept open a while, with what to call when the time is up (see linger).
         self._lingering: dict[Any, tuple[float, Callable[[], None]]] = {}
         self._comm_thread: Optional[threading.Thread] = None
@@ -145,6 +151,7 @@ class OSCSystem:
             self._received.clear()
             self._paused.clear()
             self._lingering.clear()
+            self.waiting_bytes = 0
             self.running = True
             if self.policy != "eventloop":
                 self._comm_thread = threading.Thread(
@@ -339,7 +346,7 @@ class OSCSystem:
 
     def congested(self) -> bool:
         """True when the handlers are behind: readers pause until it is false again."""
-        if len(self._received) >= CONGESTED_BATCHES:
+        if len(self._received) >= CONGESTED_BATCHES or self.waiting_bytes >= CONGESTED_BYTES:
             return True
         queue = self.exec_queue
         return queue is not None and len(queue) >= CONGESTED_JOBS
@@ -399,12 +406,13 @@ class OSCSystem:
             return
         queue.send_job(functools.partial(dispatcher.execute_calls, calls), lane)
 
-    def hand_over(self, channel: Any, lanes: dict[Any, list]) -> None:
+    def hand_over(self, channel: Any, lanes: dict[Any, list], nbytes: int = 0) -> None:
         """Queue the calls of one processed batch of *channel*: one job per source.
 
         *lanes* maps a source identification to its flat list of calls
         ``[methodfilters, message, packopt, ...]`` (see
-        :func:`oscdistributing.process_received`).
+        :func:`oscdistributing.process_received`); *nbytes*, the size of the batch's raw
+        packets, counts in :attr:`waiting_bytes` until the jobs have run.
         """
         queue = self.exec_queue
         dispatcher = self.dispatcher
@@ -412,10 +420,27 @@ class OSCSystem:
             return
         name = channel.chaname
         execute = dispatcher.execute_flat
+        share = nbytes // len(lanes) if nbytes else 0
         for source, calls in lanes.items():
             if calls:
                 lane = name if source is oscdistributing.UNHASHABLE_SOURCE else (name, source)
-                queue.send_job(functools.partial(execute, calls, channel), lane)
+                job = functools.partial(execute, calls, channel)
+                if not share:
+                    queue.send_job(job, lane)
+                    continue
+                self._count_bytes(share)
+                if not queue.send_job(functools.partial(self._run_counted, job, share), lane):
+                    self._count_bytes(-share)
+
+    def _count_bytes(self, delta: int) -> None:
+        with self._bytes_lock:
+            self.waiting_bytes += delta
+
+    def _run_counted(self, job: Callable[[], Any], nbytes: int) -> None:
+        try:
+            job()
+        finally:
+            self._count_bytes(-nbytes)
 
     def _wake_for_delayed(self) -> None:
         thread = self._comm_thread

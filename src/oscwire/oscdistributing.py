@@ -270,7 +270,7 @@ def process_received(system: OSCSystem, channel: Any, items: list, readtime: flo
         dstats.handler_errors += failures
         stats.handler_errors += failures
     if lanes:
-        system.hand_over(channel, lanes)
+        system.hand_over(channel, lanes, sum([len(item[0]) for item in items]))
 
 
 #: Lane key, within a channel, of sources whose identification cannot be hashed.
