@@ -405,6 +405,22 @@ def test_osc_kind_agrees_with_osc4py3(om: ModuleType, pattern: str, address: str
     assert mine.match(address) is peer.match(address)
 
 
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("/mixer/channel-1/fader", "^/mixer/channel-1/fader.*$"),
+        ("/my synth/#1", "^/my synth/#1.*$"),
+        ("/a.b/*", "^/a\\.b/[^/]*.*$"),
+        ("/ch/[!0-9]", "^/ch/[^0-9].*$"),
+    ],
+)
+def test_osc_kind_repattern_reads_as_osc4py3s(om: ModuleType, pattern: str, expected: str) -> None:
+    # repattern is one of osc4py3's documented attributes: the same text, not only the
+    # same matches (written out by hand from osc4py3's conversion rules).
+    assert om.MethodFilter(pattern, noop).repattern == expected
+    assert osc4py3_method.MethodFilter(pattern, noop).repattern == expected
+
+
 @pytest.mark.parametrize("pattern", [r"^/a/\d+$", "/ch(an)?", r"/x\.y"])
 def test_re_kind_matches_like_osc4py3(om: ModuleType, pattern: str) -> None:
     mine = om.MethodFilter(pattern, noop, patternkind="re")

@@ -138,6 +138,10 @@ def validate_address(address: str) -> str:
     return address
 
 
+# Characters with a meaning in a regular expression outside a character class.
+_RE_SPECIAL = frozenset(".^$*+?{}[]\\|()")
+
+
 def _convert_part(text: str) -> str:
     """Regex for a piece of osc-kind pattern (no braces handling needed inside braces)."""
     out: list[str] = []
@@ -166,7 +170,9 @@ def _convert_part(text: str) -> str:
             out.append(head + body + "]")
             i = end + 1
         else:
-            out.append(re.escape(char))
+            # Only regex metacharacters are escaped, so repattern reads as osc4py3's does
+            # ('-', ' ', '#'... are plain outside a class; re.escape would add '\\').
+            out.append("\\" + char if char in _RE_SPECIAL else char)
             i += 1
     return "".join(out)
 
