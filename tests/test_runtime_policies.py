@@ -96,6 +96,29 @@ def test_terminate_does_not_wait_for_future_bundles() -> None:
         ]
 
 
+@pytest.mark.parametrize("threads", [0, 2])
+def test_terminate_returns_within_a_second_while_a_handler_blocks(threads: int) -> None:
+    system = OSCSystem("allthreads", execthreadscount=threads).start()
+    running = threading.Event()
+    release = threading.Event()
+
+    def stuck(value):
+        running.set()
+        release.wait(10)
+
+    system.method("/stuck", stuck)
+    srv = server(system)
+    client(system, srv.bound_port)
+    system.send_packet(OSCMessage("/stuck", None, [1]), "cli")
+    try:
+        assert running.wait(5)
+        t0 = time.monotonic()
+        system.terminate()
+        assert time.monotonic() - t0 < 0.9
+    finally:
+        release.set()
+
+
 def test_local_delivery(system: OSCSystem) -> None:
     rec = Recorder()
     system.method("/loc", rec, argscheme=oscmethod.OSCARG_READERNAME + oscmethod.OSCARG_DATAUNPACK)

@@ -160,8 +160,12 @@ class OSCSystem:
                 self._comm_thread.start()
         return self
 
-    def terminate(self, timeout: float = 1.0) -> None:
-        """Close every channel, drop pending work, stop the threads; return within *timeout*."""
+    def terminate(self, timeout: float = 0.5) -> None:
+        """Close every channel, drop pending work, stop the threads; return within *timeout*.
+
+        Handlers still running get that long to return (their daemon threads are left to
+        finish alone after it): well inside the second osc_terminate() promises.
+        """
         with self._lock:
             if not self.running:
                 return
