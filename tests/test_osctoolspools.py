@@ -201,3 +201,26 @@ def test_idle_workers_block() -> None:
     time.sleep(0.3)
     assert time.process_time() - start < 0.05
     wq.terminate()
+
+
+def test_a_dropped_job_does_not_leave_its_waiter_hanging() -> None:
+    """Refused (terminated, full) or discarded jobs finish with an error: wait_finished returns."""
+    full = WorkQueue(maxjobs=1)
+    kept = full.send_callable(pow, (2, 3), needsync=True)
+    refused = full.send_callable(pow, (2, 4), needsync=True)
+    assert refused.wait_finished(timeout=1.0)
+    assert isinstance(refused.result, RuntimeError)
+    laned = full.send_callable(pow, (2, 5), needsync=True, lane="a")
+    assert laned.wait_finished(timeout=1.0)  # still full: refused too
+    full.terminate(timeout=0.1)  # discards the queued job
+    assert kept.wait_finished(timeout=1.0)
+    assert isinstance(kept.result, RuntimeError)
+    late = full.send_callable(pow, (2, 6), needsync=True)
+    assert late.wait_finished(timeout=1.0) and isinstance(late.result, RuntimeError)
+
+    queue = WorkQueue()
+    first = queue.send_callable(pow, (2, 1), needsync=True, lane="x")
+    second = queue.send_callable(pow, (2, 2), needsync=True, lane="x")
+    queue.terminate(timeout=0.1)
+    assert first.wait_finished(timeout=1.0) and second.wait_finished(timeout=1.0)
+    assert isinstance(second.result, RuntimeError)

@@ -63,6 +63,12 @@ class WorkJob:
             raise RuntimeError("OSC work job has no synchronization to wait on")
         return self.finishsync.wait(timeout)
 
+    def dropped(self) -> None:
+        """The queue refused or discarded the job: finish it with an error, so that a
+        thread in :meth:`wait_finished` does not wait forever."""
+        if not self.finished:
+            self.job_finished(RuntimeError("OSC work job dropped: work queue terminated or full"))
+
     def __call__(self) -> Any:
         try:
             result = self.function(*self.paramstuple)
@@ -117,10 +123,12 @@ class WorkQueue:
             if self.terminated:
                 self.dropped += 1
                 self.logger.info("OSC workqueue terminated: job dropped")
+                _release(newjob)
                 return False
             if self.maxjobs and self._count >= self.maxjobs:
                 self.dropped += 1
                 self.logger.warning("OSC workqueue full (%d jobs): job dropped", self.maxjobs)
+                _release(newjob)
                 return False
             self._count += 1
             if lane is _NO_LANE:
@@ -154,8 +162,12 @@ class WorkQueue:
             if discard:
                 if self._count:
                     self.logger.info("OSC workqueue terminating: %d jobs discarded", self._count)
+                for job, _lane in self._jobs:
+                    _release(job)
                 self._jobs.clear()
                 for waiting in self._lanes.values():
+                    for job in waiting:
+                        _release(job)
                     waiting.clear()
                 self._count = 0
             self._cond.notify_all()
@@ -298,3 +310,9 @@ class WorkQueue:
         if removethreads:
             self.ownthreads = [t for t in self.ownthreads if t.is_alive()]
         return not alive
+
+
+def _release(job: Any) -> None:
+    """Wake whoever waits for a job that will never run (see :meth:`WorkJob.dropped`)."""
+    if isinstance(job, WorkJob):
+        job.dropped()
