@@ -19,6 +19,15 @@ def test_star_host_is_the_wildcard_of_the_family() -> None:
     assert info6[0].family == socket.AF_INET6 and info6[0].sockaddr[:2] == ("::", 5)
 
 
+def test_empty_host_is_the_wildcard_as_for_bind() -> None:
+    info = network_getaddrinfo({"p_host": "", "p_port": 7}, "p", addrtype=socket.SOCK_DGRAM)
+    assert info[0].sockaddr == ("0.0.0.0", 7)
+    info6 = network_getaddrinfo(
+        {"p_host": " ", "p_port": 7, "p_forceipv6": True}, "p", addrtype=socket.SOCK_DGRAM
+    )
+    assert info6[0].sockaddr[:2] == ("::", 7)
+
+
 def test_bracketed_ipv6_and_port_forms() -> None:
     info = network_getaddrinfo(
         {"p_host": " [::1] ", "p_port": "4000"}, "p", addrtype=socket.SOCK_DGRAM

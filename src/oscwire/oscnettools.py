@@ -93,8 +93,9 @@ def network_getaddrinfo(
     """Resolve the address given by ``<prefix>_host`` / ``<prefix>_port`` in *options*.
 
     ``<prefix>_forceipv4`` / ``<prefix>_forceipv6`` restrict the family (both: error);
-    a ``"*"`` host means every local interface (the wildcard of the family: IPv4
-    ``0.0.0.0`` unless IPv6 is forced, which gives ``::``); ``[v6]`` literals are accepted.
+    a ``"*"`` (or empty, as for :meth:`socket.socket.bind`) host means every local interface
+    (the wildcard of the family: IPv4 ``0.0.0.0`` unless IPv6 is forced, which gives
+    ``::``); ``[v6]`` literals are accepted.
     Unless ``<prefix>_dontcache`` is true, the resolution feeds the DNS identification cache
     (*dnscache*, default the process-wide one). Returns :class:`AddrInfo` tuples, IPv4
     first when both families answer and none is forced. Raises :class:`ValueError` for
@@ -114,7 +115,7 @@ def network_getaddrinfo(
         family = socket.AF_INET6
     flags = socket.AI_CANONNAME
     host = str(host)
-    if host.strip() == "*":
+    if host.strip() in ("*", ""):  # "": the wildcard too, as for socket.bind()
         # getaddrinfo(None, ..., AI_PASSIVE) answers with both "::" and "0.0.0.0" in an
         # order that varies between systems; pick the wildcard of the family explicitly.
         resolved_host: Optional[str] = "::" if family == socket.AF_INET6 else "0.0.0.0"
