@@ -116,3 +116,46 @@ def test_runtime_client_to_oscdump(system: OSCSystem) -> None:
     finally:
         dump.terminate()
         dump.wait(5)
+
+
+def _echo_server(system: OSCSystem) -> UdpMcChannel:
+    """A server whose /ping handler answers /pong to the sender, through its own socket."""
+
+    def ping(packopt, value):
+        packopt.reply(OSCMessage("/pong", None, [value + 1]))
+
+    system.method("/ping", ping, argscheme=oscmethod.OSCARG_PACKOPT + oscmethod.OSCARG_DATAUNPACK)
+    return UdpMcChannel(
+        "srv", "r", {"udpread_host": "127.0.0.1", "udpread_port": 0, "osc_system": system}
+    )
+
+
+def test_reply_reaches_a_pyliblo3_server_at_its_source_port(system: OSCSystem) -> None:
+    liblo = pytest.importorskip("pyliblo3")
+    srv = _echo_server(system)
+    peer = liblo.Server(0, proto=liblo.UDP)
+    try:
+        answers: list = []
+        peer.add_method("/pong", "i", lambda path, args: answers.append(args[0]))
+        for value in range(5):
+            peer.send(liblo.Address("127.0.0.1", srv.bound_port, liblo.UDP), "/ping", value)
+        deadline = time.monotonic() + 5
+        while len(answers) < 5 and time.monotonic() < deadline:
+            system.process(0.001)
+            peer.recv(5)
+        assert answers == [1, 2, 3, 4, 5]
+    finally:
+        peer.free()
+
+
+def test_reply_reaches_a_python_osc_client(system: OSCSystem) -> None:
+    udp_client = pytest.importorskip("pythonosc.udp_client")
+    srv = _echo_server(system)
+    client = udp_client.SimpleUDPClient("127.0.0.1", srv.bound_port)
+    client.send_message("/ping", 41)
+    answers: list = []
+    deadline = time.monotonic() + 5
+    while not answers and time.monotonic() < deadline:
+        system.process(0.005)
+        answers.extend(client.get_messages(0.01))
+    assert [(m.address, m.params) for m in answers] == [("/pong", [42])]
