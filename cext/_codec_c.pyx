@@ -711,6 +711,11 @@ cdef Py_ssize_t _encode_explicit(
     cdef Py_ssize_t count = len(seq)
     cdef char tag
     cdef object restrict = o.restrict
+    cdef double number_d
+    cdef float single
+    cdef uint32_t word
+    cdef long long number
+    cdef int overflow = 0
     while ti < ntags:
         tag = tags[ti]
         if tag == b"]":
@@ -740,6 +745,24 @@ cdef Py_ssize_t _encode_explicit(
                 f"type tag {chr(<unsigned char>tag)!r} is not allowed by restrict_typetags"
                 f" ({_where(prefix + (index,), value)})"
             )
+        # Inline fast paths for the commonest arguments (long runs of floats or ints in
+        # sensor and mixer messages); anything unusual goes through _encode_value.
+        if tag == b"f" and PyFloat_CheckExact(value):
+            number_d = PyFloat_AS_DOUBLE(value)
+            if -FLT_MAX <= number_d <= FLT_MAX:  # finite, and float32 can hold it
+                single = <float>number_d  # the rounding PyFloat_Pack4 does
+                memcpy(&word, &single, 4)
+                _put32(_reserve(w, 4), word)
+                index += 1
+                ti += 1
+                continue
+        elif tag == b"i" and PyLong_CheckExact(value):
+            number = PyLong_AsLongLongAndOverflow(value, &overflow)
+            if overflow == 0 and INT32_MIN <= number <= INT32_MAX:
+                _put32(_reserve(w, 4), <uint32_t>number)
+                index += 1
+                ti += 1
+                continue
         _encode_value(w, tag, value, prefix, index, o)
         index += 1
         ti += 1
