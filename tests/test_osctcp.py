@@ -323,25 +323,62 @@ def test_bad_peer_is_dropped_and_others_served(framing_impl, monkeypatch, case):
         system.terminate()
 
 
-def test_peer_sending_undecodable_packets_is_dropped(framing_impl, monkeypatch, system):
+@pytest.mark.parametrize("framing", ["size", "slip"])
+def test_peer_sending_undecodable_packets_is_dropped(framing_impl, monkeypatch, system, framing):
+    # Well-framed packets that are not OSC, then silence: the verdict must not wait for a
+    # next read that never comes.
     monkeypatch.setattr(osctcp, "framing", framing_impl)
     got = Recorder()
     system.method("/ok", got)
-    srv = server(system, framing="slip", tcp_maxbadpackets=20)
-    noise = random.Random(7).randbytes(64 * 1024)
+    srv = server(system, framing=framing, tcp_maxbadpackets=20)
+    junk = b"".join(FRAMERS[framing](b"junk%04d" % i) for i in range(25))
     with raw_client(srv.bound_port) as good, raw_client(srv.bound_port) as bad:
         assert pump(system, lambda: len(srv.connections()) == 2)
-        bad.sendall(noise)
         badconn = next(c for c in srv.connections() if c.peer_address == bad.getsockname())
-        # Decoding happens after the read; the next read sees the verdict.
-        assert pump(system, lambda: badconn.stats.bad_packets + badconn._decoder.dropped >= 20)
-        bad.sendall(noise[:1000])
+        bad.sendall(junk)
         assert pump(system, lambda: len(srv.connections()) == 1)
         assert wait_closed(bad) in ("closed", "reset")
-        good.sendall(frame_slip(osc_int_message("/ok", 5)))
+        good.sendall(FRAMERS[framing](osc_int_message("/ok", 5)))
         assert pump(system, lambda: len(got) == 1)
-    assert badconn.stats.disconnects == 1
+    assert badconn.stats.disconnects == 1 and badconn.stats.bad_packets >= 20
     assert got.calls == [(5,)]
+
+
+SLIP_GARBAGE = {
+    # No END at all: without a check the server would buffer up to 1 MiB, waiting.
+    "text-without-end": b"GARBAGE!" * 512,
+    "random": random.Random(7).randbytes(64 * 1024),
+    "after-a-good-frame": frame_slip(osc_int_message("/ok", 1)) + b"\xff" * 5000,
+}
+
+
+@pytest.mark.parametrize("framing", ["slip", "auto"])
+@pytest.mark.parametrize("case", list(SLIP_GARBAGE))
+def test_slip_frame_that_cannot_be_osc_drops_the_peer(framing_impl, monkeypatch, framing, case):
+    # A SLIP frame holds an OSC packet, which starts with "/" or "#": anything else is not
+    # an OSC peer, known from the frame's first byte.
+    monkeypatch.setattr(osctcp, "framing", framing_impl)
+    system = make_system("allthreads")
+    lost = Recorder()
+    try:
+        got = Recorder()
+        system.method("/ok", got)
+        srv = server(system, framing=framing, actions_handlers={"disconnected": lost})
+        with raw_client(srv.bound_port) as good, raw_client(srv.bound_port) as bad:
+            bad_address = bad.getsockname()
+            garbage = SLIP_GARBAGE[case]
+            if framing == "auto":
+                garbage = b"\xc0" + garbage  # detected as SLIP
+            with contextlib.suppress(OSError):
+                bad.sendall(garbage)
+            assert wait_closed(bad) in ("closed", "reset")
+            good.sendall(frame_slip(osc_int_message("/ok", 2)))
+            assert pump(system, lambda: (2,) in got.calls)
+            assert pump(system, lambda: len(srv.connections()) == 1)
+        verdicts = [params[1] for _name, _verb, params in lost.calls if params[0] == bad_address]
+        assert verdicts == ["garbage"]
+    finally:
+        system.terminate()
 
 
 def test_bad_packets_among_good_ones_keep_the_peer(system):

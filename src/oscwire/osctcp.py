@@ -24,8 +24,9 @@ Robustness: reads take large chunks (``tcp_readbuffer``, 256 KiB, up to
 ``tcp_readbatch`` chunks per wake-up) and cut every complete packet out with the compiled
 :mod:`oscwire.framing`. A connection whose framing breaks (an oversize length header, a SLIP
 frame longer than the limit without END, an unreadable header) or that sends
-``tcp_maxbadpackets`` undecodable packets with no good one among them is logged, counted
-and closed; the server and its other connections go on. Writes never block: packets wait in
+``tcp_maxbadpackets`` undecodable packets with no good one among them (or, on SLIP, a frame
+whose first byte cannot begin an OSC packet) is logged, counted and closed; the server and
+its other connections go on. Writes never block: packets wait in
 the channel's queue (``write_maxpending``) and leave, coalesced, when the socket is
 writable. A peer that closes or resets is logged and counted (``disconnects``, ``resets``)
 and handled: an accepted connection is terminated; a client is closed or, with
@@ -41,7 +42,7 @@ import functools
 import logging
 import socket
 import threading
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from oscwire import framing, oscchannel
 from oscwire._errors import OSCFramingError
@@ -71,6 +72,8 @@ DEFAULT_RECONNECT_MAXDELAY = 10.0
 READ_FRAMINGS = ("size", "slip", "auto")
 WRITE_FRAMINGS = ("size", "slip", "auto")
 
+#: First bytes of an OSC packet: ``/`` (a message) or ``#`` (``#bundle``).
+_PACKET_STARTS = frozenset(b"/#")
 _WOULD_BLOCK = (BlockingIOError, InterruptedError)
 _RESET_ERRNOS = frozenset(
     {errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED, errno.ETIMEDOUT, errno.ENOTCONN}
@@ -116,12 +119,29 @@ class TcpStats(oscchannel.ChannelStats):
     ``reconnects`` (client connections re-established).
     """
 
-    __slots__ = _TCP_COUNTERS
+    __slots__ = (*_TCP_COUNTERS, "_bad_packets", "on_bad_packet")
     _ALL = oscchannel.ChannelStats.__slots__ + _TCP_COUNTERS
 
     def __init__(self) -> None:
+        self._bad_packets = 0
+        #: Called each time ``bad_packets`` grows (the decoding stage counts them).
+        self.on_bad_packet: Optional[Callable[[], None]] = None
         for name in self._ALL:
             setattr(self, name, 0)
+
+    # A property over the base class slot, so that the channel hears of undecodable
+    # packets when they are counted rather than at its next read, which may never come.
+    @property  # type: ignore[override]
+    def bad_packets(self) -> int:
+        return self._bad_packets
+
+    @bad_packets.setter
+    def bad_packets(self, value: int) -> None:
+        grew = value > self._bad_packets
+        self._bad_packets = value
+        hook = self.on_bad_packet
+        if grew and hook is not None:
+            hook()
 
     def as_dict(self) -> dict[str, int]:
         """A snapshot of every counter."""
@@ -170,7 +190,8 @@ class TcpChannel(oscchannel.TransportChannel):
     ``connected`` on each accepted connection and on a client once connected, parameters
     ``(address,)``; ``disconnected`` when a connection ends, parameters
     ``(address, reason)`` with reason ``"closed"`` (by the peer), ``"reset"``, ``"error"``,
-    ``"framing"``, ``"garbage"`` (too many bad packets) or ``"local"`` (closed here).
+    ``"framing"``, ``"garbage"`` (too many bad packets, or a SLIP frame that is not OSC)
+    or ``"local"`` (closed here).
     """
 
     chankindprefix = "tcp"
@@ -241,6 +262,7 @@ class TcpChannel(oscchannel.TransportChannel):
         # set here survives the base writer setup).
         if not isinstance(self.stats, TcpStats):
             self.stats = TcpStats()
+            self.stats.on_bad_packet = self._bad_packet_counted
         write = options.get("tcp_writeframing", options.get("tcp_framing"))
         if write is None:
             write = "slip" if options.get("write_withslip") else "size"
@@ -702,8 +724,29 @@ class TcpChannel(oscchannel.TransportChannel):
                     packets.extend(found)
                 else:
                     packets = found
+            pending = decoder.pending
+            if (
+                pending
+                and pending <= count
+                and buf[count - pending] not in _PACKET_STARTS
+                and self.tcp_maxbadpackets
+                and self._reads_slip(decoder)
+            ):
+                # The SLIP frame begun in this chunk cannot hold an OSC packet: the peer
+                # does not speak OSC, and waiting for an END could buffer a whole MiB.
+                stats.bad_packets += 1
+                lost = "garbage"
+                break
             if count < size:
                 break
+        if (
+            lost is None
+            and self.tcp_maxbadpackets
+            and decoder.dropped
+            and self._garbage_detected(decoder)
+        ):
+            # Frames with bad SLIP escapes are dropped by the decoder itself.
+            lost = "garbage"
         if self.tcp_writeframing == "auto" and self.tcp_readframing == "auto":
             detected = getattr(decoder, "framing", None)
             if detected is not None:
@@ -729,6 +772,21 @@ class TcpChannel(oscchannel.TransportChannel):
 
     def _linger_over(self, sock: socket.socket) -> None:
         self._connection_lost(sock, "closed", None)
+
+    def _reads_slip(self, decoder: Any) -> bool:
+        return self.tcp_readframing == "slip" or getattr(decoder, "framing", None) == "slip"
+
+    def _bad_packet_counted(self) -> None:
+        """A packet of this connection did not decode: drop the peer as soon as it passes
+        ``tcp_maxbadpackets`` in a row (runs in the thread that decodes)."""
+        sock = self.tcpsock
+        if sock is None or not self.tcp_maxbadpackets or self.role == "server":
+            return
+        if self._garbage_detected(self._decoder):
+            try:
+                self._connection_lost(sock, "garbage", None)
+            except Exception:
+                self.logger.exception("OSC TCP channel %r: failure closing", self.chaname)
 
     def _garbage_detected(self, decoder: Any) -> bool:
         # Decoding happens after the read (in the system's processing stage): compare the
