@@ -480,3 +480,71 @@ def test_client_replies_can_be_turned_off(system) -> None:
     peer.close()
     assert not pump(system, lambda: len(rec) == 1, timeout=0.3)
     assert client.stats.received == 0
+
+
+def test_write_workqueue_runs_the_writes_and_wqterminate_ends_it(system) -> None:
+    from oscwire.osctoolspools import WorkQueue
+
+    rec = Recorder()
+    system.method("/wq", rec)
+    srv = chan(system, "srv", "r", udpread_host="127.0.0.1", udpread_port=0)
+    queue = WorkQueue()  # no thread: the writes wait until we run them
+    cli = chan(
+        system,
+        "cli",
+        "w",
+        udpwrite_host="127.0.0.1",
+        udpwrite_port=srv.bound_port,
+        write_workqueue=queue,
+        write_wqterminate=True,
+    )
+    for value in range(3):
+        system.send_packet(OSCMessage("/wq", None, [value]), "cli")
+    assert cli.stats.sent == 0 and len(queue) == 1  # one write operation for the channel
+    queue.run_pending()
+    assert cli.stats.sent == 3
+    assert pump(system, lambda: len(rec) == 3)
+    assert rec.calls == [(0,), (1,), (2,)]
+    cli.terminate()
+    assert queue.terminated
+
+
+def test_monitor_options(system) -> None:
+    from oscwire.oscscheduling import Monitor
+
+    rec = Recorder()
+    system.method("/mon", rec)
+    raw = bytes(encode_packet(OSCMessage("/mon", None, [1])))
+    sender = raw_sender()
+    # A monitor of one's own, in its own thread, ended with the channel.
+    own = Monitor()
+    own.start_thread()
+    srv = chan(
+        system,
+        "own",
+        "r",
+        udpread_host="127.0.0.1",
+        udpread_port=0,
+        monitor=own,
+        monitor_terminate=True,
+    )
+    sender.sendto(raw, ("127.0.0.1", srv.bound_port))
+    assert pump(system, lambda: len(rec) == 1)
+    srv.terminate()
+    assert own.terminated
+    # No monitor: the program reads when it wants.
+    manual = chan(system, "manual", "r", udpread_host="127.0.0.1", udpread_port=0, monitor=None)
+    sender.sendto(raw, ("127.0.0.1", manual.bound_port))
+    system.process(0.05)
+    assert len(rec) == 1
+    manual.process_monevents(0, "r")
+    assert pump(system, lambda: len(rec) == 2)
+    # monitor_terminate on a channel of the system's monitor must not stop the others.
+    other = chan(system, "other", "r", udpread_host="127.0.0.1", udpread_port=0)
+    chan(
+        system, "short", "r", udpread_host="127.0.0.1", udpread_port=0, monitor_terminate=True
+    ).terminate()
+    assert not system.monitor.terminated
+    sender.sendto(raw, ("127.0.0.1", other.bound_port))
+    assert pump(system, lambda: len(rec) == 3)
+    sender.close()

@@ -356,7 +356,14 @@ class TransportChannel:
             self.end_scheduling()
         finally:
             if self.monitor_terminate and self.monitor is not None:
-                self.monitor.terminate()
+                if self.monitor is self.system.monitor:
+                    # Other channels share it: it ends with the system, not with us.
+                    self.logger.info(
+                        "OSC channel %r: monitor_terminate ignored for the system's monitor",
+                        self.chaname,
+                    )
+                else:
+                    self.monitor.terminate()
             self.deactivate()
             with self.write_lock:
                 dropped = len(self.write_pending)

@@ -585,6 +585,8 @@ class UdpMcChannel(oscchannel.TransportChannel):
         """
         if self._write_active or self.write_pending or self.write_withslip or self.write_withheader:
             return False
+        if self.write_workqueue is not None:
+            return False  # the user asked for writes to run from that queue
         sock = self.udpsock
         if sock is None:
             return False
