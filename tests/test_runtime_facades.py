@@ -243,3 +243,39 @@ def test_every_facade_exports_the_common_functions() -> None:
             assert name in module.__all__
             assert getattr(module, name) is getattr(_facade, name)
         assert module.osc_startup is not _facade.startup
+
+
+def test_startup_of_another_policy_replaces_a_system_left_running() -> None:
+    from oscwire import as_allthreads, as_eventloop
+
+    try:
+        as_eventloop.osc_startup()
+        as_eventloop.osc_udp_server("127.0.0.1", 0, "left")  # never terminated
+        as_allthreads.osc_startup(execthreadscount=2)
+        current = _runtime.default_system()
+        assert current.policy == "allthreads"
+        rec = Recorder()
+        as_allthreads.osc_method("/t", rec)
+        srv = as_allthreads.osc_udp_server("127.0.0.1", 0, "left")  # the name is free again
+        as_allthreads.osc_udp_client("127.0.0.1", srv.bound_port, "cli")
+        as_allthreads.osc_send(OSCMessage("/t", None, [1]), "cli")
+        deadline = time.monotonic() + 5
+        while not rec.calls and time.monotonic() < deadline:  # no osc_process(): threads only
+            time.sleep(0.005)
+        assert rec.calls == [(1,)]
+    finally:
+        as_allthreads.osc_terminate()
+
+
+def test_startup_after_a_channel_keeps_that_system_and_warns(caplog) -> None:
+    from oscwire import as_allthreads
+
+    _runtime.replace_default_system("eventloop")  # as in a fresh process
+    try:
+        srv = as_allthreads.osc_udp_server("127.0.0.1", 0, "early")  # before osc_startup
+        with caplog.at_level("WARNING"):
+            as_allthreads.osc_startup()
+        assert as_allthreads.osc_channel("early") is srv
+        assert "call osc_startup() first" in caplog.text
+    finally:
+        as_allthreads.osc_terminate()

@@ -15,7 +15,10 @@ from oscwire.oscmethod import OSCARG_DATAUNPACK
 
 
 def startup(policy: str, **kwargs: Any) -> None:
-    """Start the default system with *policy*; does nothing when one already runs.
+    """Start the default system with *policy*; does nothing when one already runs with it.
+
+    A system left running by another façade (no ``osc_terminate()``) is terminated and
+    replaced; one started by channels or methods created before ``osc_startup()`` is kept.
 
     Keywords: ``logger``, ``execthreadscount``, ``writethreadscount``, ``patternkind``
     (``"osc"``, osc4py3's matching, the default; ``"spec"``: OSC 1.0/1.1 matching),
@@ -24,8 +27,27 @@ def startup(policy: str, **kwargs: Any) -> None:
     """
     current = _runtime.default_system()
     if current.running:
-        return
-    _runtime.replace_default_system(policy, **kwargs).start()
+        if current.policy == policy:
+            return
+        if not current.started_by_facade:
+            # Started on its own by an osc_method / channel call made before osc_startup:
+            # its channels and methods live there, keep it (and say why handlers run late).
+            current.logger.warning(
+                "OSC startup: a %s system already runs (channels or methods were created "
+                "before osc_startup): %s policy ignored; call osc_startup() first",
+                current.policy,
+                policy,
+            )
+            return
+        # Left running by another façade (no osc_terminate): the policy asked now wins.
+        current.logger.warning(
+            "OSC startup: terminating the running %s system for the %s policy",
+            current.policy,
+            policy,
+        )
+    new = _runtime.replace_default_system(policy, **kwargs)
+    new.start()
+    new.started_by_facade = True
 
 
 def process(timeout: float = 0.0) -> None:

@@ -111,6 +111,8 @@ class OSCSystem:
         self.dispatcher: Optional[Dispatcher] = None
         self.exec_queue: Optional[WorkQueue] = None
         self.running = False
+        #: True when osc_startup() started it (not a channel or method created before).
+        self.started_by_facade = False
         self._lock = threading.RLock()
         self._received: collections.deque = collections.deque()
         self._paused: set = set()
@@ -133,6 +135,7 @@ class OSCSystem:
             if self.running:
                 return self
             self._stop = False
+            self.started_by_facade = False
             self.monitor = Monitor(self.logger, name="monitor")
             executor = None
             if self.policy == "comthreads":
