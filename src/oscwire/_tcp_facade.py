@@ -2,9 +2,10 @@
 
 They act on the default :class:`~oscwire._runtime.OSCSystem` (started in the event loop
 policy if no ``osc_startup()`` ran), like the UDP functions of :mod:`oscwire._facade`, so
-the same two functions serve every policy::
+the same two functions serve every policy; use them from the policy module::
 
-    from oscwire._tcp_facade import osc_tcp_client, osc_tcp_server
+    from oscwire import as_eventloop as osc
+    osc.osc_tcp_server("*", 5000, "tcpserver", framing="auto")
 """
 
 from __future__ import annotations
