@@ -309,3 +309,33 @@ def test_async_handler_tasks_are_bounded(run, monkeypatch) -> None:
         return alive
 
     assert run(scenario()) == 5
+
+
+def test_startup_of_another_policy_replaces_an_asyncio_system_left_running(run) -> None:
+    from oscwire import as_eventloop
+
+    async def scenario() -> Any:
+        as_asyncio.osc_startup()
+        first = _runtime.default_system()
+        as_eventloop.osc_startup()  # no osc_terminate() in between
+        second = _runtime.default_system()
+        return first, second
+
+    first, second = run(scenario())
+    assert not first.running and first.policy == "asyncio"
+    assert second.policy == "eventloop"
+
+
+def test_asyncio_startup_replaces_a_system_another_facade_left_running(run) -> None:
+    from oscwire import as_allthreads
+
+    as_allthreads.osc_startup(execthreadscount=1)
+    first = _runtime.default_system()
+
+    async def scenario() -> Any:
+        as_asyncio.osc_startup()
+        return _runtime.default_system()
+
+    second = run(scenario())
+    assert not first.running and first.policy == "allthreads"
+    assert isinstance(second, _asyncio_runtime.AsyncioSystem)

@@ -201,7 +201,9 @@ class AsyncioSystem(_runtime.OSCSystem):
     def __init__(self, loop: Optional[asyncio.AbstractEventLoop] = None, **options: Any) -> None:
         options.pop("execthreadscount", None)  # no thread here; accepted for osc4py3 programs
         super().__init__("eventloop", **options)
-        self.policy_name = "asyncio"
+        # No thread and no handler queue, as in the event loop policy; the loop does the
+        # rest (see process(), post_received() and the timer).
+        self.policy = "asyncio"
         self.loop = loop
         self._scheduled = False
         self._timer: Optional[asyncio.TimerHandle] = None

@@ -156,7 +156,7 @@ class OSCSystem:
             self._lingering.clear()
             self.waiting_bytes = 0
             self.running = True
-            if self.policy != "eventloop":
+            if self.policy in ("comthreads", "allthreads"):
                 self._comm_thread = threading.Thread(
                     target=self._comm_loop, name="oscwire-comm", daemon=True
                 )

@@ -81,9 +81,15 @@ def osc_startup(loop: Optional[asyncio.AbstractEventLoop] = None, **kwargs: Any)
     if current.running:
         if isinstance(current, _asyncio_runtime.AsyncioSystem):
             return
-        current.terminate()
+        # Left running by another façade (or auto-started by an early call): replaced, as
+        # the other façades do for a system another one left running.
+        current.logger.warning(
+            "OSC startup: terminating the running %s system for the asyncio policy",
+            current.policy,
+        )
     system = _asyncio_runtime.AsyncioSystem(loop, **kwargs)
     system.start()
+    system.started_by_facade = True
     _asyncio_runtime.install_default_system(system)
 
 
