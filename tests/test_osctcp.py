@@ -278,6 +278,29 @@ def test_connection_bound_refuses_extra_connections(system):
             sock.close()
 
 
+def test_a_closed_connection_frees_its_place_at_once(system):
+    # The server keeps a connection whose peer stopped sending open a while for its
+    # replies (tcp_eoflinger); that must not keep a new peer out of a full server.
+    srv = server(system, tcp_maxconnections=2, tcp_eoflinger=30.0)
+    first, second = raw_client(srv.bound_port), raw_client(srv.bound_port)
+    try:
+        assert pump(system, lambda: len(srv.connections()) == 2)
+        first.close()
+        assert pump(system, lambda: any(c.reading_paused for c in srv.connections()))
+        third = raw_client(srv.bound_port)
+        with third:
+            assert pump(system, lambda: srv.stats.connections_accepted == 3)
+            assert srv.stats.connections_refused == 0
+            third.sendall(frame_size(osc_int_message("/x", 1)))
+            assert wait_closed(third, timeout=0.3) == "open"
+            # The bound still holds: the lingering connection made room and is gone.
+            assert len(srv.connections()) == 2
+            assert not any(c.reading_paused for c in srv.connections())
+    finally:
+        first.close()
+        second.close()
+
+
 # ------------------------------------------------------------------------------- bad peers
 GARBAGE_CASES = {
     # "GARB" read as a size is 1 195 463 234 bytes: far over the 1 MiB limit.

@@ -242,6 +242,7 @@ class TcpChannel(oscchannel.TransportChannel):
         self._timer: Optional[threading.Timer] = None
         self._tcp_ready = False
         self._announce = False
+        self._peer_done = False
         super().__init__(name, mode, options)
 
     # ----- options ---------------------------------------------------------------------
@@ -633,9 +634,17 @@ class TcpChannel(oscchannel.TransportChannel):
         limit = self.tcp_maxconnections
         with self._conlock:
             count = len(self._connections)
+            done = [c for c in self._connections.values() if c._peer_done] if limit else []
         if limit and count >= limit:
-            self._refuse(sock, address, f"{count} connections already (tcp_maxconnections)")
-            return
+            if not done:
+                self._refuse(sock, address, f"{count} connections already (tcp_maxconnections)")
+                return
+            # A connection whose peer stopped sending only waits for late replies: end it
+            # now rather than keep a new peer out of a full server.
+            victim = done[0]
+            lingering = victim.tcpsock
+            if lingering is not None:
+                victim._linger_over(lingering)
         try:
             self.handle_action("conreq", (address, sock.fileno()))
         except Exception as error:
@@ -768,6 +777,7 @@ class TcpChannel(oscchannel.TransportChannel):
             if fileno is not None:
                 self.monitor.remove_monitoring(fileno, self, "r")
         self.reading_paused = True
+        self._peer_done = True
         self.system.linger(self, self.tcp_eoflinger, functools.partial(self._linger_over, sock))
 
     def _linger_over(self, sock: socket.socket) -> None:
