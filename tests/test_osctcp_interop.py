@@ -134,7 +134,9 @@ def test_liblo_oscsend_to_our_server(system, framing):
     assert sorted(got.calls, key=len) == [(1,), (2, 2.5, "three")]
 
 
-def test_our_client_to_liblo_oscdump(system):
+@pytest.mark.parametrize("framing", ["size", "slip"])
+def test_our_client_to_liblo_oscdump(system, framing):
+    # liblo (0.31) detects SLIP on a TCP connection: it checks our escaping of END and ESC.
     oscdump = _tool("oscdump")
     port = free_port()
     with tempfile.TemporaryFile("w+") as output:
@@ -146,22 +148,23 @@ def test_our_client_to_liblo_oscdump(system):
             channel = None
             while channel is None:
                 try:
-                    channel = client(system, port)
+                    channel = client(system, port, framing=framing)
                 except ConnectionRefusedError:
                     if time.monotonic() > deadline:
                         raise
                     time.sleep(0.05)
             system.send_packet(OSCMessage("/x", ",ifs", [5, 2.5, "hi"]), "cli")
             system.send_packet(OSCMessage("/y", ",i", [-7]), "cli")
+            system.send_packet(OSCMessage("/z", ",b", [b"\xc0\xdb\x01"]), "cli")
 
             def dumped():
                 output.seek(0)
-                return output.read().count("\n") >= 2
+                return output.read().count("\n") >= 3
 
             assert pump(system, dumped)
             output.seek(0)
             lines = [line.split(" ", 1)[1] for line in output.read().splitlines()]
-            assert lines == ['/x ifs 5 2.500000 "hi"', "/y i -7"]
+            assert lines == ['/x ifs 5 2.500000 "hi"', "/y i -7", "/z b [3b 0xc0 0xdb 0x1]"]
         finally:
             process.kill()
             process.wait(5)
