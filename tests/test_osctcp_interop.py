@@ -12,7 +12,6 @@ from __future__ import annotations
 import shutil
 import signal
 import subprocess
-import tempfile
 import threading
 import time
 
@@ -135,39 +134,39 @@ def test_liblo_oscsend_to_our_server(system, framing):
 
 
 @pytest.mark.parametrize("framing", ["size", "slip"])
-def test_our_client_to_liblo_oscdump(system, framing):
+def test_our_client_to_liblo_oscdump(system, framing, tmp_path):
     # liblo (0.31) detects SLIP on a TCP connection: it checks our escaping of END and ESC.
     oscdump = _tool("oscdump")
     port = free_port()
-    with tempfile.TemporaryFile("w+") as output:
+    dump = tmp_path / "oscdump.txt"
+    # The tool gets its own file description: reading through a shared one would move the
+    # offset it writes at, and garble its output.
+    with open(dump, "w") as output:
         process = subprocess.Popen(
             [oscdump, "-L", f"osc.tcp://:{port}"], stdout=output, stderr=subprocess.STDOUT
         )
-        try:
-            deadline = time.monotonic() + 5
-            channel = None
-            while channel is None:
-                try:
-                    channel = client(system, port, framing=framing)
-                except ConnectionRefusedError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.05)
-            system.send_packet(OSCMessage("/x", ",ifs", [5, 2.5, "hi"]), "cli")
-            system.send_packet(OSCMessage("/y", ",i", [-7]), "cli")
-            system.send_packet(OSCMessage("/z", ",b", [b"\xc0\xdb\x01"]), "cli")
+    try:
+        deadline = time.monotonic() + 5
+        channel = None
+        while channel is None:
+            try:
+                channel = client(system, port, framing=framing)
+            except ConnectionRefusedError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        system.send_packet(OSCMessage("/x", ",ifs", [5, 2.5, "hi"]), "cli")
+        system.send_packet(OSCMessage("/y", ",i", [-7]), "cli")
+        system.send_packet(OSCMessage("/z", ",b", [b"\xc0\xdb\x01"]), "cli")
 
-            def dumped():
-                output.seek(0)
-                return output.read().count("\n") >= 3
+        def lines():
+            return [line.split(" ", 1)[1] for line in dump.read_text().splitlines()]
 
-            assert pump(system, dumped)
-            output.seek(0)
-            lines = [line.split(" ", 1)[1] for line in output.read().splitlines()]
-            assert lines == ['/x ifs 5 2.500000 "hi"', "/y i -7", "/z b [3b 0xc0 0xdb 0x1]"]
-        finally:
-            process.kill()
-            process.wait(5)
+        assert pump(system, lambda: len(lines()) >= 3)
+        assert lines() == ['/x ifs 5 2.500000 "hi"', "/y i -7", "/z b [3b 0xc0 0xdb 0x1]"]
+    finally:
+        process.kill()
+        process.wait(5)
 
 
 # ------------------------------------------------------------------------------ pyliblo3
