@@ -13,6 +13,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import typing
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
@@ -23,6 +24,12 @@ import pytest
 JACK_SERVER_NAME = "oscwire-tests"
 READY_TIMEOUT = 20.0
 QUIT_MESSAGE = b"/quit\0\0\0,\0\0\0"
+
+
+def _read_shared(logs: typing.IO[str]) -> str:
+    """What the children wrote to *logs*, read without moving the file offset they share
+    with us (a seek there would make their next write land over earlier lines)."""
+    return os.pread(logs.fileno(), 1 << 20, 0).decode(errors="replace")
 
 
 def free_port(kind: int = socket.SOCK_DGRAM) -> int:
@@ -85,8 +92,7 @@ def running_scsynth() -> Iterator[dict[str, int]]:
         try:
             time.sleep(0.5)
             if jack.poll() is not None:
-                logs.seek(0)
-                pytest.skip(f"jackd did not start: {logs.read()[-500:]}")
+                pytest.skip(f"jackd did not start: {_read_shared(logs)[-500:]}")
             synth = subprocess.Popen(
                 [
                     scsynth,
@@ -109,8 +115,7 @@ def running_scsynth() -> Iterator[dict[str, int]]:
             )
             deadline = time.monotonic() + READY_TIMEOUT
             while True:
-                logs.seek(0)
-                output = logs.read()
+                output = _read_shared(logs)
                 if "server ready" in output:
                     break
                 if synth.poll() is not None or time.monotonic() > deadline:
