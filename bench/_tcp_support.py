@@ -52,10 +52,14 @@ def send_in_thread(sock: socket.socket, data: bytes) -> threading.Thread:
 
 
 class OscwireReceiver:
-    """An oscwire event-loop system with a TCP server and one connected raw sender."""
+    """An oscwire system with a TCP server and one connected raw sender.
 
-    def __init__(self, framing: str, policy: str = "eventloop") -> None:
-        self.system = OSCSystem(policy, execthreadscount=0).start()
+    *execthreadscount* 0 (the default here) runs the handlers in the thread that decodes;
+    the façades' all-threads policy starts 10 handler threads (``osc_startup()``'s default).
+    """
+
+    def __init__(self, framing: str, policy: str = "eventloop", execthreadscount: int = 0) -> None:
+        self.system = OSCSystem(policy, execthreadscount=execthreadscount).start()
         self.system.method(ADDRESS, _noop, patternkind="spec")
         self.server = TcpChannel(
             "bench",
@@ -79,7 +83,8 @@ class OscwireReceiver:
         stats = self.system.dispatcher.stats
         target = stats.calls + count
         process = self.system.process
-        eventloop = self.system.policy == "eventloop"
+        # The event loop reads in the caller's thread, comthreads runs the handlers there.
+        eventloop = self.system.policy in ("eventloop", "comthreads")
         start = time.perf_counter()
         sender = send_in_thread(self.sock, self.data)
         deadline = time.monotonic() + timeout

@@ -18,10 +18,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _tcp_support import MESSAGES, OscwireReceiver
 
 
-@pytest.mark.parametrize("policy", ["eventloop", "allthreads"])
+@pytest.mark.parametrize(
+    ("policy", "threads"),
+    [("eventloop", 0), ("allthreads", 0), ("comthreads", 0), ("allthreads", 10)],
+    ids=["eventloop", "allthreads", "comthreads", "allthreads-10-handler-threads"],
+)
 @pytest.mark.parametrize("framing", ["size", "slip"])
-def test_tcp_receive_100k(benchmark, framing, policy):
-    receiver = OscwireReceiver(framing, policy)
+def test_tcp_receive_100k(benchmark, framing, policy, threads):
+    receiver = OscwireReceiver(framing, policy, threads)
     try:
         elapsed = benchmark.pedantic(receiver.run, rounds=5, iterations=1, warmup_rounds=1)
         benchmark.extra_info["messages"] = MESSAGES

@@ -5,7 +5,9 @@ Run ``python bench/compare_tcp.py`` (``--rounds N``, ``--markdown``). For each f
 connection carries 100 000 ``/bench/n ,i`` messages sent by a thread with one
 ``sendall``; the rate counts messages received, cut, decoded and dispatched to a no-op
 handler per second, best of the rounds. oscwire runs its event-loop policy (the caller's
-thread reads and dispatches) and its all-threads policy (a communication thread does).
+thread reads and dispatches), its all-threads policy with no handler threads (a
+communication thread does all) and with the façade's 10 handler threads (the calls are
+handed over to them), and its comthreads policy (the caller's thread runs the handlers).
 The ratio column divides by python-osc's rate for the same framing, measured in the same
 process minutes apart, so that it means something on a shared machine.
 """
@@ -22,6 +24,15 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from _tcp_support import MESSAGES, OscwireReceiver, PythonOscReceiver
 from oscwire import _accel
+
+#: (row label, policy, execthreadscount): the last two are what ``osc_startup()`` of the
+#: comthreads / allthreads façades gives (handlers in the caller's thread / in 10 threads).
+RECEIVERS = (
+    ("oscwire eventloop", "eventloop", 0),
+    ("oscwire allthreads, no handler threads", "allthreads", 0),
+    ("oscwire comthreads", "comthreads", 0),
+    ("oscwire allthreads, 10 handler threads", "allthreads", 10),
+)
 
 
 def best_rate(receiver: Any, rounds: int) -> float:
@@ -41,10 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[list[str]] = []
     for framing in ("size", "slip"):
         results: dict[str, float] = {}
-        for policy in ("eventloop", "allthreads"):
-            results[f"oscwire {policy}"] = best_rate(
-                OscwireReceiver(framing, policy), options.rounds
-            )
+        for label, policy, threads in RECEIVERS:
+            results[label] = best_rate(OscwireReceiver(framing, policy, threads), options.rounds)
         with contextlib.suppress(ImportError):  # python-osc not installed: no column
             results["python-osc"] = best_rate(PythonOscReceiver(framing), options.rounds)
         reference = results.get("python-osc")
