@@ -12,12 +12,17 @@ from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.unicode cimport PyUnicode_DATA, PyUnicode_KIND, PyUnicode_READ
 from libc.string cimport memset
 
+import logging
+
 from oscwire._errors import OSCPatternError
+
+cdef object _LOGGER = logging.getLogger("oscwire.oscdispatching")
 
 __all__ = [
     "WILDCARD_CHARS",
     "CompiledPattern",
     "PartPattern",
+    "call_flat_failures",
     "call_methods",
     "call_methods_failures",
     "compile_part",
@@ -423,6 +428,10 @@ def call_methods_failures(methods, message, packopt):
     A call fails when its handler raises (logged and counted in the filter's ``failures``,
     never propagated); a dispatcher adds the result to its statistics.
     """
+    return _call_methods_failures(methods, message, packopt)
+
+
+cdef Py_ssize_t _call_methods_failures(methods, message, packopt) except -1:
     cdef Py_ssize_t failed = 0
     cdef tuple arguments = None
     for method in methods:
@@ -442,3 +451,25 @@ def call_methods_failures(methods, message, packopt):
             if method.failures != before:
                 failed += 1
     return failed
+
+
+def call_flat_failures(list flat):
+    """:func:`call_methods_failures` for each ``methods, message, packopt`` triple of the
+    flat list *flat*, in order; return ``(calls, failures)``.
+
+    What a handler thread runs for one batch of one source. An exception that escapes a
+    filter (not a handler: those are caught there) is logged, counted as a failure, and
+    does not stop the rest of the batch.
+    """
+    cdef Py_ssize_t index
+    cdef Py_ssize_t calls = 0
+    cdef Py_ssize_t failed = 0
+    for index in range(0, len(flat) - 2, 3):
+        methods = flat[index]
+        calls += len(methods)
+        try:
+            failed += _call_methods_failures(methods, flat[index + 1], flat[index + 2])
+        except Exception:
+            failed += 1
+            _LOGGER.exception("OSC dispatch: failure in method call")
+    return calls, failed

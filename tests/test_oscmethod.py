@@ -33,6 +33,7 @@ def om(matcher_impl: ModuleType, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     monkeypatch.setattr(oscmethod, "_impl", matcher_impl)
     monkeypatch.setattr(oscmethod, "has_wildcards", matcher_impl.has_wildcards)
     monkeypatch.setattr(oscmethod, "call_methods_failures", matcher_impl.call_methods_failures)
+    monkeypatch.setattr(oscmethod, "call_flat_failures", matcher_impl.call_flat_failures)
     oscmethod.compile_pattern.cache_clear()
     yield oscmethod
     oscmethod.compile_pattern.cache_clear()
@@ -168,6 +169,35 @@ def test_call_methods_counts_and_calls_in_order(om: ModuleType) -> None:
     assert om.call_methods([a, b, a], message, None) == 3
     assert om.call_methods([], message, None) == 0
     assert calls == [("a", 5), ("b", (5,)), ("a", 5)]
+
+
+def test_call_flat_failures_runs_each_triple_in_order_and_counts(
+    om: ModuleType, caplog: pytest.LogCaptureFixture
+) -> None:
+    calls: list[Any] = []
+
+    def boom(*args: Any) -> None:
+        calls.append(("boom", args))
+        raise RuntimeError("handler failure")
+
+    class Broken:
+        """Not a MethodFilter: calling it raises outside any handler."""
+
+        _fastfunc = None
+        failures = 0
+
+        def __call__(self, message: Any, packopt: Any) -> None:
+            raise AttributeError("not a filter")
+
+    ok = om.MethodFilter("/x", lambda v: calls.append(("ok", v)))
+    bad = om.MethodFilter("/x", boom)
+    first, second = OSCMessage("/x", ",i", (1,)), OSCMessage("/x", ",i", (2,))
+    flat = [[ok, bad], first, None, [Broken()], second, None, [ok], second, None]
+    with caplog.at_level(logging.ERROR):
+        assert om.call_flat_failures(flat) == (4, 2)  # 4 calls: boom and Broken failed
+        assert om.call_flat_failures([]) == (0, 0)
+    assert calls == [("ok", 1), ("boom", (1,)), ("ok", 2)]
+    assert "not a filter" in caplog.text
 
 
 def test_call_methods_failures_counts_raising_calls(

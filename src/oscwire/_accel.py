@@ -74,6 +74,4 @@ IMPLEMENTATION: str = _choose()
 
 def implementations() -> dict[str, str]:
     """Which twin each part uses in this process, e.g. ``{"framing": "cython", ...}``."""
-    return {
-        part: "cython" if load(part).__name__.endswith("_c") else "python" for part in PARTS
-    }
+    return {part: "cython" if load(part).__name__.endswith("_c") else "python" for part in PARTS}

@@ -25,14 +25,18 @@ part, and in the parts of an address), so its cost is bounded by
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from oscwire._errors import OSCPatternError
+
+_LOGGER = logging.getLogger("oscwire.oscdispatching")
 
 __all__ = [
     "WILDCARD_CHARS",
     "CompiledPattern",
     "PartPattern",
+    "call_flat_failures",
     "call_methods",
     "call_methods_failures",
     "compile_part",
@@ -316,3 +320,24 @@ def call_methods_failures(methods: Any, message: Any, packopt: Any) -> int:
             if method.failures != before:
                 failed += 1
     return failed
+
+
+def call_flat_failures(flat: Any) -> tuple[int, int]:
+    """:func:`call_methods_failures` for each ``methods, message, packopt`` triple of the
+    flat list *flat*, in order; return ``(calls, failures)``.
+
+    What a handler thread runs for one batch of one source. An exception that escapes a
+    filter (not a handler: those are caught there) is logged, counted as a failure, and
+    does not stop the rest of the batch.
+    """
+    calls = 0
+    failed = 0
+    for index in range(0, len(flat) - 2, 3):
+        methods = flat[index]
+        calls += len(methods)
+        try:
+            failed += call_methods_failures(methods, flat[index + 1], flat[index + 2])
+        except Exception:
+            failed += 1
+            _LOGGER.exception("OSC dispatch: failure in method call")
+    return calls, failed

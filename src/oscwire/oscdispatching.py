@@ -328,9 +328,17 @@ class Dispatcher:
         What the processing stage hands to worker threads: one list per source and batch,
         no tuple per message (fewer objects in flight for the garbage collector).
         """
-        items = iter(flat)
-        # zip reuses its result tuple: nothing is allocated per message here either.
-        return self.execute_calls(zip(items, items, items), channel)
+        if channel is None:
+            items = iter(flat)
+            # zip reuses its result tuple: nothing is allocated per message here either.
+            return self.execute_calls(zip(items, items, items), channel)
+        # One channel: the whole batch in the compiled loop, counted once.
+        count, errors = oscmethod.call_flat_failures(flat)
+        self.stats.calls += count
+        if errors:
+            self.stats.handler_errors += errors
+            channel.stats.handler_errors += errors
+        return count
 
     # ----- delayed bundles -------------------------------------------------------------
     def _delay(self, delay: float, bundle: Any, packopt: Any, when: float) -> None:

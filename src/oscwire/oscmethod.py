@@ -46,6 +46,7 @@ __all__ = [
     "PATTERN_KINDS",
     "MethodFilter",
     "MethodIndex",
+    "call_flat_failures",
     "call_methods",
     "call_methods_failures",
     "compile_pattern",
@@ -458,6 +459,11 @@ def call_methods(methods: Sequence[MethodFilter], message: Any, packopt: Any) ->
 call_methods_failures: Callable[[Sequence[MethodFilter], Any, Any], int] = (
     _impl.call_methods_failures
 )
+
+#: ``call_flat_failures(flat) -> (calls, failures)``: :data:`call_methods_failures` for
+#: each ``methods, message, packopt`` triple of a flat list, in order (compiled loop); what
+#: a handler thread runs for one batch of one source.
+call_flat_failures: Callable[[list], tuple[int, int]] = _impl.call_flat_failures
 
 
 class _Node:
