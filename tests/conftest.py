@@ -34,7 +34,9 @@ def load_twin_or_skip(request: pytest.FixtureRequest, part: str) -> ModuleType:
         return _accel.load_twin(part, implementation)
     except ImportError as error:
         if implementation == "cython" and _accel.REQUIRE_EXTENSIONS:
-            pytest.fail(f"OSCWIRE_REQUIRE_EXTENSIONS is set but the compiled {part} is missing: {error}")
+            pytest.fail(
+                f"OSCWIRE_REQUIRE_EXTENSIONS is set but the compiled {part} is missing: {error}"
+            )
         pytest.skip(f"compiled {part} twin not built: {error}")
 
 
