@@ -280,15 +280,8 @@ class AsyncioSystem(_runtime.OSCSystem):
         self._scheduled = False
         if not self.running:
             return
-        dispatcher = self.dispatcher
-        assert dispatcher is not None
         try:
-            if self._received:
-                self._process_received()
-            if dispatcher._heap:
-                dispatcher.process_delayed()
-            if self._paused or self._lingering:
-                self._housekeeping()
+            self.serve_pending()
         except Exception:
             self.logger.exception("OSC asyncio policy: failure while processing, continuing")
         self._arm_timer()

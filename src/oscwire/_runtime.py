@@ -457,6 +457,17 @@ class OSCSystem:
                 monitor.wake()
 
     # ----- running ---------------------------------------------------------------------
+    def serve_pending(self) -> None:
+        """After reading: process what was read, run due bundles, resume paused readers and
+        end lingering channels (each only when there is something to do)."""
+        if self._received:
+            self._process_received()
+        dispatcher = self.dispatcher
+        if dispatcher is not None and dispatcher._heap:
+            dispatcher.process_delayed()
+        if self._paused or self._lingering:
+            self._housekeeping()
+
     def _comm_loop(self) -> None:
         monitor = self.monitor
         dispatcher = self.dispatcher
@@ -469,12 +480,7 @@ class OSCSystem:
                 monitor.step(delay)
                 if self._stop:
                     break
-                if self._received:
-                    self._process_received()
-                if dispatcher._heap:
-                    dispatcher.process_delayed()
-                if self._paused or self._lingering:
-                    self._housekeeping()
+                self.serve_pending()
             except Exception:
                 self.logger.exception("OSC communication thread: failure, continuing")
                 time.sleep(0.01)
@@ -497,12 +503,7 @@ class OSCSystem:
             if delay is not None and delay < timeout:
                 timeout = delay
             monitor.step(timeout)
-            if self._received:
-                self._process_received()
-            if dispatcher._heap:
-                dispatcher.process_delayed()
-            if self._paused or self._lingering:
-                self._housekeeping()
+            self.serve_pending()
         elif self.policy == "comthreads":
             queue = self.exec_queue
             if queue is None:
