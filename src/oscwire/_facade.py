@@ -13,6 +13,24 @@ from typing import Any, Optional
 from oscwire import _runtime
 from oscwire.oscmethod import OSCARG_DATAUNPACK
 
+#: What every façade re-exports as it is (``from oscwire._facade import *``).
+__all__ = [
+    "osc_batched_sends",
+    "osc_broadcast_client",
+    "osc_broadcast_server",
+    "osc_channel",
+    "osc_method",
+    "osc_multicast_client",
+    "osc_multicast_server",
+    "osc_reply",
+    "osc_send",
+    "osc_stats",
+    "osc_terminate",
+    "osc_udp_client",
+    "osc_udp_server",
+    "osc_unmethod",
+]
+
 
 def startup(policy: str, **kwargs: Any) -> None:
     """Start the default system with *policy*; does nothing when one already runs with it.
@@ -173,19 +191,4 @@ def osc_broadcast_client(address: str, port: int, name: str, ttl: int = 1) -> An
 
 
 #: The functions every façade re-exports as they are (tests check each façade has them).
-COMMON = (
-    "osc_batched_sends",
-    "osc_broadcast_client",
-    "osc_broadcast_server",
-    "osc_channel",
-    "osc_method",
-    "osc_multicast_client",
-    "osc_multicast_server",
-    "osc_reply",
-    "osc_send",
-    "osc_stats",
-    "osc_terminate",
-    "osc_udp_client",
-    "osc_udp_server",
-    "osc_unmethod",
-)
+COMMON = tuple(__all__)

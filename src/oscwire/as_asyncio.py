@@ -27,45 +27,13 @@ import functools
 import inspect
 from typing import Any, Optional
 
-from oscwire import _asyncio_runtime, _runtime
-from oscwire._facade import (
-    osc_batched_sends,
-    osc_broadcast_client,
-    osc_broadcast_server,
-    osc_channel,
-    osc_multicast_client,
-    osc_multicast_server,
-    osc_reply,
-    osc_send,
-    osc_stats,
-    osc_terminate,
-    osc_udp_client,
-    osc_udp_server,
-    osc_unmethod,
-)
+from oscwire import _asyncio_runtime, _facade, _runtime
+from oscwire._facade import *  # noqa: F403  (the functions every policy shares)
 from oscwire._tcp_facade import osc_tcp_client, osc_tcp_server
 from oscwire.oscmethod import OSCARG_DATAUNPACK
 
-__all__ = [
-    "osc_batched_sends",
-    "osc_broadcast_client",
-    "osc_broadcast_server",
-    "osc_channel",
-    "osc_method",
-    "osc_multicast_client",
-    "osc_multicast_server",
-    "osc_process",
-    "osc_reply",
-    "osc_send",
-    "osc_startup",
-    "osc_stats",
-    "osc_tcp_client",
-    "osc_tcp_server",
-    "osc_terminate",
-    "osc_udp_client",
-    "osc_udp_server",
-    "osc_unmethod",
-]
+__all__ = ["osc_process", "osc_startup", "osc_tcp_client", "osc_tcp_server"]
+__all__ += _facade.__all__
 
 
 def osc_startup(loop: Optional[asyncio.AbstractEventLoop] = None, **kwargs: Any) -> None:
