@@ -21,6 +21,7 @@ import logging
 from typing import Any, Callable, Optional
 
 from oscwire import _runtime
+from oscwire.oscscheduling import merge_interest
 
 _LOGGER = logging.getLogger("oscwire.asyncio")
 
@@ -93,12 +94,7 @@ class LoopMonitor:
                 self._forget(fileno, entry)
             entry = [channel, "", False]
         was_reading, was_writing = bool(entry[1]), entry[2]
-        readish = entry[1]
-        for flag in "re":
-            if flag in rwe:
-                readish = readish.replace(flag, "") + (flag if add else "")
-        if "w" in rwe:
-            entry[2] = add
+        readish, entry[2] = merge_interest(entry[1], entry[2], rwe, add)
         entry[1] = readish
         loop = self.loop
         try:
@@ -342,15 +338,6 @@ class AsyncioSystem(_runtime.OSCSystem):
             if self.dispatcher is not None:
                 self.dispatcher.stats.handler_errors += 1
             self.logger.error("OSC asyncio: failure in handler task %r", task, exc_info=error)
-
-
-def install_default_system(system: AsyncioSystem) -> None:
-    """Make *system* the one behind the ``as_*`` façades (terminating the previous one)."""
-    with _runtime._DEFAULT_LOCK:
-        old = _runtime._DEFAULT
-        _runtime._DEFAULT = system
-    if old is not None and old is not system:
-        old.terminate()
 
 
 def probe_reader(loop: asyncio.AbstractEventLoop) -> None:

@@ -561,11 +561,15 @@ def default_system() -> OSCSystem:
 
 def replace_default_system(policy: str, **options: Any) -> OSCSystem:
     """Terminate the default system if it runs and install a new one with *policy*."""
+    return install_default_system(OSCSystem(policy, **options))
+
+
+def install_default_system(system: OSCSystem) -> OSCSystem:
+    """Make *system* the one behind the ``as_*`` façades, terminating the previous one."""
     global _DEFAULT
     with _DEFAULT_LOCK:
         old = _DEFAULT
-        _DEFAULT = OSCSystem(policy, **options)
-        new = _DEFAULT
-    if old is not None:
+        _DEFAULT = system
+    if old is not None and old is not system:
         old.terminate()
-    return new
+    return system

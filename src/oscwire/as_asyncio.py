@@ -58,7 +58,7 @@ def osc_startup(loop: Optional[asyncio.AbstractEventLoop] = None, **kwargs: Any)
     system = _asyncio_runtime.AsyncioSystem(loop, **kwargs)
     system.start()
     system.started_by_facade = True
-    _asyncio_runtime.install_default_system(system)
+    _runtime.install_default_system(system)
 
 
 def osc_process(timeout: float = 0.0) -> None:

@@ -53,6 +53,17 @@ def deadline2timeout(deadlinetime: Optional[float]) -> Optional[float]:
     return max(0.0, deadlinetime - time.monotonic())
 
 
+def merge_interest(readish: str, writing: bool, rwe: str, add: bool) -> tuple[str, bool]:
+    """A watched file's read-ish flags (``r``, ``e``) and write flag after adding (or
+    removing) the flags in *rwe*."""
+    for flag in "re":
+        if flag in rwe:
+            readish = readish.replace(flag, "") + (flag if add else "")
+    if "w" in rwe:
+        writing = add
+    return readish, writing
+
+
 class Monitor:
     """Watch the files of many channels with one selector; wake-able from any thread.
 
@@ -107,13 +118,7 @@ class Monitor:
                     return
                 # A closed file's number was reused by a new channel: forget the old one.
                 entry = [channel, "", False]
-            readish = entry[1]
-            writing = entry[2]
-            for flag in "re":
-                if flag in rwe:
-                    readish = readish.replace(flag, "") + (flag if add else "")
-            if "w" in rwe:
-                writing = add
+            readish, writing = merge_interest(entry[1], entry[2], rwe, add)
             entry[1], entry[2] = readish, writing
             events = (selectors.EVENT_READ if readish else 0) | (
                 selectors.EVENT_WRITE if writing else 0
