@@ -620,13 +620,7 @@ class TransportChannel:
             if not done:
                 with lock:
                     pending.appendleft(entry)
-                if self.monitor is None:
-                    # Nobody would tell us when it becomes writable: retry later, from the
-                    # next send; never spin here.
-                    with lock:
-                        self._write_active = False
-                    return
-                self.enable_write_monitoring(True)
+                self._wait_writable()
                 return
             if packopt is not None and packopt.event is not None:
                 try:
@@ -634,15 +628,19 @@ class TransportChannel:
                 except Exception:
                     self.logger.exception("OSC channel %r: failure in packet event", self.chaname)
 
+    def _wait_writable(self) -> None:
+        """The socket would block: resume the write operation when it becomes writable."""
+        if self.monitor is None:
+            # Nobody tells us when it is writable: the next send resumes (never spin).
+            with self.write_lock:
+                self._write_active = False
+            return
+        self.enable_write_monitoring(True)
+
     def handle_writable(self) -> None:
         """The monitor saw the channel writable: resume the write operation."""
         self.enable_write_monitoring(False)
-        workqueue = self.write_workqueue
-        if workqueue is None:
-            self.write_operation()
-        elif not workqueue.send_job(self.write_operation):
-            with self.write_lock:
-                self._write_active = False
+        self._start_writing()
 
     def pause_reading(self) -> bool:
         """Stop watching the socket for reading (backpressure); True if it was watched."""

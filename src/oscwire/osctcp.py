@@ -916,15 +916,6 @@ class TcpChannel(oscchannel.TransportChannel):
         reason = "reset" if error.errno in _RESET_ERRNOS else "error"
         self._connection_lost(sock, reason, error)
 
-    def _wait_writable(self) -> None:
-        """Keep the write operation for when the socket becomes writable."""
-        if self.monitor is None:
-            # Nobody tells us when it is writable: the next send resumes (never spin).
-            with self.write_lock:
-                self._write_active = False
-            return
-        self.enable_write_monitoring(True)
-
     def send_immediately(self, rawoscdata: Any) -> bool:
         """Frame and send one packet now when nothing is queued; False when it must queue.
 
@@ -954,20 +945,20 @@ class TcpChannel(oscchannel.TransportChannel):
                 self._wremain = memoryview(data)[sent:]
                 self._wait_writable()
                 return True
-            with self.write_lock:
-                if not self.write_pending:
-                    self._write_active = False
-                    return True
-            # Others queued packets while we were sending: write them now.
-            self.write_operation()
+            self._end_direct_write()
             return True
         # The kernel buffer is full: let the caller queue this packet.
+        self._end_direct_write()
+        return False
+
+    def _end_direct_write(self) -> None:
+        """After send_immediately: release the write operation, unless others queued
+        packets meanwhile, which are written now."""
         with self.write_lock:
             if not self.write_pending:
                 self._write_active = False
-                return False
+                return
         self.write_operation()
-        return False
 
     def write_operation(self) -> None:
         """Write the queued packets, joined in large chunks, until done or the OS would block.

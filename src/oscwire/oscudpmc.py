@@ -490,13 +490,7 @@ class UdpMcChannel(oscchannel.TransportChannel):
             if done < count:
                 with lock:
                     pending.extendleft(reversed(batch[done:]))
-                if self.monitor is None:
-                    # Nobody would tell us when it becomes writable: retry from the next
-                    # send; never spin here.
-                    with lock:
-                        self._write_active = False
-                    return
-                self.enable_write_monitoring(True)
+                self._wait_writable()
                 return
 
     def _send_errors(self, batch: list[Any], errors: list[tuple[int, Exception]]) -> None:
