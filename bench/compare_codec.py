@@ -19,10 +19,14 @@ params of its messages).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import timeit
 from typing import Any, Callable
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from _table import format_table
 from oscwire import _accel
 
 ADDRESS = "/test/addr"
@@ -185,12 +189,7 @@ def table(rows: dict[tuple[str, str], dict[str, float]], markdown: bool) -> str:
                 else:
                     line.append("-")
         lines.append(line)
-    if markdown:
-        out = ["| " + " | ".join(lines[0]) + " |", "|" + "---|" * len(lines[0])]
-        out += ["| " + " | ".join(line) + " |" for line in lines[1:]]
-        return "\n".join(out)
-    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
-    return "\n".join("  ".join(c.rjust(w) for c, w in zip(line, widths)) for line in lines)
+    return format_table(lines[0], lines[1:], markdown, right=True)
 
 
 def main(argv: list[str] | None = None) -> int:

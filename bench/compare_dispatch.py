@@ -30,6 +30,7 @@ from typing import Any, Callable
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from _dispatch_support import dispatch_all, use_twin
+from _table import format_table
 from oscwire import _accel, oscmethod
 from oscwire.oscbuildparse import OSCMessage, encode_packet
 
@@ -179,15 +180,7 @@ def main(argv: list[str] | None = None) -> int:
                 cells.append(f"{rate:,.0f}")
         rows.append(cells)
     print(f"messages/s (ratio to python-osc); codec twins: {_accel.implementations()}")
-    if options.markdown:
-        print("| " + " | ".join(header) + " |")
-        print("|" + "---|" * len(header))
-        for cells in rows:
-            print("| " + " | ".join(cells) + " |")
-    else:
-        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-        for cells in [header, *rows]:
-            print("  ".join(cell.ljust(width) for cell, width in zip(cells, widths)))
+    print(format_table(header, rows, options.markdown))
     return 0
 
 

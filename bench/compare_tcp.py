@@ -22,6 +22,7 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from _table import format_table
 from _tcp_support import MESSAGES, OscwireReceiver, PythonOscReceiver
 from oscwire import _accel
 
@@ -65,15 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"{MESSAGES:,} messages over one TCP connection; oscwire twins: {_accel.implementations()}"
     )
-    if options.markdown:
-        print("| " + " | ".join(header) + " |")
-        print("|" + "---|" * len(header))
-        for cells in rows:
-            print("| " + " | ".join(cells) + " |")
-    else:
-        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-        for cells in [header, *rows]:
-            print("  ".join(cell.ljust(width) for cell, width in zip(cells, widths)))
+    print(format_table(header, rows, options.markdown))
     return 0
 
 

@@ -254,11 +254,11 @@ class OscwireReceiver(Receiver):
         return drops
 
 
-class AsyncioReceiver(Receiver):
+class AsyncioReceiver(OscwireReceiver):
     """oscwire.as_asyncio on a loop (asyncio's or uvloop's) run for each pump()."""
 
     def __init__(self, kind: str) -> None:
-        super().__init__()
+        Receiver.__init__(self)
         import asyncio
 
         from oscwire import as_asyncio
@@ -279,15 +279,8 @@ class AsyncioReceiver(Receiver):
     def pump(self, timeout: float) -> None:
         self.loop.run_until_complete(self.sleep(timeout))
 
-    def hold(self) -> None:
-        self.channel.end_scheduling()
-
-    def release(self) -> None:
-        self.channel.begin_scheduling()
-
     def close(self) -> Any:
-        drops = self.facade.osc_stats("srv").get("kernel_drops")
-        self.facade.osc_terminate()
+        drops = super().close()
         self.loop.close()
         return drops
 
