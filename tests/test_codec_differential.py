@@ -19,6 +19,7 @@ from oscwire.oscbuildparse import (
     OSC_IMMEDIATELY,
     OSCBundle,
     OSCError,
+    OSCInvalidDataError,
     OSCMessage,
     OSCmidi,
     OSCrgba,
@@ -209,3 +210,50 @@ osc_word = st.sampled_from(
 def test_twins_agree_on_osc_like_bytes(twins, words):
     check_decode(twins, b"".join(words))
     check_decode(twins, b"#bundle\0" + b"".join(words))
+
+
+FLT_MAX = struct.unpack(">f", b"\x7f\x7f\xff\xff")[0]
+FLOAT_EDGES = [
+    0.0,
+    -0.0,
+    FLT_MAX,
+    -FLT_MAX,
+    float.fromhex("0x1.fffffefffffffp+127"),  # just above FLT_MAX, still rounds down to it
+    1e-45,  # rounds to the smallest float32 subnormal
+    1e-50,  # rounds to zero
+    5e-324,
+    0.1,
+    1 / 3,
+    float("inf"),
+    float("-inf"),
+]
+INT_EDGES = [0, -1, 2**31 - 1, -(2**31)]
+
+
+@pytest.mark.parametrize("value", FLOAT_EDGES, ids=repr)
+def test_float32_arguments_round_as_struct_does(codec_impl, value):
+    """The compiled encoder's inline float path gives struct's float32 bytes, as the pure twin."""
+    message = OSCMessage("/f", None, [value, value])
+    expected = b"/f\0\0,ff\0" + struct.pack(">ff", value, value)
+    assert bytes(codec_impl.encode_packet(message)) == expected
+    tagged = OSCMessage("/f", ",ff", [value, value])
+    assert bytes(codec_impl.encode_packet(tagged)) == expected
+
+
+@pytest.mark.parametrize("value", [3.5e38, -3.5e38, float.fromhex("0x1.ffffffp+127")], ids=repr)
+def test_float32_overflow_is_an_error_in_both_twins(codec_impl, value):
+    with pytest.raises(OSCInvalidDataError, match="argument #0"):
+        codec_impl.encode_packet(OSCMessage("/f", ",f", [value]))
+
+
+@pytest.mark.parametrize("value", INT_EDGES)
+def test_int32_edges(codec_impl, value):
+    expected = b"/i\0\0,i\0\0" + struct.pack(">i", value)
+    assert bytes(codec_impl.encode_packet(OSCMessage("/i", ",i", [value]))) == expected
+    assert bytes(codec_impl.encode_packet(OSCMessage("/i", None, [value]))) == expected
+
+
+@pytest.mark.parametrize("value", [2**31, -(2**31) - 1, 2**63])
+def test_int32_tag_refuses_what_does_not_fit(codec_impl, value):
+    with pytest.raises(OSCInvalidDataError, match="argument #0"):
+        codec_impl.encode_packet(OSCMessage("/i", ",i", [value]))
