@@ -25,7 +25,9 @@ def test_first_in_full_then_counted_and_flushed(caplog) -> None:
         assert throttle.suppressed == 8
         assert suppressed_total() - before == 8
         throttle.flush()
-        assert _records(caplog)[-1] == "…and 8 more failures of handler 'h' (only the first are shown)"
+        assert (
+            _records(caplog)[-1] == "…and 8 more failures of handler 'h' (only the first are shown)"
+        )
         throttle.flush()  # nothing new: no second summary
         assert len(caplog.records) == 3
 

@@ -15,6 +15,7 @@ No logging configuration is needed to see these lines: oscwire's package logger 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import threading
 import time
@@ -149,10 +150,8 @@ def flush_all() -> None:
     with _REGISTRY_LOCK:
         throttles = list(_THROTTLES)
     for throttle in throttles:
-        try:
+        with contextlib.suppress(Exception):  # logging itself may fail at exit
             throttle.flush()
-        except Exception:  # pragma: no cover - logging itself failed at exit
-            pass
 
 
 def suppressed_total() -> int:
