@@ -255,11 +255,6 @@ class AsyncioSystem(_runtime.OSCSystem):
         # A bundle for later was queued (maybe from another thread): re-arm the timer.
         self._schedule()
 
-    def linger(self, channel: Any, seconds: float, finish: Callable[[], None]) -> None:
-        """Call *finish* in about *seconds*, from the loop."""
-        super().linger(channel, seconds, finish)
-        self._schedule()
-
     def _schedule(self) -> None:
         if self._scheduled or not self.running:
             return
@@ -287,10 +282,7 @@ class AsyncioSystem(_runtime.OSCSystem):
         loop = self.loop
         if dispatcher is None or loop is None or not self.running:
             return
-        delay = dispatcher.next_delay()
-        if self._paused or self._lingering:
-            poll = _runtime.PAUSED_POLL
-            delay = poll if delay is None else min(delay, poll)
+        delay = self.next_wait()
         if self._received:
             delay = 0.0  # more came in meanwhile (processing takes a bounded share)
         timer = self._timer

@@ -28,6 +28,8 @@ from __future__ import annotations
 import collections
 import contextlib
 import functools
+import heapq
+import itertools
 import logging
 import threading
 import time
@@ -57,6 +59,21 @@ CONGESTED_BATCHES = MAX_RECEIVED_BATCHES // 4
 CONGESTED_BYTES = 64 * 1024 * 1024
 #: While readers are paused, the communication thread checks this often for relief (s).
 PAUSED_POLL = 0.005
+
+
+class Timer:
+    """A callback due at a monotonic time (see :meth:`OSCSystem.call_later`)."""
+
+    __slots__ = ("callback", "cancelled", "when")
+
+    def __init__(self, when: float, callback: Callable[[], None]) -> None:
+        self.when = when
+        self.callback = callback
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        """Do not call the callback (no effect once it ran)."""
+        self.cancelled = True
 
 
 class _BatchState(threading.local):
@@ -120,8 +137,11 @@ class OSCSystem:
         #: Bytes of received packets whose handler jobs are queued (see hand_over).
         self.waiting_bytes = 0
         self._bytes_lock = threading.Lock()
-        # Channels kept open a while, with what to call when the time is up (see linger).
-        self._lingering: dict[Any, tuple[float, Callable[[], None]]] = {}
+        # Timers of call_later: a heap of (monotonic due time, sequence, timer).
+        self._timers: list[tuple[float, int, Timer]] = []
+        self._timer_seq = itertools.count()
+        # Channels kept open a while (see linger), with their timer.
+        self._lingering: dict[Any, Timer] = {}
         self._comm_thread: Optional[threading.Thread] = None
         self._stop = False
         #: Threads inside :meth:`batched_sends` (a cheap test before the thread-local one).
@@ -154,6 +174,7 @@ class OSCSystem:
             self._received.clear()
             self._paused.clear()
             self._lingering.clear()
+            self._timers.clear()
             self.waiting_bytes = 0
             self.running = True
             if self.policy in ("comthreads", "allthreads"):
@@ -199,6 +220,7 @@ class OSCSystem:
             self._received.clear()
             self._paused.clear()
             self._lingering.clear()
+            self._timers.clear()
             self._comm_thread = None
 
     def __enter__(self) -> OSCSystem:
@@ -368,30 +390,71 @@ class OSCSystem:
         for channel in channels:
             channel.resume_reading()
 
+    def call_later(self, delay: float, callback: Callable[[], None]) -> Timer:
+        """Call *callback* in about *delay* seconds, from the loop that runs this system's
+        I/O (the communication thread, ``osc_process()`` or the asyncio loop).
+
+        Returns a :class:`Timer` whose ``cancel()`` stops it. Callable from any thread; an
+        exception raised by *callback* is logged. Timers are dropped at :meth:`terminate`.
+        """
+        timer = Timer(time.monotonic() + max(0.0, delay), callback)
+        with self._paused_lock:
+            heapq.heappush(self._timers, (timer.when, next(self._timer_seq), timer))
+            earliest = self._timers[0][2] is timer
+        if earliest:
+            self._wake_for_delayed()
+        return timer
+
+    def next_timer_delay(self) -> Optional[float]:
+        """Seconds until the next timer of :meth:`call_later` is due (None: no timer)."""
+        timers = self._timers
+        if not timers:
+            return None
+        return max(0.0, timers[0][0] - time.monotonic())
+
+    def _run_timers(self, maxcount: int = 1000) -> None:
+        now = time.monotonic()
+        timers = self._timers
+        for _ in range(maxcount):
+            with self._paused_lock:
+                if not timers or timers[0][0] > now:
+                    return
+                timer = heapq.heappop(timers)[2]
+            if timer.cancelled:
+                continue
+            timer.cancelled = True  # ran: a late cancel() does nothing
+            try:
+                timer.callback()
+            except Exception:
+                self.logger.exception("OSC system: failure in timer callback %r", timer.callback)
+
     def linger(self, channel: Any, seconds: float, finish: Callable[[], None]) -> None:
         """Call *finish* in about *seconds* (from the loop that runs this system's I/O).
 
         Used by a TCP connection whose peer stopped sending: it stays open for the replies.
+        A second call for the same channel replaces the first.
         """
+
+        def done() -> None:
+            with self._paused_lock:
+                if self._lingering.get(channel) is timer:
+                    del self._lingering[channel]
+            finish()
+
+        timer = self.call_later(seconds, done)
         with self._paused_lock:
-            self._lingering[channel] = (time.monotonic() + seconds, finish)
-        self._wake_for_delayed()
+            old = self._lingering.get(channel)
+            self._lingering[channel] = timer
+        if old is not None:
+            old.cancel()
 
     def _housekeeping(self) -> None:
-        """Resume paused readers, end lingering channels whose time is up."""
+        """Resume paused readers, run the timers that are due."""
         if self._paused:
             self._resume_readers()
-        if self._lingering:
-            now = time.monotonic()
-            with self._paused_lock:
-                due = [item for item in self._lingering.items() if item[1][0] <= now]
-                for channel, _ in due:
-                    del self._lingering[channel]
-            for channel, (_, finish) in due:
-                try:
-                    finish()
-                except Exception:
-                    self.logger.exception("OSC channel %r: failure while closing", channel)
+        timers = self._timers
+        if timers and timers[0][0] <= time.monotonic():
+            self._run_timers()
 
     def _process_received(self) -> None:
         received = self._received
@@ -465,8 +528,19 @@ class OSCSystem:
         dispatcher = self.dispatcher
         if dispatcher is not None and dispatcher._heap:
             dispatcher.process_delayed()
-        if self._paused or self._lingering:
+        if self._paused or self._timers:
             self._housekeeping()
+
+    def next_wait(self) -> Optional[float]:
+        """How long the I/O loop may sleep: until the next delayed bundle or timer, and
+        :data:`PAUSED_POLL` at most while readers are paused (None: no deadline)."""
+        delays = [PAUSED_POLL] if self._paused else []
+        dispatcher = self.dispatcher
+        if dispatcher is not None and dispatcher._heap:
+            delays.append(dispatcher.next_delay() or 0.0)
+        if self._timers:
+            delays.append(self.next_timer_delay() or 0.0)
+        return min(delays) if delays else None
 
     def _comm_loop(self) -> None:
         monitor = self.monitor
@@ -474,9 +548,7 @@ class OSCSystem:
         assert monitor is not None and dispatcher is not None
         while not self._stop:
             try:
-                delay = dispatcher.next_delay()
-                if (self._paused or self._lingering) and (delay is None or delay > PAUSED_POLL):
-                    delay = PAUSED_POLL
+                delay = self.next_wait()
                 monitor.step(delay)
                 if self._stop:
                     break
@@ -499,7 +571,7 @@ class OSCSystem:
             monitor = self.monitor
             dispatcher = self.dispatcher
             assert monitor is not None and dispatcher is not None
-            delay = dispatcher.next_delay()
+            delay = self.next_wait()
             if delay is not None and delay < timeout:
                 timeout = delay
             monitor.step(timeout)
@@ -514,7 +586,7 @@ class OSCSystem:
                     return
                 queue._run(job)
             queue.run_pending()
-            if self._paused or self._lingering:
+            if self._paused or self._timers:
                 self._housekeeping()
         elif timeout:
             time.sleep(timeout)

@@ -33,13 +33,50 @@ import collections
 import logging
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol
 
 from oscwire import framing, oscpacketoptions
 from oscwire._errors import OSCFramingError
 
 if TYPE_CHECKING:
-    from oscwire._runtime import OSCSystem
+    from oscwire.oscnettools import DnsCache
+
+
+class TimerHandle(Protocol):
+    """What :meth:`ChannelHost.call_later` returns."""
+
+    def cancel(self) -> None: ...
+
+
+class ChannelHost(Protocol):
+    """What a channel uses of the system that owns it (an ``OSCSystem``).
+
+    The contract between the channel layer and the runtime above it: a channel never
+    imports the runtime, it calls these.
+    """
+
+    running: bool
+    logger: logging.Logger
+    dnscache: DnsCache
+
+    @property
+    def monitor(self) -> Any: ...
+
+    def start(self) -> Any: ...
+
+    def register_channel(self, channel: Any) -> None: ...
+
+    def unregister_channel(self, channel: Any) -> None: ...
+
+    def post_received(self, channel: Any, items: list[Any], readtime: float) -> None:
+        """Queue raw packets ``(raw, srcident, srcaddress)`` for decoding and dispatching."""
+
+    def send_packet(self, packet: Any, names: Any, packopt: Any = None) -> int: ...
+
+    def call_later(self, delay: float, callback: Callable[[], None]) -> TimerHandle:
+        """Call *callback* in about *delay* seconds, from the loop running the I/O."""
+
+    def linger(self, channel: Any, seconds: float, finish: Callable[[], None]) -> None: ...
 
 _LOGGER = logging.getLogger("oscwire.oscchannel")
 
@@ -170,7 +207,7 @@ class TransportChannel:
         if not system.running:
             # osc4py3 programs may build channels before osc_startup(): start the system.
             system.start()
-        self.system: OSCSystem = system
+        self.system: ChannelHost = system
         self.chaname = name
         self.mode = mode
         self.logger: logging.Logger = options.get("logger") or system.logger or _LOGGER
@@ -441,6 +478,13 @@ class TransportChannel:
             if host in forced:
                 return forced[host]
         return address
+
+    def count_bad_packet(self) -> None:
+        """The receive path could not decode a packet read by this channel: count it.
+
+        A hook: a stream connection also drops a peer that sends nothing but garbage.
+        """
+        self.stats.bad_packets += 1
 
     def received_packet(
         self, sourceidentifier: Any, rawoscdata: Any, srcaddress: Any = None

@@ -200,7 +200,7 @@ def process_received(system: OSCSystem, channel: Any, items: list, readtime: flo
                 if result is not None:
                     packet, newopt = result
             except Exception:
-                stats.bad_packets += 1
+                channel.count_bad_packet()
                 channel.logger.exception("OSC channel %r: failure in decodepacket handler", name)
                 continue
             if result is not None:
@@ -212,7 +212,7 @@ def process_received(system: OSCSystem, channel: Any, items: list, readtime: flo
             if packet is None:
                 packet = decode(raw, oob)
         except Exception as error:
-            stats.bad_packets += 1
+            channel.count_bad_packet()
             if stats.bad_packets <= 10 or stats.bad_packets % 1000 == 0:
                 channel.logger.warning(
                     "OSC channel %r: bad packet from %r (%d bytes), dropped: %s",
