@@ -78,6 +78,7 @@ class ChannelHost(Protocol):
 
     def linger(self, channel: Any, seconds: float, finish: Callable[[], None]) -> None: ...
 
+
 _LOGGER = logging.getLogger("oscwire.oscchannel")
 
 #: Default bound of a packet announced by a size header (``read_headermaxdatasize``).
