@@ -14,6 +14,7 @@ import threading
 import time
 from typing import Any, Callable
 
+from oscwire._policies import AllThreadsPolicy
 from oscwire._runtime import OSCSystem
 from oscwire.osctcp import TcpChannel
 
@@ -84,7 +85,7 @@ class OscwireReceiver:
         target = stats.calls + count
         process = self.system.process
         # The event loop reads in the caller's thread, comthreads runs the handlers there.
-        eventloop = self.system.policy in ("eventloop", "comthreads")
+        eventloop = not isinstance(self.system.policy, AllThreadsPolicy)
         start = time.perf_counter()
         sender = send_in_thread(self.sock, self.data)
         deadline = time.monotonic() + timeout

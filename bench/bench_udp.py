@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from oscwire import oscdistributing, oscmethod
+from oscwire import oscmethod
 from oscwire._runtime import OSCSystem
 from oscwire.oscbuildparse import OSCMessage, encode_packet
 from oscwire.oscudpmc import UdpMcChannel
@@ -54,7 +54,7 @@ def test_process_received(benchmark, system, argscheme):
     channel = _server(system)
     raw = bytes(encode_packet(MESSAGE))
     items = [(raw, ("127.0.0.1", 5000), ("127.0.0.1", 5000))] * BATCH
-    benchmark(oscdistributing.process_received, system, channel, items, time.time())
+    benchmark(system.dispatcher.receive, channel, items, time.time())
     assert counter[0] % BATCH == 0 and counter[0] > 0
 
 

@@ -302,10 +302,10 @@ def test_async_handler_tasks_are_bounded(run, monkeypatch) -> None:
         for value in range(20):
             as_asyncio.osc_send(OSCMessage("/w", None, [value]), "cli")
         system = _runtime.default_system()
-        assert await until(lambda: system.stats.get("handler_tasks_dropped", 0) == 15)
-        alive = len(system.tasks)
+        assert await until(lambda: system.stats.handler_tasks_dropped == 15)
+        alive = len(system.policy.tasks)
         gate.set()
-        assert await until(lambda: not system.tasks)
+        assert await until(lambda: not system.policy.tasks)
         return alive
 
     assert run(scenario()) == 5
@@ -322,8 +322,8 @@ def test_startup_of_another_policy_replaces_an_asyncio_system_left_running(run) 
         return first, second
 
     first, second = run(scenario())
-    assert not first.running and first.policy == "asyncio"
-    assert second.policy == "eventloop"
+    assert not first.running and first.policy.name == "asyncio"
+    assert second.policy.name == "eventloop"
 
 
 def test_asyncio_startup_replaces_a_system_another_facade_left_running(run) -> None:
@@ -337,5 +337,5 @@ def test_asyncio_startup_replaces_a_system_another_facade_left_running(run) -> N
         return _runtime.default_system()
 
     second = run(scenario())
-    assert not first.running and first.policy == "allthreads"
-    assert isinstance(second, _asyncio_runtime.AsyncioSystem)
+    assert not first.running and first.policy.name == "allthreads"
+    assert isinstance(second.policy, _asyncio_runtime.AsyncioPolicy)

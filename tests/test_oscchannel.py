@@ -9,6 +9,7 @@ import pytest
 
 from _support_runtime import Recorder, pump
 from oscwire import framing, oscmethod
+from oscwire._errors import OSCInvalidDataError
 from oscwire._runtime import OSCSystem
 from oscwire.oscbuildparse import OSCMessage, encode_packet
 from oscwire.oscchannel import TransportChannel
@@ -135,8 +136,9 @@ def test_encodepacket_conventions(system, pair) -> None:
     assert seen == [message] * 3
 
 
-def test_encodepacket_handler_gets_packet_options_and_bad_results_never_raise(system, pair) -> None:
-    """osc4py3 always passes PacketOptions; a malformed handler result is counted, not raised."""
+def test_encodepacket_handler_gets_packet_options_and_bad_results_raise(system, pair) -> None:
+    """osc4py3 always passes PacketOptions; a malformed handler result is counted and
+    raised to the sender, as an encoding error (nothing is written)."""
     from oscwire.oscpacketoptions import PacketOptions
 
     seen = []
@@ -154,7 +156,8 @@ def test_encodepacket_handler_gets_packet_options_and_bad_results_never_raise(sy
     assert isinstance(seen[0], PacketOptions) and seen[0].chantarget == "p"
     for bad in (True, (b"raw",), object()):
         reply["value"] = bad
-        assert system.send_packet(message, "p") == 0
+        with pytest.raises(OSCInvalidDataError, match="encodepacket handler of channel 'p'"):
+            system.send_packet(message, "p")
     assert system.stats["encode_errors"] == 3
     assert len(chan.written) == 1
 

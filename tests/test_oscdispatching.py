@@ -44,19 +44,33 @@ def test_message_dispatch_and_unmatched() -> None:
     assert disp.stats.messages == 2 and disp.stats.unmatched == 1
 
 
+class _Executor:
+    """Records what a dispatcher hands over (a CallExecutor)."""
+
+    parallel = True
+
+    def __init__(self) -> None:
+        self.batches: list[tuple] = []
+
+    def submit(self, lane, calls, channel, nbytes) -> None:
+        self.batches.append((lane, calls, channel, nbytes))
+
+
 def test_bundle_messages_run_together_in_order() -> None:
-    batches = []
-    disp, _ = make(executor=lambda lane, calls: batches.append((lane, calls)))
+    executor = _Executor()
+    disp, seen = make(executor=executor)
     b = OSCBundle(
         OSC_IMMEDIATELY, [msg("/a", 1), msg("/b", 2), OSCBundle(OSC_IMMEDIATELY, [msg("/a", 3)])]
     )
     po = PacketOptions(readername="srv", srcident=("h", 1))
     assert disp.dispatch_packet(b, po) == 3
-    assert len(batches) == 1
-    lane, calls = batches[0]
+    assert len(executor.batches) == 1
+    lane, calls, _channel, _nbytes = executor.batches[0]
     assert lane == ("srv", ("h", 1))
-    assert [c[1].arguments for c in calls] == [(1,), (2,), (3,)]
-    disp.execute_calls(calls)
+    assert [calls[i].arguments for i in range(1, len(calls), 3)] == [(1,), (2,), (3,)]
+    assert seen == []
+    disp.execute_flat(calls)
+    assert seen == [("a", 1), ("b", 2), ("a", 3)]
 
 
 def test_equal_future_timetags_do_not_deadlock_and_keep_arrival_order() -> None:
@@ -130,13 +144,86 @@ def test_future_subbundle_is_held_separately() -> None:
     assert seen == [("a", 1), ("b", 2)]
 
 
+def from_host(host: str, port: int = 9000) -> PacketOptions:
+    return PacketOptions(readername="srv", srcident=(host, port))
+
+
 def test_delayed_overflow_drops_new_bundles() -> None:
-    disp, _seen = make(max_delayed=3)
-    for i in range(5):
-        disp.dispatch_packet(bundle_at(time.time() + 60, msg("/a", i)), PacketOptions())
-    assert disp.delayed_count() == 3
-    assert disp.stats.delayed_overflow == 2
-    assert disp.clear_delayed() == 3
+    disp, _seen = make(max_delayed=8)
+    # Four hosts, two bundles each: the bound in all (8) is reached, not the shares (2).
+    for i in range(8):
+        disp.dispatch_packet(bundle_at(time.time() + 60, msg("/a", i)), from_host(f"h{i % 4}"))
+    assert disp.delayed_count() == 8
+    disp.dispatch_packet(bundle_at(time.time() + 60, msg("/a", 9)), from_host("h9"))
+    assert disp.delayed_count() == 8
+    assert disp.stats.delayed_overflow == 1
+    assert disp.clear_delayed() == 8
+
+
+def test_one_source_cannot_take_more_than_its_share() -> None:
+    """A peer flooding bundles timed far ahead cannot crowd out another one's bundle."""
+    disp, seen = make(max_delayed=40)
+    for i in range(100):
+        # Any port: the share is per host.
+        disp.dispatch_packet(bundle_at(time.time() + 600, msg("/a", i)), from_host("evil", i))
+    assert disp.delayed_count() == 10
+    assert disp.stats.delayed_source_overflow == 90
+    disp.dispatch_packet(bundle_at(time.time() + 0.05, msg("/b", "on time")), from_host("good"))
+    assert disp.delayed_count() == 11
+    run_due_until(disp, lambda: seen == [("b", "on time")])
+    assert seen == [("b", "on time")]
+
+
+def test_share_is_also_counted_in_bytes() -> None:
+    disp, _seen = make(max_delayed_bytes=40_000)
+    blob = b"x" * 4000
+    for _ in range(10):
+        disp.dispatch_packet(bundle_at(time.time() + 60, msg("/a", blob)), from_host("big"))
+    # A quarter of 40 000 bytes: two bundles of about 4 KB.
+    assert disp.delayed_count() == 2
+    assert disp.stats.delayed_source_overflow == 8
+    assert disp.delayed.nbytes <= 10_000
+
+
+def test_bundles_timed_too_far_ahead_are_dropped() -> None:
+    disp, _seen = make(max_delay=10)
+    disp.dispatch_packet(bundle_at(time.time() + 9, msg("/a", 1)), PacketOptions())
+    disp.dispatch_packet(bundle_at(time.time() + 11, msg("/a", 2)), PacketOptions())
+    assert disp.delayed_count() == 1
+    assert disp.stats.delayed_too_far == 1
+
+
+def test_dropped_bundles_are_logged_once_per_cause_then_counted(caplog) -> None:
+    disp, _seen = make(max_delayed=4)
+    with caplog.at_level("WARNING", logger="oscwire.oscdispatching"):
+        for i in range(50):
+            disp.dispatch_packet(bundle_at(time.time() + 60, msg("/a", i)), from_host("evil", i))
+    lines = [r.getMessage() for r in caplog.records if "future bundle" in r.getMessage()]
+    assert len(lines) == 1 and "('srv', 'evil')" in lines[0] and "share" in lines[0]
+    assert disp.stats.delayed_source_overflow == 49
+
+
+def test_due_times_are_fixed_at_arrival_on_the_monotonic_clock(monkeypatch) -> None:
+    """A wall-clock step after arrival moves nothing: the queue runs on the monotonic
+    clock, in the order of the due times fixed when the bundles arrived."""
+    disp, seen = make()
+    now = time.time()
+    disp.dispatch_packet(bundle_at(now + 0.2, msg("/a", "second")), PacketOptions())
+    disp.dispatch_packet(bundle_at(now + 0.1, msg("/a", "first")), PacketOptions())
+    real_time = time.time
+    # The wall clock jumps an hour back, then a bundle timed in the new wall time arrives.
+    monkeypatch.setattr(time, "time", lambda: real_time() - 3600)
+    disp.dispatch_packet(bundle_at(time.time() + 0.15, msg("/a", "middle")), PacketOptions())
+    assert 0.05 < (disp.next_delay() or 0) <= 0.1
+    run_due_until(disp, lambda: len(seen) == 3)
+    assert seen == [("a", "first"), ("a", "middle"), ("a", "second")]
+
+
+def run_due_until(disp: Dispatcher, done, timeout: float = 2.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not done() and time.monotonic() < deadline:
+        time.sleep(min(disp.next_delay() or 0.005, 0.02))
+        disp.process_delayed()
 
 
 def test_raising_handler_is_counted_and_others_still_run() -> None:

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from oscwire import _runtime, as_comthreads, framing
+from oscwire import _policies, _runtime, as_comthreads, framing
 from oscwire.oscbuildparse import OSCMessage, encode_packet
 
 MESSAGES = 3000
@@ -23,7 +23,7 @@ CHUNKS = 150
 def low_thresholds(monkeypatch):
     monkeypatch.setattr(_runtime, "CONGESTED_JOBS", 8)
     # A small hard bound: without backpressure the queue would overflow and drop.
-    monkeypatch.setattr(_runtime, "MAX_EXEC_JOBS", 40)
+    monkeypatch.setattr(_policies, "MAX_EXEC_JOBS", 40)
     yield
     as_comthreads.osc_terminate()
 
@@ -66,7 +66,7 @@ def test_tcp_reading_pauses_while_handlers_are_behind(low_thresholds) -> None:
     stats = connection.stats
     assert stats.read_pauses >= 1
     assert stats.dropped_received == 0
-    assert _runtime.default_system().exec_queue.dropped == 0
+    assert _runtime.default_system().policy.queue.dropped == 0
     sender.join(timeout=5)
 
 

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 
 import pytest
@@ -63,7 +64,7 @@ def test_osc4py3_signatures_are_kept() -> None:
 
 def test_method_unmethod_send_and_restart(facade) -> None:
     facade.osc_startup(execthreadscount=2)
-    assert _runtime.default_system().policy == facade.__name__.split("as_")[1]
+    assert _runtime.default_system().policy.name == facade.__name__.split("as_")[1]
     rec = Recorder()
     handle = facade.osc_method("/f/*", rec)
     srv = facade.osc_udp_server("127.0.0.1", 0, "srv")
@@ -253,7 +254,7 @@ def test_startup_of_another_policy_replaces_a_system_left_running() -> None:
         as_eventloop.osc_udp_server("127.0.0.1", 0, "left")  # never terminated
         as_allthreads.osc_startup(execthreadscount=2)
         current = _runtime.default_system()
-        assert current.policy == "allthreads"
+        assert current.policy.name == "allthreads"
         rec = Recorder()
         as_allthreads.osc_method("/t", rec)
         srv = as_allthreads.osc_udp_server("127.0.0.1", 0, "left")  # the name is free again
@@ -267,15 +268,28 @@ def test_startup_of_another_policy_replaces_a_system_left_running() -> None:
         as_allthreads.osc_terminate()
 
 
-def test_startup_after_a_channel_keeps_that_system_and_warns(caplog) -> None:
-    from oscwire import as_allthreads
-
+@pytest.mark.parametrize("policy", ["comthreads", "allthreads"])
+def test_startup_after_channels_applies_the_policy_to_them(policy: str) -> None:
+    """osc4py3 lets a program make channels, then call osc_startup(): the policy it asks
+    for serves those channels (their handlers run as that policy says)."""
+    facade = importlib.import_module(f"oscwire.as_{policy}")
     _runtime.replace_default_system("eventloop")  # as in a fresh process
     try:
-        srv = as_allthreads.osc_udp_server("127.0.0.1", 0, "early")  # before osc_startup
-        with caplog.at_level("WARNING"):
-            as_allthreads.osc_startup()
-        assert as_allthreads.osc_channel("early") is srv
-        assert "call osc_startup() first" in caplog.text
+        srv = facade.osc_udp_server("127.0.0.1", 0, "early")  # before osc_startup
+        cli = facade.osc_udp_client("127.0.0.1", srv.bound_port, "early_cli")
+        facade.osc_startup(execthreadscount=2)
+        current = _runtime.default_system()
+        assert current.policy.name == policy
+        assert facade.osc_channel("early") is srv and facade.osc_channel("early_cli") is cli
+        threads: list[str] = []
+        facade.osc_method("/t", lambda value: threads.append(threading.current_thread().name))
+        facade.osc_send(OSCMessage("/t", None, [1]), "early_cli")
+        deadline = time.monotonic() + 5
+        while not threads and time.monotonic() < deadline:
+            if policy == "comthreads":
+                facade.osc_process()  # comthreads: handlers run here, in this thread
+            time.sleep(0.005)
+        expected = "MainThread" if policy == "comthreads" else "oscwire-work"
+        assert threads and threads[0].startswith(expected)
     finally:
-        as_allthreads.osc_terminate()
+        facade.osc_terminate()

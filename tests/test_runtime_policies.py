@@ -10,6 +10,7 @@ import pytest
 
 from _support_runtime import POLICIES, Recorder, non_daemon_threads, pump, raw_sender, udp_listener
 from oscwire import oscmethod
+from oscwire._errors import OSCInvalidDataError, OSCUnknownChannelError
 from oscwire._runtime import OSCSystem
 from oscwire.oscbuildparse import (
     OSCBundle,
@@ -124,7 +125,8 @@ def test_local_delivery(system: OSCSystem) -> None:
     system.method("/loc", rec, argscheme=oscmethod.OSCARG_READERNAME + oscmethod.OSCARG_DATAUNPACK)
     assert system.send_packet(OSCMessage("/loc", None, [7]), "_local") == 1
     assert pump(system, lambda: len(rec) == 1)
-    assert rec.calls == [("_local", 7)]
+    # osc4py3's values for a local packet (PacketOptions defaults).
+    assert rec.calls == [("undefined", 7)]
 
 
 def test_bad_packets_then_good_ones(system: OSCSystem) -> None:
@@ -178,18 +180,42 @@ def test_names_as_str_list_set_tuple_and_all(system: OSCSystem) -> None:
     assert system.send_packet(message, ("c1", ["c2", ("c1",)])) == 2
     assert system.send_packet(message, "_all") == 2
     assert system.send_packet(message, ["_all", "_local"]) == 3
-    assert system.send_packet(message, "nobody") == 0
-    assert system.stats["unknown_targets"] == 1
+    with pytest.raises(OSCUnknownChannelError, match=r"no OSC channel named 'nobody'.*'c1', 'c2'"):
+        system.send_packet(message, "nobody")
+    # Nothing leaves when one name is unknown, and a reader is no target either.
+    with pytest.raises(OSCUnknownChannelError, match=r"'srv' cannot send \(a reader\)"):
+        system.send_packet(message, ["c1", "srv"])
+    assert system.stats["unknown_targets"] == 2
     assert pump(system, lambda: len(rec) == 11)
+    time.sleep(0.05)
+    system.process(0.01)
+    assert len(rec) == 11
 
 
-def test_unencodable_packet_is_counted_not_raised(system: OSCSystem) -> None:
+def test_send_errors_can_be_logged_instead_of_raised(caplog) -> None:
+    system = OSCSystem("eventloop", raise_send_errors=False).start()
+    try:
+        srv = server(system)
+        client(system, srv.bound_port)
+        assert system.send_packet(OSCMessage("/n", None, [1]), "nobody") == 0
+        assert system.send_packet(OSCMessage("/u", None, [object()]), "cli") == 0
+        assert system.stats.unknown_targets == 1 and system.stats.encode_errors == 1
+        messages = [record.getMessage() for record in caplog.records]
+        assert any("no OSC channel named 'nobody'" in text for text in messages)
+        assert any("packet not encodable" in text for text in messages)
+    finally:
+        system.terminate()
+
+
+def test_unencodable_packet_is_raised_and_counted(system: OSCSystem) -> None:
     rec = Recorder()
     system.method("/u", rec)
     srv = server(system)
     client(system, srv.bound_port)
-    assert system.send_packet(OSCMessage("/u", None, [object()]), "cli") == 0
-    assert system.send_packet(OSCMessage("/u", ",i", ["not an int"]), ["cli"]) == 0
+    with pytest.raises(OSCInvalidDataError, match=r"argument #0 .*no OSC type"):
+        system.send_packet(OSCMessage("/u", None, [object()]), "cli")
+    with pytest.raises(OSCInvalidDataError, match="argument #0"):
+        system.send_packet(OSCMessage("/u", ",i", ["not an int"]), ["cli", "_local"])
     assert system.stats["encode_errors"] == 2
     system.send_packet(OSCMessage("/u", None, [1]), "cli")
     assert pump(system, lambda: len(rec) == 1)

@@ -9,10 +9,11 @@ to force the latter.
 from __future__ import annotations
 
 from ._accel import IMPLEMENTATION, implementations
+from ._runtime import OSCSystem
 from ._version import __version__
 
 # No NullHandler on the package logger (unlike many libraries): with no logging
 # configured, oscwire's warnings and errors reach stderr through Python's last resort, as
 # asyncio's do. Configure logging to route or silence them (``oscwire.*`` loggers).
 
-__all__ = ["IMPLEMENTATION", "__version__", "implementations"]
+__all__ = ["IMPLEMENTATION", "OSCSystem", "__version__", "implementations"]

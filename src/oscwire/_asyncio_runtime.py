@@ -20,7 +20,7 @@ import asyncio
 import logging
 from typing import Any, Callable, Optional
 
-from oscwire import _runtime
+from oscwire import _policies, _runtime
 from oscwire.oscscheduling import merge_interest
 
 _LOGGER = logging.getLogger("oscwire.asyncio")
@@ -185,106 +185,88 @@ class LoopMonitor:
             self._forget(fileno, entry)
 
 
-class AsyncioSystem(_runtime.OSCSystem):
-    """An :class:`~oscwire._runtime.OSCSystem` whose I/O and handlers run in an asyncio loop.
+class AsyncioPolicy(_policies.Policy):
+    """The asyncio policy: the loop watches the sockets (:class:`LoopMonitor`), and each
+    round of work (decoding, handlers, due bundles, timers) runs in a loop callback.
 
-    *loop* defaults to the running loop when :meth:`start` is called. Handlers run in the
-    loop (a coroutine handler registered through :mod:`oscwire.as_asyncio` becomes a task);
-    :meth:`process` does nothing, the loop does the work. Other options are those of
-    :class:`~oscwire._runtime.OSCSystem`.
+    *loop* defaults to the running loop when the system starts. Handlers run in the
+    loop; a coroutine handler (registered through :mod:`oscwire.as_asyncio`) becomes a
+    task (:meth:`spawn`), cancelled at termination.
     """
 
-    def __init__(self, loop: Optional[asyncio.AbstractEventLoop] = None, **options: Any) -> None:
-        options.pop("execthreadscount", None)  # no thread here; accepted for osc4py3 programs
-        super().__init__("eventloop", **options)
-        # No thread and no handler queue, as in the event loop policy; the loop does the
-        # rest (see process(), post_received() and the timer).
-        self.policy = "asyncio"
+    name = "asyncio"
+
+    def __init__(self, loop: Optional[asyncio.AbstractEventLoop] = None) -> None:
+        super().__init__()
         self.loop = loop
+        self.tasks: set[asyncio.Task[Any]] = set()
         self._scheduled = False
         self._timer: Optional[asyncio.TimerHandle] = None
         self._timer_due = 0.0
-        self.tasks: set[asyncio.Task] = set()
 
-    def start(self) -> AsyncioSystem:
-        """Attach to the loop (the running one unless given) and start (idempotent)."""
-        with self._lock:
-            if self.running:
-                return self
-            loop = self.loop
-            if loop is None:
-                try:
-                    loop = asyncio.get_running_loop()
-                except RuntimeError:
-                    raise RuntimeError(
-                        "oscwire asyncio policy: start it from a coroutine (a running event "
-                        "loop), or give the loop: osc_startup(loop=...)"
-                    ) from None
-            probe_reader(loop)
-            self.loop = loop
-            super().start()
-            plain, self.monitor = self.monitor, LoopMonitor(loop, self.logger)
-            if plain is not None:
-                plain.terminate(timeout=0)
-            self._scheduled = False
-        return self
+    def make_monitor(self, system: _runtime.OSCSystem, previous: Any) -> LoopMonitor:
+        loop = self.loop
+        if loop is None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                raise RuntimeError(
+                    "oscwire asyncio policy: start it from a coroutine (a running event "
+                    "loop), or give the loop: osc_startup(loop=...)"
+                ) from None
+        probe_reader(loop)
+        self.loop = loop
+        return LoopMonitor(loop, system.logger)
 
-    def terminate(self, timeout: float = 1.0) -> None:
-        """Close the channels, drop pending bundles, cancel handler tasks still running."""
-        with self._lock:
-            if not self.running:
-                return
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
-            for task in list(self.tasks):
-                task.cancel()
-            self.tasks.clear()
-        super().terminate(timeout)
+    def attach(self, system: _runtime.OSCSystem, monitor: Any) -> None:
+        super().attach(system, monitor)
+        self._scheduled = False
+        self.wake()
 
-    def process(self, timeout: float = 0.0) -> None:
+    def detach(self, deadline: float) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        for task in list(self.tasks):
+            task.cancel()
+        self.tasks.clear()
+
+    def process(self, timeout: float) -> None:
         """Nothing: the event loop reads, decodes, dispatches and runs bundles by itself."""
 
-    # ----- hooks called by channels and the dispatcher -----------------------------------
-    def post_received(self, channel: Any, items: list, readtime: float) -> None:
-        """Queue raw packets read by *channel* and have the loop process them soon."""
-        super().post_received(channel, items, readtime)
-        self._schedule()
-
-    def _wake_for_delayed(self) -> None:
-        # A bundle for later was queued (maybe from another thread): re-arm the timer.
-        self._schedule()
-
-    def _schedule(self) -> None:
-        if self._scheduled or not self.running:
+    def wake(self) -> None:
+        """Have the loop run a round of work soon (from any thread)."""
+        system = self.system
+        if self._scheduled or system is None or not system.running:
+            return
+        loop = self.loop
+        if loop is None or loop.is_closed():
             return
         self._scheduled = True
         monitor = self.monitor
-        loop = self.loop
         if isinstance(monitor, LoopMonitor) and monitor.in_loop_thread():
-            loop.call_soon(self._run)  # type: ignore[union-attr]
-        elif loop is not None and not loop.is_closed():
+            loop.call_soon(self._run)
+        else:
             loop.call_soon_threadsafe(self._run)
 
     def _run(self) -> None:
-        """One round in the loop: process what was read, due bundles, housekeeping."""
+        """One round in the loop: process what was read, due bundles, timers."""
         self._scheduled = False
-        if not self.running:
+        system = self.system
+        if system is None or not system.running:
             return
         try:
-            self.serve_pending()
+            system.serve_pending()
         except Exception:
-            self.logger.exception("OSC asyncio policy: failure while processing, continuing")
+            system.logger.exception("OSC asyncio policy: failure while processing, continuing")
         self._arm_timer()
 
     def _arm_timer(self) -> None:
-        dispatcher = self.dispatcher
+        system = self.system
         loop = self.loop
-        if dispatcher is None or loop is None or not self.running:
+        if system is None or loop is None or not system.running:
             return
-        delay = self.next_wait()
-        if self._received:
-            delay = 0.0  # more came in meanwhile (processing takes a bounded share)
+        delay = system.next_wait()
         timer = self._timer
         if delay is None:
             if timer is not None:
@@ -304,32 +286,73 @@ class AsyncioSystem(_runtime.OSCSystem):
         self._run()
 
     # ----- coroutine handlers ------------------------------------------------------------
-    def spawn(self, coroutine: Any, name: str = "") -> Optional[asyncio.Task]:
+    def spawn(self, coroutine: Any, name: str = "") -> Optional[asyncio.Task[Any]]:
         """Run a handler's coroutine as a task of this system (cancelled at terminate).
 
         Tasks are bounded (:data:`MAX_HANDLER_TASKS`): past that the coroutine is closed,
-        logged and counted in ``stats["handler_tasks_dropped"]``.
+        logged and counted in ``stats.handler_tasks_dropped``.
         """
+        system = self.system
         loop = self.loop
-        if loop is None or not self.running or len(self.tasks) >= MAX_HANDLER_TASKS:
+        if (
+            system is None
+            or loop is None
+            or not system.running
+            or len(self.tasks) >= MAX_HANDLER_TASKS
+        ):
             coroutine.close()
-            self.stats["handler_tasks_dropped"] = self.stats.get("handler_tasks_dropped", 0) + 1
-            self.logger.warning("OSC asyncio: handler task for %s dropped", name or "?")
+            if system is not None:
+                system.stats.handler_tasks_dropped += 1
+                system.logger.warning("OSC asyncio: handler task for %s dropped", name or "?")
             return None
         task = loop.create_task(coroutine)
         self.tasks.add(task)
         task.add_done_callback(self._task_done)
         return task
 
-    def _task_done(self, task: asyncio.Task) -> None:
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
         self.tasks.discard(task)
         if task.cancelled():
             return
         error = task.exception()
-        if error is not None:
-            if self.dispatcher is not None:
-                self.dispatcher.stats.handler_errors += 1
-            self.logger.error("OSC asyncio: failure in handler task %r", task, exc_info=error)
+        system = self.system
+        if error is not None and system is not None:
+            if system.dispatcher is not None:
+                system.dispatcher.stats.handler_errors += 1
+            system.logger.error("OSC asyncio: failure in handler task %r", task, exc_info=error)
+
+
+class AsyncioSystem(_runtime.OSCSystem):
+    """An :class:`~oscwire._runtime.OSCSystem` served by :class:`AsyncioPolicy`.
+
+    *loop* defaults to the running loop when :meth:`start` is called. Other options are
+    those of :class:`~oscwire._runtime.OSCSystem` (``execthreadscount`` is accepted and
+    unused: no thread).
+    """
+
+    def __init__(self, loop: Optional[asyncio.AbstractEventLoop] = None, **options: Any) -> None:
+        super().__init__(AsyncioPolicy(loop), **options)
+
+    @property
+    def asyncio_policy(self) -> AsyncioPolicy:
+        """The policy (the asyncio one, unless switched)."""
+        policy = self.policy
+        assert isinstance(policy, AsyncioPolicy)
+        return policy
+
+    @property
+    def loop(self) -> Optional[asyncio.AbstractEventLoop]:
+        """The loop that serves this system."""
+        return self.asyncio_policy.loop
+
+    @property
+    def tasks(self) -> set[asyncio.Task[Any]]:
+        """Handler tasks still running."""
+        return self.asyncio_policy.tasks
+
+    def spawn(self, coroutine: Any, name: str = "") -> Optional[asyncio.Task[Any]]:
+        """Run a handler's coroutine as a task (see :meth:`AsyncioPolicy.spawn`)."""
+        return self.asyncio_policy.spawn(coroutine, name)
 
 
 def probe_reader(loop: asyncio.AbstractEventLoop) -> None:

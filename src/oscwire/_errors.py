@@ -58,3 +58,7 @@ class OSCPatternError(OSCError, ValueError):
 
 class OSCInvalidAddressError(OSCError, ValueError):
     """An address registered for a method that is not a valid literal OSC address."""
+
+
+class OSCUnknownChannelError(OSCError, LookupError):
+    """A send to a channel name that no writer channel has (the known names are listed)."""

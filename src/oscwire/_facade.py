@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from oscwire import _runtime
+from oscwire import _policies, _runtime
+from oscwire._runtime import OSCSystem
 from oscwire.oscmethod import OSCARG_DATAUNPACK
 
 #: What every façade re-exports as it is (``from oscwire._facade import *``).
@@ -32,40 +33,44 @@ __all__ = [
 ]
 
 
-def startup(policy: str, **kwargs: Any) -> None:
+def startup(policy: Any, **kwargs: Any) -> OSCSystem:
     """Start the default system with *policy*; does nothing when one already runs with it.
 
-    A system left running by another façade (no ``osc_terminate()``) is terminated and
-    replaced; one started by channels or methods created before ``osc_startup()`` is kept.
+    Channels and methods created before ``osc_startup()`` started the default system on
+    their own: it keeps them and now runs *policy* (with *kwargs*). A system left running
+    by another façade (no ``osc_terminate()``) is terminated and replaced, with a warning.
+    Unknown keywords are ignored with a warning, as osc4py3 ignores them (silently).
 
     Keywords: ``logger``, ``execthreadscount``, ``writethreadscount``, ``patternkind``
     (``"osc"``, osc4py3's matching, the default; ``"spec"``: OSC 1.0/1.1 matching),
-    ``max_delayed``, and the packet processing options ``honor_timetag``,
-    ``forget_oldmsg``, ``timetag_offset``, ``check_subbundle_timetag``.
+    ``max_delayed``, ``max_delayed_bytes``, ``max_delay``, ``raise_send_errors``, and the
+    packet processing options ``honor_timetag``, ``forget_oldmsg``, ``timetag_offset``,
+    ``check_subbundle_timetag``.
     """
+    kwargs = _runtime.warn_unknown_options(kwargs, stacklevel=4)
+    wanted = _policies.make_policy(policy, int(kwargs.get("execthreadscount", 10)))
     current = _runtime.default_system()
     if current.running:
-        if current.policy == policy:
-            return
         if not current.started_by_facade:
-            # Started on its own by an osc_method / channel call made before osc_startup:
-            # its channels and methods live there, keep it (and say why handlers run late).
-            current.logger.warning(
-                "OSC startup: a %s system already runs (channels or methods were created "
-                "before osc_startup): %s policy ignored; call osc_startup() first",
-                current.policy,
-                policy,
-            )
-            return
+            # Started on its own by a channel or method made before osc_startup: it runs
+            # the policy asked now, with its channels and methods.
+            current.configure(**kwargs)
+            if type(current.policy) is not type(wanted):
+                current.switch_policy(wanted)
+            current.started_by_facade = True
+            return current
+        if type(current.policy) is type(wanted):
+            return current
         # Left running by another façade (no osc_terminate): the policy asked now wins.
         current.logger.warning(
             "OSC startup: terminating the running %s system for the %s policy",
-            current.policy,
-            policy,
+            current.policy.name,
+            wanted.name,
         )
-    new = _runtime.replace_default_system(policy, **kwargs)
+    new = _runtime.install_default_system(OSCSystem(wanted, **kwargs))
     new.start()
     new.started_by_facade = True
+    return new
 
 
 def process(timeout: float = 0.0) -> None:
@@ -73,12 +78,9 @@ def process(timeout: float = 0.0) -> None:
     _runtime.default_system().process(timeout)
 
 
-def system() -> _runtime.OSCSystem:
+def system() -> OSCSystem:
     """The default system, started (in the event loop policy) if it was not."""
-    current = _runtime.default_system()
-    if not current.running:
-        current.start()
-    return current
+    return _runtime.started_default_system()
 
 
 def osc_terminate() -> None:

@@ -79,7 +79,7 @@ class LogThrottle:
         label: str,
         msg: str,
         *args: Any,
-        exc_info: bool = False,
+        exc_info: bool | BaseException = False,
     ) -> bool:
         """Log ``msg % args`` for *cause* if it is among its first ones; else count it.
 

@@ -1,23 +1,18 @@
-"""The runtime object: one OSC system owns its channels, monitor, dispatcher and threads.
+"""The runtime object: one OSC system owns its channels, dispatcher, distributor and policy.
 
 :class:`OSCSystem` is what osc4py3 kept in module globals. Two systems can live in one
-process; :func:`default_system` is the one behind the ``as_*`` façades (the only
-module-level state). A system runs one of three policies:
+process; :func:`default_system` is the one behind the ``as_*`` façades and osc4py3's
+module-level functions (the only module-level state). Which thread does what is the
+system's *policy* (:mod:`oscwire._policies`: event loop, comm threads, all threads;
+:mod:`oscwire._asyncio_runtime`: asyncio), an object the system holds and can change
+while it runs (:meth:`OSCSystem.switch_policy`).
 
-``"eventloop"``
-    No thread. :meth:`OSCSystem.process` (``osc_process()``) reads ready sockets, decodes,
-    calls the handlers and runs due bundles, in the caller's thread.
-``"comthreads"``
-    One daemon thread reads, decodes and matches, and runs delayed bundles on time;
-    handlers run in the caller's thread when it calls :meth:`OSCSystem.process`.
-``"allthreads"``
-    The same communication thread, plus ``execthreadscount`` daemon threads for the
-    handlers (0: handlers run in the communication thread). Messages of one source keep
-    their order (one lane per source); different sources run in parallel.
-
-Sending never waits for another thread: :meth:`OSCSystem.send_packet` encodes in the
-caller's thread and writes at once when the socket accepts it, else queues the packet on
-the channel, which the monitor flushes when writable.
+What the system itself does, whatever the policy: it registers channels and methods, sends
+(:class:`~oscwire.oscdistributing.Distributor`), queues what channels read and hands it to
+the :class:`~oscwire.oscdispatching.Dispatcher` (:meth:`OSCSystem.serve_pending`), pauses
+readers while the handlers are behind (back-pressure), queues ``"_local"`` packets so that
+a handler sending to ``_local`` never recurses (one hop per round), and runs timers
+(:meth:`OSCSystem.call_later`).
 
 :meth:`OSCSystem.terminate` returns within its timeout whatever is pending: delayed
 bundles and queued handler calls are dropped, threads are daemons and are told to stop.
@@ -27,28 +22,46 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import functools
 import heapq
 import itertools
 import logging
 import threading
 import time
-from collections.abc import Iterator
+import warnings
 from typing import Any, Callable, Optional
 
-from oscwire import oscdistributing, oscpacketoptions
+from oscwire import (
+    _logutil,
+    oscchannel,
+    oscdispatching,
+    oscdistributing,
+    oscmethod,
+    oscpacketoptions,
+)
+from oscwire._errors import OSCError
+from oscwire._policies import Policy, make_policy
+from oscwire.oscchannel import TransportChannel
 from oscwire.oscdispatching import Dispatcher
-from oscwire.oscnettools import DEFAULT_DNS_CACHE
-from oscwire.oscscheduling import Monitor
-from oscwire.osctoolspools import WorkQueue
+from oscwire.oscdistributing import Distributor
+from oscwire.oscnettools import DEFAULT_DNS_CACHE, DnsCache
+from oscwire.oscpacketoptions import PacketOptions
+
+__all__ = [
+    "OPTIONS",
+    "OSCSystem",
+    "SystemStats",
+    "Timer",
+    "default_system",
+    "install_default_system",
+    "replace_default_system",
+]
 
 _LOGGER = logging.getLogger("oscwire.runtime")
 
-POLICIES = ("eventloop", "comthreads", "allthreads")
 #: Batches of received packets waiting for processing, at most (then new ones are dropped).
 MAX_RECEIVED_BATCHES = 4096
-#: Handler jobs waiting in the execution queue, at most (then new ones are dropped).
-MAX_EXEC_JOBS = 100000
+#: ``"_local"`` packets waiting for the next round, at most (then osc_send raises).
+MAX_LOCAL_PACKETS = 65536
 #: Backpressure: past this many waiting handler jobs (one per source and read batch) or
 #: received batches, channels stop reading until the handlers catch up: a TCP peer is
 #: then held back by TCP flow control instead of its packets being dropped.
@@ -57,8 +70,69 @@ CONGESTED_BATCHES = MAX_RECEIVED_BATCHES // 4
 #: ... or past this many bytes of received packets whose handler calls wait: a flood of
 #: big datagrams (64 KiB each) cannot pile up gigabytes before the job count says so.
 CONGESTED_BYTES = 64 * 1024 * 1024
-#: While readers are paused, the communication thread checks this often for relief (s).
+#: While readers are paused, the I/O loop checks this often for relief (s).
 PAUSED_POLL = 0.005
+
+#: The keyword options of :class:`OSCSystem` (and of ``osc_startup``).
+OPTIONS = frozenset(
+    {
+        "logger",
+        "execthreadscount",
+        "writethreadscount",
+        "patternkind",
+        "max_delayed",
+        "max_delayed_bytes",
+        "max_delay",
+        "raise_send_errors",
+        *oscpacketoptions.PROCESSING_KEYS,
+    }
+)
+
+
+class SystemStats:
+    """Counters of a system (see :meth:`OSCSystem.all_stats` for the others).
+
+    ``encode_errors`` (packets that could not be encoded), ``unknown_targets`` (sends to
+    names that are no writer channel), ``local_dropped`` (``_local`` packets refused: too
+    many waiting), ``received_dropped`` (read batches dropped: processing too late),
+    ``handler_exits`` (handlers that raised ``SystemExit``/``KeyboardInterrupt`` in a
+    thread of the policy), ``handler_tasks_dropped`` (asyncio: handler tasks over the
+    bound), ``log_suppressed`` (log lines counted instead of written, process-wide).
+    """
+
+    __slots__ = (
+        "encode_errors",
+        "handler_exits",
+        "handler_tasks_dropped",
+        "local_dropped",
+        "received_dropped",
+        "unknown_targets",
+    )
+
+    encode_errors: int
+    handler_exits: int
+    handler_tasks_dropped: int
+    local_dropped: int
+    received_dropped: int
+    unknown_targets: int
+
+    def __init__(self) -> None:
+        for name in self.__slots__:
+            setattr(self, name, 0)
+
+    # The distributor counts through the mapping protocol.
+    def __getitem__(self, name: str) -> int:
+        value: int = getattr(self, name)
+        return value
+
+    def __setitem__(self, name: str, value: int) -> None:
+        setattr(self, name, value)
+
+    def as_dict(self) -> dict[str, int]:
+        """A snapshot of every counter (``log_suppressed`` included)."""
+        result = {name: getattr(self, name) for name in self.__slots__}
+        result["log_suppressed"] = _logutil.suppressed_total()
+        return result
 
 
 class Timer:
@@ -76,65 +150,60 @@ class Timer:
         self.cancelled = True
 
 
-class _BatchState(threading.local):
-    """Per-thread state of :meth:`OSCSystem.batched_sends`."""
-
-    #: Channels this thread queued on in its open batch, each with what
-    #: ``batch_queue()`` returned; None outside a batch. A class default, so that reading
-    #: it in a thread that never batched costs no AttributeError.
-    channels: Optional[dict[Any, Any]] = None
-
-
 class OSCSystem:
-    """An OSC runtime: channels, a monitor, a dispatcher and the threads of a policy.
+    """An OSC runtime: channels, a dispatcher, a distributor and a scheduling policy.
 
-    Keyword options: ``logger`` (default ``oscwire.runtime``), ``execthreadscount`` (10,
-    allthreads), ``writethreadscount`` (accepted for osc4py3 compatibility; writes never
-    block, so no writer thread is needed), ``patternkind`` (``"osc"``: osc4py3 matching
-    for :meth:`method`; ``"spec"``: OSC 1.0/1.1 exact matching), ``max_delayed`` (bound of
-    future bundles), and default processing options for received packets
-    (``honor_timetag``, ``forget_oldmsg``, ``timetag_offset``,
+    *policy* is a :class:`~oscwire._policies.Policy` or the name of one (``"eventloop"``,
+    ``"comthreads"``, ``"allthreads"``). Keyword options: ``logger`` (default
+    ``oscwire.runtime``), ``execthreadscount`` (10: handler threads of ``"allthreads"``),
+    ``writethreadscount`` (accepted for osc4py3; writes never block, so no writer thread
+    is needed), ``patternkind`` (``"osc"``: osc4py3 matching for :meth:`method`;
+    ``"spec"``: OSC 1.0/1.1 exact matching), ``max_delayed``, ``max_delayed_bytes`` and
+    ``max_delay`` (bounds of future bundles, see :mod:`oscwire.oscdispatching`),
+    ``raise_send_errors`` (True: :meth:`send_packet` raises for an unencodable packet or an
+    unknown channel; False: logs and counts, osc4py3's way), and default processing options
+    for received packets (``honor_timetag``, ``forget_oldmsg``, ``timetag_offset``,
     ``check_subbundle_timetag``), which channel options override.
     """
 
-    def __init__(self, policy: str = "eventloop", **options: Any) -> None:
-        if policy not in POLICIES:
-            raise ValueError(f"OSC policy must be one of {POLICIES}, not {policy!r}")
-        unknown = set(options) - {
-            "logger",
-            "execthreadscount",
-            "writethreadscount",
-            "patternkind",
-            "max_delayed",
-            *oscpacketoptions.PROCESSING_KEYS,
-        }
+    def __init__(self, policy: Any = "eventloop", **options: Any) -> None:
+        unknown = set(options) - OPTIONS
         if unknown:
             raise TypeError(f"unknown OSC system options: {', '.join(sorted(unknown))}")
-        self.policy = policy
         self.logger: logging.Logger = options.get("logger") or _LOGGER
         self.execthreadscount = int(options.get("execthreadscount", 10))
         self.writethreadscount = int(options.get("writethreadscount", 10))
+        self.policy: Policy = make_policy(policy, self.execthreadscount)
         self.patternkind: str = options.get("patternkind", "osc")
-        if self.patternkind not in ("osc", "spec", "re"):
-            raise ValueError(f"OSC patternkind must be 'osc', 'spec' or 're': {self.patternkind!r}")
-        self.max_delayed = options.get("max_delayed")
+        if self.patternkind not in oscmethod.PATTERN_KINDS:
+            raise ValueError(
+                f"OSC patternkind must be one of {oscmethod.PATTERN_KINDS}: {self.patternkind!r}"
+            )
+        self.delay_options = {
+            key: options[key]
+            for key in ("max_delayed", "max_delayed_bytes", "max_delay")
+            if options.get(key) is not None
+        }
+        self.raise_send_errors = bool(options.get("raise_send_errors", True))
         self.processing_defaults = {
             k: options[k] for k in oscpacketoptions.PROCESSING_KEYS if k in options
         }
-        self.dnscache = DEFAULT_DNS_CACHE
-        self.channels: dict[str, Any] = {}
-        self.stats: dict[str, int] = {"encode_errors": 0, "unknown_targets": 0}
-        self.monitor: Optional[Monitor] = None
+        self.dnscache: DnsCache = DEFAULT_DNS_CACHE
+        self.channels: dict[str, TransportChannel] = {}
+        self.stats = SystemStats()
         self.dispatcher: Optional[Dispatcher] = None
-        self.exec_queue: Optional[WorkQueue] = None
+        self.distributor = Distributor(self)
         self.running = False
         #: True when osc_startup() started it (not a channel or method created before).
         self.started_by_facade = False
         self._lock = threading.RLock()
-        self._received: collections.deque = collections.deque()
-        self._paused: set = set()
-        self._paused_lock = threading.Lock()
-        #: Bytes of received packets whose handler jobs are queued (see hand_over).
+        self._received: collections.deque[tuple[TransportChannel, list[Any], float]] = (
+            collections.deque()
+        )
+        self._local: collections.deque[tuple[Any, PacketOptions]] = collections.deque()
+        self._paused: set[TransportChannel] = set()
+        self._house_lock = threading.Lock()
+        #: Bytes of received packets whose handler jobs are queued (see count_waiting_bytes).
         self.waiting_bytes = 0
         self._bytes_lock = threading.Lock()
         # Timers of call_later: a heap of (monotonic due time, sequence, timer).
@@ -142,47 +211,115 @@ class OSCSystem:
         self._timer_seq = itertools.count()
         # Channels kept open a while (see linger), with their timer.
         self._lingering: dict[Any, Timer] = {}
-        self._comm_thread: Optional[threading.Thread] = None
-        self._stop = False
-        #: Threads inside :meth:`batched_sends` (a cheap test before the thread-local one).
-        self.batching = 0
-        self.batch_local = _BatchState()
+        # A handler's SystemExit/KeyboardInterrupt in a policy thread, for process().
+        self._pending_exit: Optional[BaseException] = None
+        self._exit_throttle = _logutil.LogThrottle(self.logger)
+
+    def configure(self, **options: Any) -> None:
+        """Change options of a running system (what ``osc_startup()`` gives to a system that
+        channels made before it started): the same keywords as the constructor."""
+        unknown = set(options) - OPTIONS
+        if unknown:
+            raise TypeError(f"unknown OSC system options: {', '.join(sorted(unknown))}")
+        if options.get("logger") is not None:
+            self.logger = options["logger"]
+        if "execthreadscount" in options:
+            self.execthreadscount = int(options["execthreadscount"])
+        if "writethreadscount" in options:
+            self.writethreadscount = int(options["writethreadscount"])
+        if "patternkind" in options:
+            kind = options["patternkind"]
+            if kind not in oscmethod.PATTERN_KINDS:
+                raise ValueError(f"OSC patternkind must be one of {oscmethod.PATTERN_KINDS}")
+            self.patternkind = kind
+        if "raise_send_errors" in options:
+            self.raise_send_errors = bool(options["raise_send_errors"])
+        processing = {k: options[k] for k in oscpacketoptions.PROCESSING_KEYS if k in options}
+        if processing:
+            self.processing_defaults.update(processing)
+            for channel in list(self.channels.values()):
+                merged = dict(processing)
+                merged.update(channel.packopt_overrides or {})
+                channel.packopt_overrides = merged
+        delays = {
+            key: options[key]
+            for key in ("max_delayed", "max_delayed_bytes", "max_delay")
+            if options.get(key) is not None
+        }
+        if delays:
+            self.delay_options.update(delays)
+            if self.dispatcher is not None:
+                self.dispatcher.delayed.configure(**delays)
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return f"<OSCSystem {self.policy.name} {state}, {len(self.channels)} channels>"
 
     # ----- lifecycle -------------------------------------------------------------------
+    @property
+    def monitor(self) -> Any:
+        """The monitor channels register with (the policy's), or None when stopped."""
+        return self.policy.monitor
+
+    @property
+    def batching(self) -> int:
+        """Threads inside :meth:`batched_sends`."""
+        return self.distributor.batching
+
     def start(self) -> OSCSystem:
-        """Create the monitor, dispatcher and threads of the policy (idempotent)."""
+        """Create the dispatcher, monitor and threads of the policy (idempotent)."""
         with self._lock:
             if self.running:
                 return self
-            self._stop = False
             self.started_by_facade = False
-            self.monitor = Monitor(self.logger, name="monitor")
-            executor = None
-            if self.policy == "comthreads":
-                self.exec_queue = WorkQueue(self.logger, maxjobs=MAX_EXEC_JOBS)
-                executor = self._queue_calls
-            elif self.policy == "allthreads" and self.execthreadscount > 0:
-                self.exec_queue = WorkQueue(self.logger, maxjobs=MAX_EXEC_JOBS)
-                self.exec_queue.add_working_threads(self.execthreadscount)
-                executor = self._queue_calls
-            dispoptions: dict[str, Any] = {"logger": self.logger}
-            if self.max_delayed is not None:
-                dispoptions["max_delayed"] = self.max_delayed
             self.dispatcher = Dispatcher(
-                "global", dispoptions, executor=executor, on_delayed=self._wake_for_delayed
+                "global",
+                {"logger": self.logger, **self.delay_options},
+                executor=None,
+                on_delayed=self.wake,
             )
-            self._received.clear()
-            self._paused.clear()
-            self._lingering.clear()
-            self._timers.clear()
-            self.waiting_bytes = 0
+            self._clear_queues()
             self.running = True
-            if self.policy in ("comthreads", "allthreads"):
-                self._comm_thread = threading.Thread(
-                    target=self._comm_loop, name="oscwire-comm", daemon=True
-                )
-                self._comm_thread.start()
+            try:
+                self._attach(self.policy, None)
+            except BaseException:
+                self.running = False
+                self.dispatcher = None
+                raise
         return self
+
+    def _attach(self, policy: Policy, previous_monitor: Any) -> None:
+        monitor = policy.make_monitor(self, previous_monitor)
+        policy.attach(self, monitor)
+        if self.dispatcher is not None:
+            self.dispatcher.executor = policy.executor
+
+    def switch_policy(self, policy: Any) -> Policy:
+        """Serve this system with another policy from now on, keeping its channels,
+        methods and waiting bundles (``osc_startup()`` after channels were made).
+
+        Handler calls still queued in the old policy are run first, in this thread.
+        """
+        new = make_policy(policy, self.execthreadscount)
+        with self._lock:
+            old = self.policy
+            if not self.running:
+                self.policy = new
+                return new
+            old.detach(time.monotonic() + 0.5)
+            leftover = getattr(old, "queue", None)
+            if leftover is not None:
+                leftover.run_pending()
+            self.policy = new
+            monitor = old.monitor
+            self._attach(new, monitor)
+            if new.monitor is not monitor:
+                # Another kind of monitor: channels move over to it.
+                for channel in list(self.channels.values()):
+                    channel.move_to_monitor(new.monitor)
+                if monitor is not None:
+                    monitor.terminate(timeout=0)
+        return new
 
     def terminate(self, timeout: float = 0.5) -> None:
         """Close every channel, drop pending work, stop the threads; return within *timeout*.
@@ -194,14 +331,9 @@ class OSCSystem:
             if not self.running:
                 return
             self.running = False
-            self._stop = True
             deadline = time.monotonic() + timeout
-            monitor = self.monitor
-            thread = self._comm_thread
-            if thread is not None and monitor is not None:
-                monitor.wake()
-                if thread is not threading.current_thread():
-                    thread.join(max(0.0, (deadline - time.monotonic()) * 0.5))
+            policy = self.policy
+            policy.detach(deadline)
             for channel in list(self.channels.values()):
                 try:
                     channel.terminate()
@@ -212,26 +344,31 @@ class OSCSystem:
                 dropped = self.dispatcher.clear_delayed()
                 if dropped:
                     self.logger.info("OSC terminate: %d delayed bundles dropped", dropped)
-            if self.exec_queue is not None:
-                self.exec_queue.terminate(timeout=max(0.0, deadline - time.monotonic()))
-                self.exec_queue = None
+                self.dispatcher.terminate()
+            monitor = policy.monitor
             if monitor is not None:
                 monitor.terminate(timeout=max(0.0, deadline - time.monotonic()))
-            self._received.clear()
-            self._paused.clear()
-            self._lingering.clear()
-            self._timers.clear()
-            self._comm_thread = None
+            policy.monitor = None
+            self._clear_queues()
+            _logutil.flush_all()
+
+    def _clear_queues(self) -> None:
+        self._received.clear()
+        self._local.clear()
+        self._paused.clear()
+        self._lingering.clear()
+        self._timers.clear()
+        self.waiting_bytes = 0
 
     def __enter__(self) -> OSCSystem:
         return self.start()
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.terminate()
 
-    # ----- channels --------------------------------------------------------------------
-    def register_channel(self, channel: Any) -> None:
-        """Called by a new channel: reserve its name (and start the system if needed)."""
+    # ----- channels (the ChannelHost protocol) ----------------------------------------
+    def register_channel(self, channel: TransportChannel) -> None:
+        """Called by a new channel: reserve its name (the system must be started)."""
         with self._lock:
             if not self.running:
                 raise RuntimeError("OSC system not started")
@@ -243,13 +380,13 @@ class OSCSystem:
                 merged.update(channel.packopt_overrides or {})
                 channel.packopt_overrides = merged
 
-    def unregister_channel(self, channel: Any) -> None:
+    def unregister_channel(self, channel: TransportChannel) -> None:
         """Called by a terminated channel: free its name."""
         with self._lock:
             if self.channels.get(channel.chaname) is channel:
                 del self.channels[channel.chaname]
 
-    def get_channel(self, name: str) -> Any:
+    def get_channel(self, name: str) -> Optional[TransportChannel]:
         """The channel called *name*, or None."""
         return self.channels.get(name)
 
@@ -258,13 +395,11 @@ class OSCSystem:
         self,
         addrpattern: str,
         function: Callable[..., Any],
-        argscheme: Any = None,
+        argscheme: Optional[tuple[str, ...]] = None,
         extra: Any = None,
         patternkind: Optional[str] = None,
-    ) -> Any:
+    ) -> oscmethod.MethodFilter:
         """Register *function* for *addrpattern*; return the MethodFilter (a handle)."""
-        from oscwire import oscmethod
-
         if not self.running:
             self.start()
         assert self.dispatcher is not None
@@ -279,117 +414,122 @@ class OSCSystem:
         self.dispatcher.add_method(method)
         return method
 
-    def unmethod(self, handle: Any) -> bool:
+    def unmethod(self, handle: oscmethod.MethodFilter) -> bool:
         """Unregister a method returned by :meth:`method`; False if it was not registered."""
         if self.dispatcher is None:
             return False
         return self.dispatcher.remove_method(handle)
 
     # ----- sending ---------------------------------------------------------------------
-    def send_packet(self, packet: Any, names: Any, packopt: Any = None) -> int:
-        """Send *packet* to the channels *names* (see :func:`oscdistributing.send_packet`)."""
+    def send_packet(self, packet: Any, names: Any, packopt: Optional[PacketOptions] = None) -> int:
+        """Send *packet* to the channels *names* (see :class:`~oscwire.oscdistributing.
+        Distributor`); return how many took it. Raises RuntimeError when not started."""
         if not self.running:
-            self.logger.error("OSC send: the system is not started, packet dropped")
-            return 0
-        return oscdistributing.distribute(self, packet, names, packopt)
+            raise RuntimeError("OSC send: the system is not started (call osc_startup())")
+        return self.distributor.send(packet, names, packopt)
 
-    def reply(self, packopt: Any, packet: Any) -> bool:
+    def reply(self, packopt: Optional[PacketOptions], packet: Any) -> bool:
         """Send *packet* back to the source of the packet *packopt* describes."""
         if packopt is None:
-            self.logger.warning("OSC reply: no packet options (use OSCARG_PACKOPT)")
-            return False
+            raise ValueError("OSC reply needs the packet options (argscheme OSCARG_PACKOPT)")
         return bool(packopt.reply(packet))
 
-    @contextlib.contextmanager
-    def batched_sends(self) -> Iterator[None]:
-        """Within the block, this thread's sends are queued and leave together.
+    def batched_sends(self) -> contextlib.AbstractContextManager[None]:
+        """Within the block, this thread's sends are queued and leave together (see
+        :meth:`oscwire.oscdistributing.Distributor.batched`)."""
+        return self.distributor.batched()
 
-        On Linux a UDP channel then hands its queue to the kernel with ``sendmmsg``
-        (up to :data:`oscwire.oscudpmc.UDPWRITE_BATCH` datagrams per batch) instead of one
-        ``sendto`` per packet: more messages per second for a burst. Packets leave when the
-        outermost block ends (also on an exception), or earlier each time a channel has a
-        full batch waiting. Only packets sent without packet options to UDP channels are
-        held; everything else goes out as usual. Blocks nest.
+    def deliver_local(self, packet: Any, packopt: PacketOptions) -> None:
+        """Queue *packet* for dispatching in this process (the ``"_local"`` name).
+
+        It runs in the next round of the loop that serves the system (the next
+        ``osc_process()`` in the event loop policy), never inside the send: a handler
+        that sends to ``_local`` makes one hop per round, however long the chain.
         """
-        local = self.batch_local
-        touched = local.channels
-        outermost = touched is None
-        if outermost:
-            touched = local.channels = {}
-            with self._lock:
-                self.batching += 1
-        try:
-            yield
-        finally:
-            if outermost:
-                local.channels = None
-                with self._lock:
-                    self.batching -= 1
-                for channel in touched:
-                    try:
-                        channel.flush_batch()
-                    except Exception:
-                        self.logger.exception("OSC batched send: failure flushing %r", channel)
+        if len(self._local) >= MAX_LOCAL_PACKETS:
+            self.stats.local_dropped += 1
+            raise OSCError(
+                f"OSC send to '_local': {MAX_LOCAL_PACKETS} local packets already wait "
+                "(is osc_process() called?)"
+            )
+        self._local.append((packet, packopt))
+        self.policy.wake()
 
-    def defer_send(self, channel: Any, raw: Any) -> bool:
-        """Queue *raw* on *channel* when this thread is in :meth:`batched_sends`.
-
-        False when the packet was not taken (no batch open in this thread, or a channel
-        that does not batch): send it the usual way.
-        """
-        touched = self.batch_local.channels
-        if touched is None:
-            return False
-        try:
-            queue = channel.queue_packet
-        except AttributeError:
-            return False
-        if channel not in touched:
-            # What oscdistributing's fast path appends to directly (None: never).
-            touched[channel] = channel.batch_queue()
-        queue(raw)
-        return True
+    def _serve_local(self) -> None:
+        dispatcher = self.dispatcher
+        local = self._local
+        if dispatcher is None:
+            return
+        # Only what is there now: what these handlers send to _local waits for next round.
+        for _ in range(len(local)):
+            try:
+                packet, packopt = local.popleft()
+            except IndexError:
+                return
+            dispatcher.dispatch_packet(packet, packopt)
 
     # ----- receiving -------------------------------------------------------------------
-    def post_received(self, channel: Any, items: list, readtime: float) -> None:
-        """Called by channels with raw packets read; processed by :meth:`_process_received`."""
+    def post_received(self, channel: TransportChannel, items: list[Any], readtime: float) -> None:
+        """Called by channels with raw packets read; processed by :meth:`serve_pending`."""
         received = self._received
         if len(received) >= MAX_RECEIVED_BATCHES:
             channel.stats.dropped_received += len(items)
-            if channel.stats.dropped_received <= 10 or channel.stats.dropped_received % 1000 == 0:
-                self.logger.warning(
-                    "OSC channel %r: processing is late, %d packets dropped",
-                    channel.chaname,
-                    len(items),
-                )
+            self.stats.received_dropped += 1
+            self._exit_throttle.log(
+                logging.WARNING,
+                ("late", channel.chaname),
+                f"batches dropped by channel {channel.chaname!r} (processing late)",
+                "OSC channel %r: processing is late, %d packets dropped",
+                channel.chaname,
+                len(items),
+            )
             return
         received.append((channel, items, readtime))
         if self.congested() and channel.pause_reading():
-            with self._paused_lock:
+            with self._house_lock:
                 self._paused.add(channel)
-        thread = self._comm_thread
-        if thread is not None and thread is not threading.current_thread():
-            monitor = self.monitor
-            if monitor is not None:
-                monitor.wake()
+        self.policy.wake()
 
     def congested(self) -> bool:
         """True when the handlers are behind: readers pause until it is false again."""
         if len(self._received) >= CONGESTED_BATCHES or self.waiting_bytes >= CONGESTED_BYTES:
             return True
-        queue = self.exec_queue
-        return queue is not None and len(queue) >= CONGESTED_JOBS
+        return self.policy.backlog() >= CONGESTED_JOBS
+
+    def count_waiting_bytes(self, delta: int) -> None:
+        """Bytes of received packets whose handler calls wait in an executor (+ or -)."""
+        with self._bytes_lock:
+            self.waiting_bytes += delta
 
     def _resume_readers(self) -> None:
         """Let paused channels read again once the handlers have caught up."""
         if not self._paused or self.congested():
             return
-        with self._paused_lock:
+        with self._house_lock:
             channels = list(self._paused)
             self._paused.clear()
         for channel in channels:
             channel.resume_reading()
 
+    def handler_exit(self, exit_: BaseException) -> None:
+        """A handler raised ``SystemExit``/``KeyboardInterrupt`` in a thread of the policy:
+        count and log it, and raise it again in the thread that next calls :meth:`process`
+        (the thread that ran it goes on serving)."""
+        self.stats.handler_exits += 1
+        self._exit_throttle.log(
+            logging.ERROR,
+            ("exit", type(exit_)),
+            f"{type(exit_).__name__} raised by handlers",
+            "OSC handler raised %r in a thread of the %s policy: raised again in the thread "
+            "that calls osc_process()",
+            exit_,
+            self.policy.name,
+            exc_info=exit_,
+        )
+        if self._pending_exit is None:
+            self._pending_exit = exit_
+
+    # ----- timers ----------------------------------------------------------------------
     def call_later(self, delay: float, callback: Callable[[], None]) -> Timer:
         """Call *callback* in about *delay* seconds, from the loop that runs this system's
         I/O (the communication thread, ``osc_process()`` or the asyncio loop).
@@ -398,11 +538,11 @@ class OSCSystem:
         exception raised by *callback* is logged. Timers are dropped at :meth:`terminate`.
         """
         timer = Timer(time.monotonic() + max(0.0, delay), callback)
-        with self._paused_lock:
+        with self._house_lock:
             heapq.heappush(self._timers, (timer.when, next(self._timer_seq), timer))
             earliest = self._timers[0][2] is timer
         if earliest:
-            self._wake_for_delayed()
+            self.wake()
         return timer
 
     def next_timer_delay(self) -> Optional[float]:
@@ -410,13 +550,16 @@ class OSCSystem:
         timers = self._timers
         if not timers:
             return None
-        return max(0.0, timers[0][0] - time.monotonic())
+        try:
+            return max(0.0, timers[0][0] - time.monotonic())
+        except IndexError:
+            return None
 
     def _run_timers(self, maxcount: int = 1000) -> None:
         now = time.monotonic()
         timers = self._timers
         for _ in range(maxcount):
-            with self._paused_lock:
+            with self._house_lock:
                 if not timers or timers[0][0] > now:
                     return
                 timer = heapq.heappop(timers)[2]
@@ -436,20 +579,48 @@ class OSCSystem:
         """
 
         def done() -> None:
-            with self._paused_lock:
+            with self._house_lock:
                 if self._lingering.get(channel) is timer:
                     del self._lingering[channel]
             finish()
 
         timer = self.call_later(seconds, done)
-        with self._paused_lock:
+        with self._house_lock:
             old = self._lingering.get(channel)
             self._lingering[channel] = timer
         if old is not None:
             old.cancel()
 
-    def _housekeeping(self) -> None:
-        """Resume paused readers, run the timers that are due."""
+    # ----- running ---------------------------------------------------------------------
+    def wake(self) -> None:
+        """Have the loop that serves the system look again soon (from any thread)."""
+        self.policy.wake()
+
+    def next_wait(self) -> Optional[float]:
+        """How long the I/O loop may sleep: 0 when work waits, else until the next delayed
+        bundle or timer, and :data:`PAUSED_POLL` at most while readers are paused (None:
+        no deadline)."""
+        if self._local or self._received:
+            return 0.0
+        delays = [PAUSED_POLL] if self._paused else []
+        dispatcher = self.dispatcher
+        if dispatcher is not None and len(dispatcher.delayed):
+            delays.append(dispatcher.next_delay() or 0.0)
+        if self._timers:
+            delays.append(self.next_timer_delay() or 0.0)
+        return min(delays) if delays else None
+
+    def serve_pending(self) -> None:
+        """One round of work after the I/O: ``_local`` packets queued before this round,
+        what channels read, due bundles, then paused readers and due timers (each only
+        when there is something to do)."""
+        if self._local:
+            self._serve_local()
+        if self._received:
+            self._process_received()
+        dispatcher = self.dispatcher
+        if dispatcher is not None and len(dispatcher.delayed):
+            dispatcher.process_delayed()
         if self._paused:
             self._resume_readers()
         timers = self._timers
@@ -458,6 +629,9 @@ class OSCSystem:
 
     def _process_received(self) -> None:
         received = self._received
+        dispatcher = self.dispatcher
+        if dispatcher is None:
+            return
         # Only what is there now: a flood cannot trap the caller here.
         for _ in range(len(received)):
             try:
@@ -465,97 +639,9 @@ class OSCSystem:
             except IndexError:
                 return
             try:
-                oscdistributing.process_received(self, channel, items, readtime)
+                dispatcher.receive(channel, items, readtime)
             except Exception:
                 self.logger.exception("OSC failure while processing received packets")
-
-    def _queue_calls(self, lane: Any, calls: list) -> None:
-        queue = self.exec_queue
-        dispatcher = self.dispatcher
-        if queue is None or dispatcher is None:
-            return
-        queue.send_job(functools.partial(dispatcher.execute_calls, calls), lane)
-
-    def hand_over(self, channel: Any, lanes: dict[Any, list], nbytes: int = 0) -> None:
-        """Queue the calls of one processed batch of *channel*: one job per source.
-
-        *lanes* maps a source identification to its flat list of calls
-        ``[methodfilters, message, packopt, ...]`` (see
-        :func:`oscdistributing.process_received`); *nbytes*, the size of the batch's raw
-        packets, counts in :attr:`waiting_bytes` until the jobs have run.
-        """
-        queue = self.exec_queue
-        dispatcher = self.dispatcher
-        if queue is None or dispatcher is None:
-            return
-        name = channel.chaname
-        execute = dispatcher.execute_flat
-        share = nbytes // len(lanes) if nbytes else 0
-        for source, calls in lanes.items():
-            if calls:
-                lane = name if source is oscdistributing.UNHASHABLE_SOURCE else (name, source)
-                job = functools.partial(execute, calls, channel)
-                if not share:
-                    queue.send_job(job, lane)
-                    continue
-                self._count_bytes(share)
-                if not queue.send_job(functools.partial(self._run_counted, job, share), lane):
-                    self._count_bytes(-share)
-
-    def _count_bytes(self, delta: int) -> None:
-        with self._bytes_lock:
-            self.waiting_bytes += delta
-
-    def _run_counted(self, job: Callable[[], Any], nbytes: int) -> None:
-        try:
-            job()
-        finally:
-            self._count_bytes(-nbytes)
-
-    def _wake_for_delayed(self) -> None:
-        thread = self._comm_thread
-        if thread is not None and thread is not threading.current_thread():
-            monitor = self.monitor
-            if monitor is not None:
-                monitor.wake()
-
-    # ----- running ---------------------------------------------------------------------
-    def serve_pending(self) -> None:
-        """After reading: process what was read, run due bundles, resume paused readers and
-        end lingering channels (each only when there is something to do)."""
-        if self._received:
-            self._process_received()
-        dispatcher = self.dispatcher
-        if dispatcher is not None and dispatcher._heap:
-            dispatcher.process_delayed()
-        if self._paused or self._timers:
-            self._housekeeping()
-
-    def next_wait(self) -> Optional[float]:
-        """How long the I/O loop may sleep: until the next delayed bundle or timer, and
-        :data:`PAUSED_POLL` at most while readers are paused (None: no deadline)."""
-        delays = [PAUSED_POLL] if self._paused else []
-        dispatcher = self.dispatcher
-        if dispatcher is not None and dispatcher._heap:
-            delays.append(dispatcher.next_delay() or 0.0)
-        if self._timers:
-            delays.append(self.next_timer_delay() or 0.0)
-        return min(delays) if delays else None
-
-    def _comm_loop(self) -> None:
-        monitor = self.monitor
-        dispatcher = self.dispatcher
-        assert monitor is not None and dispatcher is not None
-        while not self._stop:
-            try:
-                delay = self.next_wait()
-                monitor.step(delay)
-                if self._stop:
-                    break
-                self.serve_pending()
-            except Exception:
-                self.logger.exception("OSC communication thread: failure, continuing")
-                time.sleep(0.01)
 
     def process(self, timeout: float = 0.0) -> None:
         """The policy's share of work for the caller's thread (``osc_process()``).
@@ -563,33 +649,16 @@ class OSCSystem:
         eventloop: read, decode, dispatch and run due bundles, waiting up to *timeout*
         seconds for something to read (0: never wait). comthreads: run the handler calls
         queued so far (waiting up to *timeout* for one). allthreads: nothing (sleeps up to
-        *timeout*).
+        *timeout*). In every policy, a ``SystemExit``/``KeyboardInterrupt`` a handler raised
+        in a thread of the policy is raised here.
         """
+        exit_ = self._pending_exit
+        if exit_ is not None:
+            self._pending_exit = None
+            raise exit_
         if not self.running:
             return
-        if self.policy == "eventloop":
-            monitor = self.monitor
-            dispatcher = self.dispatcher
-            assert monitor is not None and dispatcher is not None
-            delay = self.next_wait()
-            if delay is not None and delay < timeout:
-                timeout = delay
-            monitor.step(timeout)
-            self.serve_pending()
-        elif self.policy == "comthreads":
-            queue = self.exec_queue
-            if queue is None:
-                return
-            if timeout and not len(queue):
-                job = queue.wait_for_job(timeout)
-                if job is None or isinstance(job, str):
-                    return
-                queue._run(job)
-            queue.run_pending()
-            if self._paused or self._timers:
-                self._housekeeping()
-        elif timeout:
-            time.sleep(timeout)
+        self.policy.process(timeout)
 
     # ----- statistics ------------------------------------------------------------------
     def channel_stats(self, name: str) -> dict[str, Any]:
@@ -597,19 +666,19 @@ class OSCSystem:
         channel = self.channels.get(name)
         if channel is None:
             raise KeyError(f"no OSC channel named {name!r}")
-        result: dict[str, Any] = channel.stats.as_dict()
-        drops = getattr(channel, "kernel_drops", None)
-        if drops is not None:
-            result["kernel_drops"] = drops()
-        return result
+        return channel.stats_dict()
 
     def all_stats(self) -> dict[str, Any]:
-        """System, dispatcher and per-channel counters in one dict."""
-        result: dict[str, Any] = {"system": dict(self.stats)}
+        """System, dispatcher and per-channel counters in one dict (channels that close
+        while it is being built are left out)."""
+        result: dict[str, Any] = {"system": self.stats.as_dict()}
         if self.dispatcher is not None:
             result["dispatcher"] = self.dispatcher.stats.as_dict()
             result["dispatcher"]["delayed_waiting"] = self.dispatcher.delayed_count()
-        result["channels"] = {name: self.channel_stats(name) for name in list(self.channels)}
+        channels: dict[str, Any] = {}
+        for name, channel in list(self.channels.items()):
+            channels[name] = channel.stats_dict()
+        result["channels"] = channels
         return result
 
 
@@ -631,7 +700,16 @@ def default_system() -> OSCSystem:
         return _DEFAULT
 
 
-def replace_default_system(policy: str, **options: Any) -> OSCSystem:
+def started_default_system() -> OSCSystem:
+    """The default system, started (in its policy, the event loop unless osc_startup()
+    chose another) if it was not."""
+    current = default_system()
+    if not current.running:
+        current.start()
+    return current
+
+
+def replace_default_system(policy: Any, **options: Any) -> OSCSystem:
     """Terminate the default system if it runs and install a new one with *policy*."""
     return install_default_system(OSCSystem(policy, **options))
 
@@ -645,3 +723,31 @@ def install_default_system(system: OSCSystem) -> OSCSystem:
     if old is not None and old is not system:
         old.terminate()
     return system
+
+
+def _default_dispatcher() -> Dispatcher:
+    system = started_default_system()
+    assert system.dispatcher is not None
+    return system.dispatcher
+
+
+def _default_send(packet: Any, names: Any, packopt: Optional[PacketOptions]) -> int:
+    return default_system().send_packet(packet, names, packopt)
+
+
+def warn_unknown_options(options: dict[str, Any], stacklevel: int = 3) -> dict[str, Any]:
+    """*options* without the keys :class:`OSCSystem` does not know, each with a warning
+    (osc4py3 ignored unknown ``osc_startup`` keywords silently)."""
+    known = {key: value for key, value in options.items() if key in OPTIONS}
+    for key in sorted(set(options) - OPTIONS):
+        warnings.warn(
+            f"osc_startup: unknown keyword {key!r} ignored (known: {', '.join(sorted(OPTIONS))})",
+            stacklevel=stacklevel,
+        )
+    return known
+
+
+# The layers below reach the default system only through these hooks.
+oscchannel.set_default_host_provider(started_default_system)
+oscdispatching.set_default_provider(_default_dispatcher)
+oscdistributing.set_default_sender(_default_send)

@@ -28,37 +28,57 @@ import inspect
 from typing import Any, Optional
 
 from oscwire import _asyncio_runtime, _facade, _runtime
-from oscwire._facade import *  # noqa: F403  (the functions every policy shares)
+from oscwire._facade import (
+    osc_batched_sends,
+    osc_broadcast_client,
+    osc_broadcast_server,
+    osc_channel,
+    osc_multicast_client,
+    osc_multicast_server,
+    osc_reply,
+    osc_send,
+    osc_stats,
+    osc_terminate,
+    osc_udp_client,
+    osc_udp_server,
+    osc_unmethod,
+)
 from oscwire._tcp_facade import osc_tcp_client, osc_tcp_server
 from oscwire.oscmethod import OSCARG_DATAUNPACK
 
-__all__ = ["osc_process", "osc_startup", "osc_tcp_client", "osc_tcp_server"]
-__all__ += _facade.__all__
+__all__ = [
+    "osc_batched_sends",
+    "osc_broadcast_client",
+    "osc_broadcast_server",
+    "osc_channel",
+    "osc_method",
+    "osc_multicast_client",
+    "osc_multicast_server",
+    "osc_process",
+    "osc_reply",
+    "osc_send",
+    "osc_startup",
+    "osc_stats",
+    "osc_tcp_client",
+    "osc_tcp_server",
+    "osc_terminate",
+    "osc_udp_client",
+    "osc_udp_server",
+    "osc_unmethod",
+]
 
 
 def osc_startup(loop: Optional[asyncio.AbstractEventLoop] = None, **kwargs: Any) -> None:
     """Start OSC processing in *loop* (default: the running loop); a second call does nothing.
 
     Keywords as for the other policies: ``logger``, ``patternkind`` (``"osc"``, the
-    default, or ``"spec"``), ``max_delayed``, ``honor_timetag``, ``forget_oldmsg``,
-    ``timetag_offset``, ``check_subbundle_timetag``; ``execthreadscount`` and
-    ``writethreadscount`` are accepted and unused (no thread). Raises RuntimeError outside
-    a running loop when no *loop* is given, or for a loop that cannot watch sockets.
+    default, or ``"spec"``), ``max_delayed``, ``max_delayed_bytes``, ``max_delay``,
+    ``raise_send_errors``, ``honor_timetag``, ``forget_oldmsg``, ``timetag_offset``,
+    ``check_subbundle_timetag``; ``execthreadscount`` and ``writethreadscount`` are accepted
+    and unused (no thread). Raises RuntimeError outside a running loop when no *loop* is
+    given, or for a loop that cannot watch sockets.
     """
-    current = _runtime.default_system()
-    if current.running:
-        if isinstance(current, _asyncio_runtime.AsyncioSystem):
-            return
-        # Left running by another façade (or auto-started by an early call): replaced, as
-        # the other façades do for a system another one left running.
-        current.logger.warning(
-            "OSC startup: terminating the running %s system for the asyncio policy",
-            current.policy,
-        )
-    system = _asyncio_runtime.AsyncioSystem(loop, **kwargs)
-    system.start()
-    system.started_by_facade = True
-    _runtime.install_default_system(system)
+    _facade.startup(_asyncio_runtime.AsyncioPolicy(loop), **kwargs)
 
 
 def osc_process(timeout: float = 0.0) -> None:
@@ -73,24 +93,25 @@ def osc_method(
     An ``async def`` function is run as a task for each message (in arrival order of
     starting; tasks of successive messages may interleave at their ``await`` points).
     """
-    system = _system()
+    policy = _system()
     if inspect.iscoroutinefunction(function):
-        function = _as_task(system, function)
-    return system.method(addrpattern, function, argscheme=argscheme, extra=extra)
+        function = _as_task(policy, function)
+    return _runtime.default_system().method(addrpattern, function, argscheme=argscheme, extra=extra)
 
 
-def _system() -> _asyncio_runtime.AsyncioSystem:
+def _system() -> _asyncio_runtime.AsyncioPolicy:
     current = _runtime.default_system()
-    if not isinstance(current, _asyncio_runtime.AsyncioSystem) or not current.running:
+    policy = current.policy
+    if not isinstance(policy, _asyncio_runtime.AsyncioPolicy) or not current.running:
         raise RuntimeError("oscwire.as_asyncio: call osc_startup() first, from a coroutine")
-    return current
+    return policy
 
 
-def _as_task(system: _asyncio_runtime.AsyncioSystem, function: Any) -> Any:
+def _as_task(policy: _asyncio_runtime.AsyncioPolicy, function: Any) -> Any:
     name = getattr(function, "__qualname__", repr(function))
 
     @functools.wraps(function)
     def start_task(*args: Any) -> None:
-        system.spawn(function(*args), name)
+        policy.spawn(function(*args), name)
 
     return start_task

@@ -14,14 +14,47 @@ from __future__ import annotations
 
 from typing import Any
 
-from oscwire import _facade
-from oscwire._facade import *  # noqa: F403  (the functions every policy shares)
+from oscwire import _facade, _policies
+from oscwire._facade import (
+    osc_batched_sends,
+    osc_broadcast_client,
+    osc_broadcast_server,
+    osc_channel,
+    osc_method,
+    osc_multicast_client,
+    osc_multicast_server,
+    osc_reply,
+    osc_send,
+    osc_stats,
+    osc_terminate,
+    osc_udp_client,
+    osc_udp_server,
+    osc_unmethod,
+)
 from oscwire._tcp_facade import osc_tcp_client, osc_tcp_server
 
-__all__ = ["osc_process", "osc_startup", "osc_tcp_client", "osc_tcp_server"]
-__all__ += _facade.__all__
+__all__ = [
+    "osc_batched_sends",
+    "osc_broadcast_client",
+    "osc_broadcast_server",
+    "osc_channel",
+    "osc_method",
+    "osc_multicast_client",
+    "osc_multicast_server",
+    "osc_process",
+    "osc_reply",
+    "osc_send",
+    "osc_startup",
+    "osc_stats",
+    "osc_tcp_client",
+    "osc_tcp_server",
+    "osc_terminate",
+    "osc_udp_client",
+    "osc_udp_server",
+    "osc_unmethod",
+]
 
-_POLICY = "comthreads"
+_POLICY = _policies.ComThreadsPolicy
 
 
 def osc_startup(**kwargs: Any) -> None:

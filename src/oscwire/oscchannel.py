@@ -146,6 +146,22 @@ class ChannelStats:
         "sources_refused",
     )
 
+    bad_packets: int
+    bytes_received: int
+    bytes_sent: int
+    decoded: int
+    dropped_received: int
+    encode_errors: int
+    framing_errors: int
+    handler_errors: int
+    read_pauses: int
+    received: int
+    recv_errors: int
+    send_dropped: int
+    send_errors: int
+    sent: int
+    sources_refused: int
+
     def __init__(self) -> None:
         for name in self.__slots__:
             setattr(self, name, 0)
@@ -163,6 +179,23 @@ def _rate_limited(count: int) -> bool:
     # Log the first ten occurrences, then one in a thousand: a flood stays visible
     # without flooding the log.
     return count <= 10 or count % 1000 == 0
+
+
+_default_host: Optional[Callable[[], ChannelHost]] = None
+
+
+def set_default_host_provider(provider: Callable[[], ChannelHost]) -> None:
+    """Tell where channels made without an ``osc_system`` option belong (the runtime
+    registers its default system at import: this layer never imports the runtime)."""
+    global _default_host
+    _default_host = provider
+
+
+def default_host() -> ChannelHost:
+    """The system of channels made without an ``osc_system`` option."""
+    if _default_host is None:
+        raise RuntimeError("no OSC system: import oscwire (or an oscwire.as_* module) first")
+    return _default_host()
 
 
 class TransportChannel:
@@ -202,9 +235,7 @@ class TransportChannel:
             raise ValueError(f"OSC channel mode must combine 'r', 'w', 'e', not {mode!r}")
         system = options.get("osc_system")
         if system is None:
-            from oscwire import _runtime
-
-            system = _runtime.default_system()
+            system = default_host()
         if not system.running:
             # osc4py3 programs may build channels before osc_startup(): start the system.
             system.start()
@@ -421,6 +452,22 @@ class TransportChannel:
             flags += "w"
         return self.fileno(), flags
 
+    def move_to_monitor(self, monitor: Any) -> None:
+        """Register with *monitor* instead of the current one (the system changed policy)."""
+        if self.monitor is monitor:
+            return
+        scheduled = self.is_scheduled
+        if scheduled:
+            self.end_scheduling()
+        self.monitor = monitor
+        self.reading_paused = False
+        if scheduled and not self.is_terminated:
+            self.begin_scheduling()
+
+    def stats_dict(self) -> dict[str, Any]:
+        """The counters of this channel (what ``osc_stats(name)`` returns)."""
+        return self.stats.as_dict()
+
     # ----- hooks for subclasses --------------------------------------------------------
     def open(self) -> None:
         """Hook: acquire the OS resources (sockets...). Raise to fail the activation."""
@@ -569,6 +616,23 @@ class TransportChannel:
         if self.write_withheader:
             return framing.size_prefix(rawoscdata)
         return rawoscdata
+
+    def send_immediately(self, rawoscdata: Any) -> bool:
+        """Write one raw packet now if the transport can without queueing; False when it
+        must go through :meth:`transmit_data` (the base class never writes directly)."""
+        return False
+
+    def batch_queue(self) -> Optional[tuple[Any, int]]:
+        """``(queue, limit)`` while a batching sender may append to the write queue
+        directly (see :meth:`oscwire.oscdistributing.Distributor.batched`); None here."""
+        return None
+
+    def queue_packet(self, rawoscdata: Any) -> bool:
+        """Queue one raw packet during a batch (the base class just sends it)."""
+        return self.transmit_data(rawoscdata)
+
+    def flush_batch(self) -> None:
+        """Send what a batching sender queued (nothing in the base class)."""
 
     def transmit_data(self, rawoscdata: Any, packopt: Any = None, destination: Any = None) -> bool:
         """Queue a raw packet for writing and write what can be written now.

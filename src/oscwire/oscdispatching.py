@@ -1,32 +1,33 @@
-"""Dispatching: call the methods that match each received message, at the right time.
+"""Dispatching: the receive side — decode raw packets, match methods, call them on time.
 
-A :class:`Dispatcher` finds the :class:`~oscwire.oscmethod.MethodFilter` objects of a
-message through a :class:`~oscwire.oscmethod.MethodIndex` and calls them. Bundles are
-honoured as the seed doc and OSC 1.0 describe:
+A :class:`Dispatcher` owns the registered :class:`~oscwire.oscmethod.MethodFilter` objects
+(in a :class:`~oscwire.oscmethod.MethodIndex`), the bundles waiting for their time tag
+(:class:`DelayedBundles`) and the one path from a received packet to its handler calls:
 
-* a bundle whose time tag is in the future waits in a heap ordered by time tag, and is
-  run when its due time on the monotonic clock comes (a wall-clock jump does not move
-  it); ties keep arrival order and bundles are never compared, so equal time tags never
-  fail or deadlock; :meth:`Dispatcher.process_delayed` runs what is due and
-  :meth:`Dispatcher.next_delay` tells how long to sleep;
-* the heap is bounded (``max_delayed``, default :data:`MAX_DELAYED_BUNDLES`); when it is
-  full a new future bundle is **dropped**, logged and counted (``delayed_overflow``) —
-  running it early would break its timing, and dropping the oldest would punish the
-  well-behaved sender;
-* the messages of one bundle (and of its immediate sub-bundles) are called together, in
-  order, in one go — never interleaved with other packets;
-* :class:`~oscwire.oscpacketoptions.PacketOptions` decides: ``honor_timetag`` (False runs
-  every bundle at once), ``forget_oldmsg`` (True drops bundles already late by more than
-  :data:`NOW_RESOLUTION`), ``timetag_offset`` (seconds added to time tags),
-  ``check_subbundle_timetag`` (True drops a sub-bundle timed before its parent).
+* :meth:`Dispatcher.receive` takes the raw packets a channel read, decodes them (the
+  channel's ``decodepacket`` action handler may take over), and turns each message into
+  one flat entry ``filters, message, packopt`` of a list of calls (:meth:`Dispatcher.collect`
+  does the same for decoded packets, bundles included: look up the filters, count what
+  matches nothing, append); :meth:`Dispatcher.dispatch_packet` is osc4py3's entry point
+  for one decoded packet (``_local`` delivery uses it).
+* The calls of one batch then run in one go: now, in this thread (no executor), or handed
+  to an executor (:class:`CallExecutor`, the runtime's thread pool or queue) one list per
+  source, so that a pool of threads keeps each sender's messages in order.
 
-Where the calls run is the policy's choice: ``executor`` is None (call now, in this
-thread) or a callable ``executor(lane, calls)`` that runs the list of
-``(methodfilters, message, packopt)`` later or elsewhere — each entry one message and the
-filters it matched, run by :meth:`Dispatcher.execute_calls` — keeping the order of one
-lane (the runtime uses one lane per source). Filters are called through
-:func:`oscwire.oscmethod.call_methods_failures`, the compiled fast path that calls plain
-``function(*arguments)`` handlers directly.
+Bundles are honoured as OSC 1.0 and the seed doc describe: a bundle whose time tag is in the
+future waits, ordered by its due time on the monotonic clock fixed at arrival (a wall-clock
+jump moves nothing), and runs when due; ties keep arrival order; the messages of a bundle
+run together, in order. :class:`~oscwire.oscpacketoptions.PacketOptions` decides:
+``honor_timetag``, ``forget_oldmsg``, ``timetag_offset``, ``check_subbundle_timetag``.
+
+Waiting bundles are bounded so that no peer can hold memory or starve the others: in
+count and bytes in all (``max_delayed``, ``max_delayed_bytes``), in count and bytes per
+source host (a quarter of each), and in lead time (``max_delay`` seconds ahead at most).
+A bundle past a bound is dropped, counted and logged (rate-limited) — running it early would
+break its timing.
+
+The module also keeps osc4py3's module-level functions (:func:`register_method`,
+:func:`globdisp`...), which act on the dispatcher of the default system.
 """
 
 from __future__ import annotations
@@ -36,43 +37,98 @@ import itertools
 import logging
 import threading
 import time
-from collections.abc import Iterable
-from typing import Any, Callable, Optional
+from collections.abc import Hashable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol
 
 from oscwire import oscmethod
-from oscwire.oscbuildparse import OSCBundle, OSCMessage, is_immediate, timetag2unixtime
+from oscwire._logutil import LogThrottle
+from oscwire.oscbuildparse import (
+    OSCBundle,
+    OSCMessage,
+    decode_packet,
+    is_immediate,
+    timetag2unixtime,
+)
+from oscwire.oscpacketoptions import PacketOptions, make_received
+
+if TYPE_CHECKING:
+    from oscwire.oscchannel import TransportChannel
+
+__all__ = [
+    "MAX_BUNDLE_NESTING",
+    "MAX_DELAY",
+    "MAX_DELAYED_BUNDLES",
+    "MAX_DELAYED_BYTES",
+    "NOW_RESOLUTION",
+    "CallExecutor",
+    "DelayedBundles",
+    "DispatchStats",
+    "Dispatcher",
+    "delay_bundle",
+    "globdisp",
+    "lane_of",
+    "register_global_dispatcher",
+    "register_method",
+    "unregister_global_dispatcher",
+    "unregister_method",
+]
 
 _LOGGER = logging.getLogger("oscwire.oscdispatching")
 
 #: Seconds around "now" that count as now (a bundle due within it runs at once).
 NOW_RESOLUTION = 0.001
-#: Default bound of bundles waiting for their time tag.
+#: Default bound of bundles waiting for their time tag, in all.
 MAX_DELAYED_BUNDLES = 10000
+#: Default bound of the bytes of the bundles waiting for their time tag, in all.
+MAX_DELAYED_BYTES = 64 * 1024 * 1024
+#: Share of each bound one source host may take.
+SOURCE_SHARE = 4
+#: Default bound of how far ahead a bundle may be timed (seconds); later ones are dropped.
+MAX_DELAY = 3600.0
 #: Deepest nesting of bundles executed (deeper sub-bundles are dropped and logged).
 MAX_BUNDLE_NESTING = 64
 
-#: Entries ``(methodfilters, message, packopt)``: one message and the filters it matched.
-Calls = list[tuple[Any, Any, Any]]
-Executor = Callable[[Any, Calls], None]
-
 
 class DispatchStats:
-    """Counters of a dispatcher: ``messages`` dispatched, ``unmatched`` (no method),
-    ``calls`` made, ``handler_errors``, ``delayed`` bundles queued, ``delayed_overflow``,
-    ``late_dropped`` (``forget_oldmsg``), ``subbundle_dropped``, ``bad_packets``
-    (objects that are neither message nor bundle)."""
+    """Counters of a dispatcher (plain ints; read them, or :meth:`as_dict`).
+
+    ``messages`` dispatched, ``unmatched`` (no method), ``calls`` made,
+    ``handler_errors`` (calls that raised), ``handler_exits`` (calls that raised
+    ``SystemExit``/``KeyboardInterrupt``), ``delayed`` bundles queued for later,
+    ``delayed_overflow`` (dropped: the bounds in all were reached), ``delayed_source_overflow``
+    (dropped: the source's share was reached), ``delayed_too_far`` (dropped: timed more than
+    ``max_delay`` ahead), ``late_dropped`` (``forget_oldmsg``), ``subbundle_dropped``
+    (timed before its parent, or nested too deep), ``bad_packets`` (undecodable, or
+    objects that are neither message nor bundle, or bad time tags).
+    """
 
     __slots__ = (
         "bad_packets",
         "calls",
         "delayed",
         "delayed_overflow",
+        "delayed_source_overflow",
+        "delayed_too_far",
         "handler_errors",
+        "handler_exits",
         "late_dropped",
         "messages",
         "subbundle_dropped",
         "unmatched",
     )
+
+    bad_packets: int
+    calls: int
+    delayed: int
+    delayed_overflow: int
+    delayed_source_overflow: int
+    delayed_too_far: int
+    handler_errors: int
+    handler_exits: int
+    late_dropped: int
+    messages: int
+    subbundle_dropped: int
+    unmatched: int
 
     def __init__(self) -> None:
         for name in self.__slots__:
@@ -83,7 +139,24 @@ class DispatchStats:
         return {name: getattr(self, name) for name in self.__slots__}
 
 
-def lane_of(packopt: Any) -> Any:
+class CallExecutor(Protocol):
+    """Runs a dispatcher's handler calls elsewhere or later (the runtime's policies).
+
+    *calls* is a flat list ``[filters, message, packopt, ...]`` to run in order with
+    :meth:`Dispatcher.execute_flat`; calls of one *lane* must run in the order submitted.
+    *channel* is the reader channel (its statistics count handler errors), *nbytes* the raw
+    size the calls stand for (for back-pressure accounting).
+    """
+
+    #: True when lanes run in parallel (then each source gets its own lane).
+    parallel: bool
+
+    def submit(
+        self, lane: Hashable, calls: list[Any], channel: Optional[TransportChannel], nbytes: int
+    ) -> None: ...
+
+
+def lane_of(packopt: Optional[PacketOptions]) -> Hashable:
     """The ordering lane of a packet: its reader channel and source (hashable)."""
     if packopt is None:
         return "_local"
@@ -95,76 +168,417 @@ def lane_of(packopt: Any) -> Any:
     return key
 
 
-class Dispatcher:
-    """Route messages to methods, hold future bundles, run calls through an executor.
+def source_key(packopt: Optional[PacketOptions]) -> Hashable:
+    """Who a packet counts against in the per-source bounds: its reader and source host
+    (the port is left out: a peer may send from any number of ports)."""
+    if packopt is None:
+        return "_local"
+    ident = packopt.srcident
+    host = ident[0] if isinstance(ident, tuple) and ident else ident
+    key = (packopt.readername, host)
+    try:
+        hash(key)
+    except TypeError:
+        return packopt.readername
+    return key
 
-    ``options``: ``logger``, ``max_delayed``. ``executor``: see the module doc.
-    ``on_delayed``: called (from the thread that queued it) when a bundle becomes the
-    earliest one waiting, so that a sleeping loop can shorten its sleep.
+
+def estimate_size(packet: Any, _depth: int = 0) -> int:
+    """About how many bytes a decoded packet holds (for the delayed-bundle bounds)."""
+    if isinstance(packet, OSCMessage):
+        size = 16 + len(packet.addrpattern) + len(packet.typetags or "")
+        for value in packet.arguments or ():
+            if isinstance(value, (str, bytes, bytearray, memoryview)):
+                size += 8 + len(value)
+            elif isinstance(value, tuple):
+                size += 8 * (1 + len(value))
+            else:
+                size += 8
+        return size
+    if isinstance(packet, OSCBundle) and _depth < MAX_BUNDLE_NESTING:
+        return 16 + sum(estimate_size(element, _depth + 1) for element in packet.elements)
+    return 16
+
+
+class _Delayed:
+    """One waiting bundle (ordered by due time, then arrival)."""
+
+    __slots__ = ("bundle", "due", "nbytes", "packopt", "seq", "source")
+
+    def __init__(
+        self,
+        due: float,
+        seq: int,
+        bundle: Any,
+        packopt: Optional[PacketOptions],
+        source: Hashable,
+        nbytes: int,
+    ) -> None:
+        self.due = due
+        self.seq = seq
+        self.bundle = bundle
+        self.packopt = packopt
+        self.source = source
+        self.nbytes = nbytes
+
+    def __lt__(self, other: _Delayed) -> bool:
+        return (self.due, self.seq) < (other.due, other.seq)
+
+
+class DelayedBundles:
+    """Bundles waiting for their time tag: a heap on the monotonic due time, bounded.
+
+    Thread-safe. :meth:`push` refuses (returns the reason, a ``DispatchStats`` counter
+    name) what would pass a bound: the count or bytes in all, a source host's share of them
+    (1/:data:`SOURCE_SHARE`), or the lead time.
+    """
+
+    def __init__(
+        self,
+        max_count: int = MAX_DELAYED_BUNDLES,
+        max_bytes: int = MAX_DELAYED_BYTES,
+        max_delay: float = MAX_DELAY,
+    ) -> None:
+        self.configure(max_count, max_bytes, max_delay)
+        self.nbytes = 0
+        self._offset = 0.0
+        self._heap: list[_Delayed] = []
+        self._seq = itertools.count()
+        self._lock = threading.Lock()
+        self._per_source: dict[Hashable, list[int]] = {}  # source -> [count, bytes]
+
+    def configure(
+        self,
+        max_delayed: Optional[int] = None,
+        max_delayed_bytes: Optional[int] = None,
+        max_delay: Optional[float] = None,
+    ) -> None:
+        """Set the bounds (None keeps one); bundles already waiting stay."""
+        if max_delayed is not None:
+            self.max_count = max(1, int(max_delayed))
+            self.source_count = max(1, self.max_count // SOURCE_SHARE)
+        if max_delayed_bytes is not None:
+            self.max_bytes = max(1, int(max_delayed_bytes))
+            self.source_bytes = max(1, self.max_bytes // SOURCE_SHARE)
+        if max_delay is not None:
+            self.max_delay = float(max_delay)
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+    def due_time(self, when: float) -> float:
+        """The monotonic time of the wall-clock (Unix) time *when*, fixed now.
+
+        The offset between the two clocks is kept until it moves by more than a
+        millisecond (a clock step), so that equal time tags get equal due times and keep
+        their arrival order.
+        """
+        offset = time.time() - time.monotonic()
+        if abs(offset - self._offset) > 0.001:
+            self._offset = offset
+        return when - self._offset
+
+    def push(
+        self,
+        when: float,
+        bundle: Any,
+        packopt: Optional[PacketOptions],
+        nbytes: int,
+    ) -> tuple[Optional[str], bool]:
+        """Queue *bundle* to run at the Unix time *when*; ``(refusal reason or None,
+        earliest)``."""
+        due = self.due_time(when)
+        if due - time.monotonic() > self.max_delay:
+            return "delayed_too_far", False
+        source = source_key(packopt)
+        with self._lock:
+            if len(self._heap) >= self.max_count or self.nbytes + nbytes > self.max_bytes:
+                return "delayed_overflow", False
+            used = self._per_source.get(source)
+            if used is None:
+                used = self._per_source[source] = [0, 0]
+            if used[0] >= self.source_count or used[1] + nbytes > self.source_bytes:
+                if not used[0]:
+                    del self._per_source[source]
+                return "delayed_source_overflow", False
+            used[0] += 1
+            used[1] += nbytes
+            self.nbytes += nbytes
+            entry = _Delayed(due, next(self._seq), bundle, packopt, source, nbytes)
+            heapq.heappush(self._heap, entry)
+            return None, self._heap[0] is entry
+
+    def _release(self, entry: _Delayed) -> None:
+        # Called with the lock held.
+        self.nbytes -= entry.nbytes
+        used = self._per_source.get(entry.source)
+        if used is not None:
+            used[0] -= 1
+            used[1] -= entry.nbytes
+            if used[0] <= 0:
+                del self._per_source[entry.source]
+
+    def pop_due(self, now: float) -> Optional[_Delayed]:
+        """The earliest bundle due by *now* (within :data:`NOW_RESOLUTION`), or None."""
+        heap = self._heap
+        if not heap or heap[0].due > now + NOW_RESOLUTION:
+            return None
+        with self._lock:
+            if not heap or heap[0].due > now + NOW_RESOLUTION:
+                return None
+            entry = heapq.heappop(heap)
+            self._release(entry)
+            return entry
+
+    def next_delay(self) -> Optional[float]:
+        """Seconds until the earliest bundle is due (0 when due), None when none waits."""
+        heap = self._heap
+        if not heap:
+            return None
+        try:
+            return max(0.0, heap[0].due - time.monotonic())
+        except IndexError:  # emptied by another thread meanwhile
+            return None
+
+    def clear(self) -> int:
+        """Forget every waiting bundle; return how many were dropped."""
+        with self._lock:
+            count = len(self._heap)
+            self._heap.clear()
+            self._per_source.clear()
+            self.nbytes = 0
+        return count
+
+
+class Dispatcher:
+    """Route messages to methods, hold future bundles, run calls now or through an executor.
+
+    ``options``: ``logger``, ``max_delayed`` (count), ``max_delayed_bytes``, ``max_delay``
+    (seconds ahead). ``executor``: a :class:`CallExecutor`, or None to call handlers now
+    in the thread that dispatches. ``on_delayed``: called (from the thread that queued it)
+    when a bundle becomes the earliest one waiting, so that a sleeping loop can wake up.
     """
 
     def __init__(
         self,
         dispname: str = "global",
         options: Optional[dict[str, Any]] = None,
-        executor: Optional[Executor] = None,
+        executor: Optional[CallExecutor] = None,
         on_delayed: Optional[Callable[[], None]] = None,
     ) -> None:
         options = options or {}
         self.dispname = dispname
         self.logger: logging.Logger = options.get("logger") or _LOGGER
-        self.max_delayed: int = int(options.get("max_delayed", MAX_DELAYED_BUNDLES))
+        self.delayed = DelayedBundles(
+            int(options.get("max_delayed") or MAX_DELAYED_BUNDLES),
+            int(options.get("max_delayed_bytes") or MAX_DELAYED_BYTES),
+            float(options.get("max_delay") or MAX_DELAY),
+        )
         self.index = oscmethod.MethodIndex()
         self.executor = executor
         self.on_delayed = on_delayed
         self.stats = DispatchStats()
-        # Entries: (time tag as Unix time, arrival number, monotonic due time, bundle,
-        # packopt). Ordered by time tag then arrival, so equal time tags keep arrival
-        # order and bundles are never compared; readiness uses the monotonic due time.
-        self._heap: list[tuple[float, int, float, Any, Any]] = []
-        self._seq = itertools.count()
-        self._heap_lock = threading.Lock()
+        self._throttle = LogThrottle(self.logger)
+
+    @property
+    def max_delayed(self) -> int:
+        """The bound of waiting bundles, in all."""
+        return self.delayed.max_count
 
     # ----- methods ---------------------------------------------------------------------
-    def add_method(self, method: Any) -> None:
+    def add_method(self, method: oscmethod.MethodFilter) -> None:
         """Register a :class:`~oscwire.oscmethod.MethodFilter`."""
         self.index.add(method)
 
-    def remove_method(self, method: Any) -> bool:
+    def remove_method(self, method: oscmethod.MethodFilter) -> bool:
         """Unregister a filter; False when it was not registered."""
         return self.index.remove(method)
 
     @property
-    def methodfilters(self) -> list[Any]:
+    def methodfilters(self) -> list[oscmethod.MethodFilter]:
         """The registered filters, in registration order (osc4py3 attribute)."""
         return list(self.index)
 
     def terminate(self) -> None:
-        """Forget the delayed bundles (the methods stay registered)."""
+        """Forget the delayed bundles and report what the log left out (methods stay)."""
         self.clear_delayed()
+        self._throttle.flush()
 
-    # ----- dispatching -----------------------------------------------------------------
-    def dispatch_packet(self, packet: Any, packopt: Any) -> int:
+    # ----- receiving raw packets (the hot path) ----------------------------------------
+    def receive(self, channel: TransportChannel, items: list[Any], readtime: float) -> None:
+        """Decode the raw packets ``(raw, srcident, srcaddress)`` *channel* read, and run
+        (or hand to the executor) the calls they make.
+
+        With no ``decodepacket`` handler a message goes from bytes to its handlers with
+        no intermediate object but the flat list of calls, and packet options only when a
+        handler asks for them. Undecodable packets are counted (``bad_packets`` of the
+        channel) and logged, rate-limited per source.
+        """
+        name = channel.chaname
+        oob = channel.oob
+        overrides = channel.packopt_overrides
+        hook = "decodepacket" in channel.actions_handlers
+        lookup = self.index.lookup
+        stats = self.stats
+        executor = self.executor
+        by_source = executor is not None and executor.parallel
+        lanes: dict[Any, list[Any]] = {}
+        sizes: dict[Any, int] = {}
+        calls: list[Any] = []
+        decoded = 0
+        messages = 0
+        unmatched = 0
+        for raw, srcident, srcaddress in items:
+            packopt: Optional[PacketOptions] = None
+            packet: Any = None
+            if hook:
+                packopt = make_received(name, srcident, readtime, srcaddress, channel, overrides)
+                try:
+                    result = channel.handle_action("decodepacket", (raw, packopt))
+                    if result is not None:
+                        packet, newopt = result
+                except Exception:
+                    channel.count_bad_packet()
+                    self._throttle.log(
+                        logging.ERROR,
+                        (name, "decodepacket"),
+                        f"failures of the decodepacket handler of channel {name!r}",
+                        "OSC channel %r: failure in decodepacket handler",
+                        name,
+                        exc_info=True,
+                    )
+                    continue
+                if result is not None:
+                    if packet is None:
+                        continue  # (None, None): the handler took the packet over
+                    if newopt is not None:
+                        packopt = newopt
+            if packet is None:
+                try:
+                    packet = decode_packet(raw, oob)
+                except Exception as error:
+                    channel.count_bad_packet()
+                    self._bad_packet(name, srcident, len(raw), error)
+                    continue
+            decoded += 1
+            if by_source:
+                try:
+                    calls = lanes[srcident]
+                except KeyError:
+                    calls = lanes[srcident] = []
+                    sizes[srcident] = 0
+                except TypeError:  # unhashable identification: the channel's own lane
+                    srcident = _UNHASHABLE
+                    calls = lanes.setdefault(srcident, [])
+                    sizes.setdefault(srcident, 0)
+                sizes[srcident] += len(raw)
+            if type(packet) is OSCMessage:
+                messages += 1
+                filters = lookup(packet.addrpattern)
+                if not filters:
+                    unmatched += 1
+                    continue
+                if packopt is None:
+                    for method in filters:
+                        if method.fastfunc is None:
+                            packopt = make_received(
+                                name, srcident, readtime, srcaddress, channel, overrides
+                            )
+                            break
+                # Flat, no tuple per message: what is in flight between threads stays
+                # small for the garbage collector.
+                calls += (filters, packet, packopt)
+            else:
+                if packopt is None:
+                    packopt = make_received(
+                        name, srcident, readtime, srcaddress, channel, overrides
+                    )
+                try:
+                    self.collect(packet, packopt, calls, len(raw))
+                except Exception:
+                    self.stats.bad_packets += 1
+                    self._throttle.log(
+                        logging.ERROR,
+                        (name, "dispatch"),
+                        f"failures while dispatching packets of channel {name!r}",
+                        "OSC channel %r: failure while dispatching",
+                        name,
+                        exc_info=True,
+                    )
+        channel.stats.decoded += decoded
+        stats.messages += messages
+        if unmatched:
+            stats.unmatched += unmatched
+        if by_source:
+            for source, lane_calls in lanes.items():
+                if lane_calls:
+                    lane = name if source is _UNHASHABLE else (name, source)
+                    self.run(lane, lane_calls, channel, sizes[source])
+        elif calls:
+            nbytes = 0 if executor is None else sum([len(item[0]) for item in items])
+            self.run(name, calls, channel, nbytes)
+
+    def _bad_packet(self, name: str, srcident: Any, size: int, error: Exception) -> None:
+        host = srcident[0] if isinstance(srcident, tuple) and srcident else srcident
+        try:
+            cause: Hashable = (name, host)
+            hash(cause)
+        except TypeError:
+            cause = name
+        self._throttle.log(
+            logging.WARNING,
+            cause,
+            f"bad packets from {host!r} on channel {name!r}",
+            "OSC channel %r: bad packet from %r (%d bytes), dropped: %s",
+            name,
+            srcident,
+            size,
+            error,
+        )
+
+    # ----- dispatching decoded packets -------------------------------------------------
+    def dispatch_packet(self, packet: Any, packopt: Optional[PacketOptions]) -> int:
         """Dispatch a decoded message or bundle; return the number of calls made or queued.
 
         Future bundles are held (0 calls now). Never raises for a bad packet or a failing
         handler: both are logged and counted.
         """
-        if type(packet) is OSCMessage or isinstance(packet, OSCMessage):
-            filters = self.index.match(packet.addrpattern)
-            self.stats.messages += 1
-            if not filters:
-                self.stats.unmatched += 1
-                return 0
-            self.run_calls([(filters, packet, packopt)], packopt)
-            return len(filters)
+        calls: list[Any] = []
+        count = self.collect(packet, packopt, calls)
+        if calls:
+            self.run(lane_of(packopt), calls, None, 0)
+        return count
+
+    def collect(
+        self, packet: Any, packopt: Optional[PacketOptions], calls: list[Any], nbytes: int = 0
+    ) -> int:
+        """Append the calls *packet* makes now to the flat list *calls*; hold its future
+        bundles (*nbytes*: its raw size, if known, for the bounds). Returns the number of
+        filter calls appended."""
+        if isinstance(packet, OSCMessage):
+            return self._collect_message(packet, packopt, calls)
         if isinstance(packet, OSCBundle):
-            return self._dispatch_bundle(packet, packopt)
+            when = self._bundle_due_now(packet, packopt, nbytes)
+            if when is False:
+                return 0
+            return self._collect_bundle(packet, packopt, when, calls, 0)
         self.stats.bad_packets += 1
         self.logger.error("OSC dispatcher %s: not a packet: %r", self.dispname, packet)
         return 0
 
-    def _due(self, timetag: Any, packopt: Any) -> Optional[float]:
+    def _collect_message(
+        self, message: OSCMessage, packopt: Optional[PacketOptions], calls: list[Any]
+    ) -> int:
+        # The one "look up filters, count unmatched, queue the call" of decoded messages.
+        self.stats.messages += 1
+        filters = self.index.lookup(message.addrpattern)
+        if not filters:
+            self.stats.unmatched += 1
+            return 0
+        calls += (filters, message, packopt)
+        return len(filters)
+
+    def _due(self, timetag: Any, packopt: Optional[PacketOptions]) -> Optional[float]:
         # Wall-clock due time of a time tag, or None for "now".
         if packopt is not None and not packopt.honor_timetag:
             return None
@@ -173,31 +587,7 @@ class Dispatcher:
         offset = packopt.timetag_offset if packopt is not None else 0
         return timetag2unixtime(timetag) + offset
 
-    def collect_packet(self, packet: Any, packopt: Any, calls: Calls) -> int:
-        """Append the calls *packet* makes now to *calls*; hold its future bundles.
-
-        What :meth:`dispatch_packet` does, minus running the calls: the processing stage
-        uses it to hand one batch of calls per source to a thread pool. Returns the number
-        of filter calls appended.
-        """
-        if isinstance(packet, OSCMessage):
-            self.stats.messages += 1
-            filters = self.index.match(packet.addrpattern)
-            if not filters:
-                self.stats.unmatched += 1
-                return 0
-            calls.append((filters, packet, packopt))
-            return len(filters)
-        if isinstance(packet, OSCBundle):
-            when = self._bundle_due_now(packet, packopt)
-            if when is not False:
-                return self._collect_bundle(packet, packopt, when, calls, 0)
-            return 0
-        self.stats.bad_packets += 1
-        self.logger.error("OSC dispatcher %s: not a packet: %r", self.dispname, packet)
-        return 0
-
-    def _bundle_due_now(self, bundle: Any, packopt: Any) -> Any:
+    def _bundle_due_now(self, bundle: Any, packopt: Optional[PacketOptions], nbytes: int) -> Any:
         # The due time of a bundle to run now (None: immediate), or False when it was
         # delayed, dropped as late, or has a bad time tag.
         try:
@@ -210,47 +600,38 @@ class Dispatcher:
             delay = when - time.time()
             if packopt is not None and packopt.forget_oldmsg and delay < -NOW_RESOLUTION:
                 self.stats.late_dropped += 1
-                self.logger.info(
+                self._throttle.log(
+                    logging.INFO,
+                    "late",
+                    "late bundles dropped (forget_oldmsg)",
                     "OSC dispatcher %s: bundle %.3f s late, dropped (forget_oldmsg)",
                     self.dispname,
                     -delay,
                 )
                 return False
             if delay > NOW_RESOLUTION:
-                self._delay(delay, bundle, packopt, when)
+                self.delay(when, bundle, packopt, nbytes)
                 return False
         return when
 
-    def _dispatch_bundle(self, bundle: Any, packopt: Any) -> int:
-        when = self._bundle_due_now(bundle, packopt)
-        if when is False:
-            return 0
-        calls: Calls = []
-        count = self._collect_bundle(bundle, packopt, when, calls, 0)
-        if calls:
-            self.run_calls(calls, packopt)
-        return count
-
     def _collect_bundle(
-        self, bundle: Any, packopt: Any, when: Optional[float], calls: Calls, depth: int
+        self,
+        bundle: Any,
+        packopt: Optional[PacketOptions],
+        when: Optional[float],
+        calls: list[Any],
+        depth: int,
     ) -> int:
         """Append the calls of a bundle due now; hold its future sub-bundles; count calls."""
         if depth >= MAX_BUNDLE_NESTING:
             self.stats.subbundle_dropped += 1
             self.logger.warning("OSC dispatcher %s: bundles nested too deep", self.dispname)
             return 0
-        match = self.index.match
         stats = self.stats
         count = 0
         for element in bundle.elements:
             if isinstance(element, OSCMessage):
-                stats.messages += 1
-                filters = match(element.addrpattern)
-                if filters:
-                    calls.append((filters, element, packopt))
-                    count += len(filters)
-                else:
-                    stats.unmatched += 1
+                count += self._collect_message(element, packopt, calls)
             elif isinstance(element, OSCBundle):
                 try:
                     subwhen = self._due(element.timetag, packopt)
@@ -274,7 +655,7 @@ class Dispatcher:
                 if subwhen is not None:
                     delay = subwhen - time.time()
                     if delay > NOW_RESOLUTION:
-                        self._delay(delay, element, packopt, subwhen)
+                        self.delay(subwhen, element, packopt, estimate_size(element))
                         continue
                 count += self._collect_bundle(element, packopt, subwhen, calls, depth + 1)
             else:
@@ -284,54 +665,73 @@ class Dispatcher:
                 )
         return count
 
-    def run_calls(self, calls: Calls, packopt: Any) -> None:
-        """Run *calls* now or hand them to the executor, in the lane of *packopt*."""
-        executor = self.executor
-        if executor is None:
-            self.execute_calls(calls)
-        else:
-            executor(lane_of(packopt), calls)
+    # ----- osc4py3's finer-grained entry points ------------------------------------------
+    def dispatch_bundle(self, bundle: Any, packopt: Optional[PacketOptions]) -> int:
+        """Run *bundle* now when due (or with no time tag), else hold it (osc4py3 API)."""
+        return self.dispatch_packet(bundle, packopt)
 
-    def execute_calls(self, calls: Iterable[tuple[Any, Any, Any]], channel: Any = None) -> int:
-        """Run each ``(methodfilters, message, packopt)`` in order; return the calls made.
-
-        Filters log and count (``failures``) what their function raises;
-        :func:`~oscwire.oscmethod.call_methods_failures` tells how many did, which is added
-        to the dispatcher's statistics and to the reader channel's: *channel* when given,
-        else the ``readchannel`` of each entry's packet options.
-        """
-        call = oscmethod.call_methods_failures
-        count = 0
-        errors = 0
-        for filters, message, packopt in calls:
-            count += len(filters)
-            try:
-                failed = call(filters, message, packopt)
-            except Exception:
-                failed = 1
-                self.logger.exception("OSC dispatcher %s: failure in method call", self.dispname)
-            if failed:
-                errors += failed
-                reader = channel
-                if reader is None and packopt is not None:
-                    reader = packopt.readchannel
-                if reader is not None:
-                    reader.stats.handler_errors += failed
-        self.stats.calls += count
-        if errors:
-            self.stats.handler_errors += errors
+    def execute_bundle(self, bundle: Any, packopt: Optional[PacketOptions]) -> int:
+        """Run the elements of *bundle* now, whatever its time tag (osc4py3 API); future
+        sub-bundles are held. Returns the number of calls made."""
+        calls: list[Any] = []
+        count = self._collect_bundle(bundle, packopt, None, calls, 0)
+        if calls:
+            self.run(lane_of(packopt), calls, None, 0)
         return count
 
-    def execute_flat(self, flat: list, channel: Any = None) -> int:
-        """:meth:`execute_calls` for a flat list ``[methodfilters, message, packopt, ...]``.
+    def execute_message(self, msg: Any, packopt: Optional[PacketOptions]) -> int:
+        """Call the methods matching message *msg* now or through the executor (osc4py3
+        API); return how many matched."""
+        calls: list[Any] = []
+        count = self._collect_message(msg, packopt, calls)
+        if calls:
+            self.run(lane_of(packopt), calls, None, 0)
+        return count
 
-        What the processing stage hands to worker threads: one list per source and batch,
-        no tuple per message (fewer objects in flight for the garbage collector).
+    # ----- running calls ---------------------------------------------------------------
+    def run(
+        self, lane: Hashable, calls: list[Any], channel: Optional[TransportChannel], nbytes: int
+    ) -> None:
+        """Run the flat list *calls* now, or hand it to the executor in *lane*."""
+        executor = self.executor
+        if executor is None:
+            self.execute_flat(calls, channel)
+        else:
+            executor.submit(lane, calls, channel, nbytes)
+
+    def execute_flat(self, flat: list[Any], channel: Optional[TransportChannel] = None) -> int:
+        """Run each ``filters, message, packopt`` triple of the flat list, in order;
+        return the calls made.
+
+        A handler that raises is logged and counted by its filter (``failures``), in this
+        dispatcher's ``handler_errors`` and in the reader channel's: *channel* when given,
+        else the ``readchannel`` of each entry's packet options. ``SystemExit`` and
+        ``KeyboardInterrupt`` propagate (the policy decides what they mean).
         """
         if channel is None:
+            count = 0
             items = iter(flat)
-            # zip reuses its result tuple: nothing is allocated per message here either.
-            return self.execute_calls(zip(items, items, items), channel)
+            call = oscmethod.call_methods_failures
+            errors = 0
+            # zip reuses its result tuple: nothing is allocated per message.
+            for filters, message, packopt in zip(items, items, items):
+                count += len(filters)
+                try:
+                    failed = call(filters, message, packopt)
+                except Exception:
+                    failed = 1
+                    self.logger.exception(
+                        "OSC dispatcher %s: failure in method call", self.dispname
+                    )
+                if failed:
+                    errors += failed
+                    reader = packopt.readchannel if packopt is not None else None
+                    if reader is not None:
+                        reader.stats.handler_errors += failed
+            self.stats.calls += count
+            if errors:
+                self.stats.handler_errors += errors
+            return count
         # One channel: the whole batch in the compiled loop, counted once.
         count, errors = oscmethod.call_flat_failures(flat)
         self.stats.calls += count
@@ -340,67 +740,140 @@ class Dispatcher:
             channel.stats.handler_errors += errors
         return count
 
+    def execute_calls(
+        self, calls: Iterable[tuple[Any, Any, Any]], channel: Optional[TransportChannel] = None
+    ) -> int:
+        """:meth:`execute_flat` for ``(filters, message, packopt)`` tuples."""
+        flat: list[Any] = []
+        for entry in calls:
+            flat += entry
+        return self.execute_flat(flat, channel)
+
     # ----- delayed bundles -------------------------------------------------------------
-    def _delay(self, delay: float, bundle: Any, packopt: Any, when: float) -> None:
-        due = time.monotonic() + delay
-        with self._heap_lock:
-            if len(self._heap) >= self.max_delayed:
-                self.stats.delayed_overflow += 1
-                overflow = self.stats.delayed_overflow
-                earliest = False
-            else:
-                entry = (when, next(self._seq), due, bundle, packopt)
-                heapq.heappush(self._heap, entry)
-                self.stats.delayed += 1
-                overflow = 0
-                earliest = self._heap[0] is entry
-        if overflow:
-            if overflow <= 10 or overflow % 1000 == 0:
-                self.logger.warning(
-                    "OSC dispatcher %s: %d bundles already waiting, future bundle dropped",
-                    self.dispname,
-                    self.max_delayed,
-                )
-            return
+    def delay(
+        self, when: float, bundle: Any, packopt: Optional[PacketOptions], nbytes: int = 0
+    ) -> bool:
+        """Hold *bundle* until the Unix time *when* (within the bounds); False when dropped."""
+        if not nbytes:
+            nbytes = estimate_size(bundle)
+        refused, earliest = self.delayed.push(when, bundle, packopt, nbytes)
+        if refused is not None:
+            setattr(self.stats, refused, getattr(self.stats, refused) + 1)
+            source = source_key(packopt)
+            self._throttle.log(
+                logging.WARNING,
+                (refused, source),
+                f"future bundles dropped from {source!r} ({refused})",
+                "OSC dispatcher %s: future bundle from %r dropped (%s): %s",
+                self.dispname,
+                source,
+                refused,
+                _REFUSALS[refused].format(delayed=self.delayed),
+            )
+            return False
+        self.stats.delayed += 1
         if earliest and self.on_delayed is not None:
             self.on_delayed()
+        return True
 
     def delayed_count(self) -> int:
         """How many bundles wait for their time tag."""
-        return len(self._heap)
+        return len(self.delayed)
 
     def next_delay(self) -> Optional[float]:
         """Seconds until the next delayed bundle is due (0 when due), None when none waits."""
-        heap = self._heap
-        if not heap:
-            return None
-        return max(0.0, heap[0][2] - time.monotonic())
+        return self.delayed.next_delay()
 
     def process_delayed(self, maxcount: int = 1000) -> int:
         """Run the delayed bundles that are due (at most *maxcount*); return how many ran."""
-        heap = self._heap
         done = 0
-        while heap and done < maxcount:
-            now = time.monotonic()
-            with self._heap_lock:
-                if not heap or heap[0][2] > now + NOW_RESOLUTION:
-                    break
-                _when, _seq, _due, bundle, packopt = heapq.heappop(heap)
+        delayed = self.delayed
+        while done < maxcount and len(delayed):
+            entry = delayed.pop_due(time.monotonic())
+            if entry is None:
+                break
             done += 1
-            calls: Calls = []
+            calls: list[Any] = []
             try:
-                when = self._due(bundle.timetag, packopt)
-                self._collect_bundle(bundle, packopt, when, calls, 0)
+                when = self._due(entry.bundle.timetag, entry.packopt)
+                self._collect_bundle(entry.bundle, entry.packopt, when, calls, 0)
             except Exception:
                 self.logger.exception("OSC dispatcher %s: failure in delayed bundle", self.dispname)
                 continue
             if calls:
-                self.run_calls(calls, packopt)
+                self.run(lane_of(entry.packopt), calls, None, 0)
         return done
 
     def clear_delayed(self) -> int:
         """Forget every waiting bundle; return how many were dropped."""
-        with self._heap_lock:
-            count = len(self._heap)
-            self._heap.clear()
-        return count
+        return self.delayed.clear()
+
+
+#: What each refusal of :meth:`DelayedBundles.push` means, for the log line.
+_REFUSALS = {
+    "delayed_too_far": "timed more than {delayed.max_delay:g} s ahead (max_delay)",
+    "delayed_overflow": (
+        "{delayed.max_count} bundles / {delayed.max_bytes} bytes already wait (max_delayed)"
+    ),
+    "delayed_source_overflow": (
+        "this source already holds its share of the waiting bundles "
+        "({delayed.source_count} / {delayed.source_bytes} bytes)"
+    ),
+}
+
+#: Lane key, within a channel, of sources whose identification cannot be hashed.
+_UNHASHABLE = object()
+
+
+# ----- osc4py3's module-level functions ----------------------------------------------------
+_registered: Optional[Dispatcher] = None
+_default_provider: Optional[Callable[[], Dispatcher]] = None
+
+
+def set_default_provider(provider: Callable[[], Dispatcher]) -> None:
+    """Tell where the default dispatcher comes from (the runtime registers its default
+    system's at import): a dependency the layer above injects, so this layer never
+    imports it."""
+    global _default_provider
+    _default_provider = provider
+
+
+def globdisp() -> Dispatcher:
+    """The global dispatcher: the one registered, else the default system's (osc4py3)."""
+    if _registered is not None:
+        return _registered
+    if _default_provider is None:
+        raise RuntimeError("no OSC system: call osc_startup() (from an oscwire.as_* module)")
+    return _default_provider()
+
+
+def register_global_dispatcher(disp: Dispatcher) -> None:
+    """Make *disp* the dispatcher :func:`globdisp` returns (osc4py3 API)."""
+    global _registered
+    _registered = disp
+
+
+def unregister_global_dispatcher() -> None:
+    """Forget the dispatcher registered with :func:`register_global_dispatcher`."""
+    global _registered
+    _registered = None
+
+
+def register_method(method: oscmethod.MethodFilter) -> None:
+    """Register a :class:`~oscwire.oscmethod.MethodFilter` with the global dispatcher
+    (osc4py3's way to use ``patternkind="re"`` or a filter built by hand)."""
+    globdisp().add_method(method)
+
+
+def unregister_method(method: oscmethod.MethodFilter) -> None:
+    """Unregister a filter from the global dispatcher (osc4py3 raises ValueError when it
+    is not registered; so does this)."""
+    if not globdisp().remove_method(method):
+        raise ValueError(f"OSC method {method!r} is not registered")
+
+
+def delay_bundle(
+    when: float, disp: Optional[Dispatcher], bundle: Any, packopt: Optional[PacketOptions]
+) -> None:
+    """Hold *bundle* until the Unix time *when*, then run it with *disp* (osc4py3 API)."""
+    (disp if disp is not None else globdisp()).delay(when, bundle, packopt)

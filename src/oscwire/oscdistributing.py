@@ -1,28 +1,46 @@
-"""Distribution: encode packets and hand them to channels; decode received raw packets.
+"""Distribution: the send side — encode packets and hand them to the channels named.
 
-Sending: :func:`send_packet` takes a message or bundle and channel *names* — a str, or a
-list, set or tuple of them (nested containers are flattened) — plus the reserved names
+A :class:`Distributor` takes a message or bundle and channel *names* — a str, or a list,
+set or tuple of them (nested containers are flattened) — plus the reserved names
 ``"_local"`` (dispatch in this process, no network) and ``"_all"`` (every writer channel).
-The packet is encoded once per distinct codec ``oob`` of the target channels, then queued
-on each; the ``encodepacket`` action handler of a channel may take over (seed doc §3.6.1).
-An unencodable packet or an unknown name is logged and counted in the system statistics
-(``encode_errors``, ``unknown_targets``) and never raises.
+The packet is encoded once per distinct codec ``oob`` of the target channels, then written
+at once when the socket takes it or queued on each channel; the ``encodepacket`` action
+handler of a channel may take over (seed doc §3.6.1).
 
-Receiving: :func:`process_received` decodes the raw packets a channel read (the
-``decodepacket`` action handler may take over) and gives them to the dispatcher. A packet
-that does not decode is logged (rate-limited) and counted in the channel's ``bad_packets``.
+Errors a program makes are raised to it, at the call: a packet that cannot be encoded
+raises its :class:`~oscwire.oscbuildparse.OSCInvalidDataError`, an unknown channel name
+raises :class:`~oscwire._errors.OSCUnknownChannelError` listing the known names — before
+anything is sent. Both are also counted (``encode_errors``, ``unknown_targets``). A system
+started with ``raise_send_errors=False`` logs and counts them instead (osc4py3's way).
+
+:meth:`Distributor.batched` holds a thread's sends so that they leave together (one
+``sendmmsg`` per UDP channel on Linux). :func:`send_packet` is osc4py3's module-level
+function, on the default system.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from typing import TYPE_CHECKING, Any, Optional
+import threading
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol
 
-from oscwire import oscbuildparse, oscmethod, oscpacketoptions
-from oscwire.oscbuildparse import OSCMessage
+from oscwire import oscbuildparse
+from oscwire._errors import OSCError, OSCInvalidDataError, OSCUnknownChannelError
+from oscwire._logutil import LogThrottle
+from oscwire.oscpacketoptions import PacketOptions
 
 if TYPE_CHECKING:
-    from oscwire._runtime import OSCSystem
+    from oscwire.oscchannel import TransportChannel
+
+__all__ = [
+    "MAX_NAMES_DEPTH",
+    "RESERVED_NAMES",
+    "Distributor",
+    "flat_names",
+    "send_packet",
+]
 
 _LOGGER = logging.getLogger("oscwire.oscdistributing")
 
@@ -48,230 +66,261 @@ def flat_names(names: Any, _out: Optional[dict[str, None]] = None, _depth: int =
     return list(out)
 
 
-def send_packet(
-    packet: Any, names: Any, packopt: Any = None, system: Optional[OSCSystem] = None
-) -> int:
-    """Send a message or bundle to the channels *names*; return how many got it.
+class SendCounters(Protocol):
+    """The counters a distributor adds to."""
 
-    *system* defaults to the default system of the ``as_*`` façades.
-    """
-    if system is None:
-        from oscwire import _runtime
-
-        system = _runtime.default_system()
-    return system.send_packet(packet, names, packopt)
+    encode_errors: int
+    unknown_targets: int
 
 
-def distribute(system: OSCSystem, packet: Any, names: Any, packopt: Any) -> int:
-    """The body of :meth:`OSCSystem.send_packet` (see :func:`send_packet`)."""
-    stats = system.stats
-    # Fast path: one plain channel name.
-    if type(names) is str and names not in RESERVED_NAMES:
-        channel = system.channels.get(names)
-        if channel is not None and channel.is_writer and not channel.actions_handlers:
-            try:
-                raw = oscbuildparse.encode_packet(packet, channel.oob)
-            except Exception as error:
-                _encode_failed(system, packet, error)
-                return 0
-            if packopt is None:
-                if system.batching:
-                    # Inside OSCSystem.batched_sends(): queue without writing.
-                    queues = system.batch_local.channels
-                    if queues is not None:
-                        entry = queues.get(channel)
-                        if entry is not None and len(entry[0]) < entry[1]:
-                            entry[0].append((raw, None, None))
-                            return 1
-                        if system.defer_send(channel, raw):
-                            return 1
-                if channel.send_immediately(raw):
-                    return 1
-            return 1 if channel.transmit_data(raw, packopt) else 0
-    try:
-        targets = flat_names(names)
-    except (TypeError, ValueError) as error:
-        stats["unknown_targets"] += 1
-        system.logger.error("OSC send: bad channel names %r: %s", names, error)
-        return 0
-    count = 0
-    if "_local" in targets:
-        targets.remove("_local")
-        local = packopt.duplicate() if packopt is not None else oscpacketoptions.PacketOptions()
-        local.readername = "_local"
-        local.srcident = "_local"
-        system.dispatcher.dispatch_packet(packet, local)
-        count += 1
-    if "_all" in targets:
-        targets.remove("_all")
-        for name, channel in list(system.channels.items()):
-            if channel.is_writer and name not in targets:
-                targets.append(name)
-    # Group standard channels by codec options so that each distinct encoding is done once.
-    encodings: dict[int, tuple[Any, list[Any]]] = {}
-    for name in targets:
-        channel = system.channels.get(name)
-        if channel is None or not channel.is_writer:
-            stats["unknown_targets"] += 1
-            system.logger.error("OSC send: no writer channel named %r", name)
-            continue
-        if "encodepacket" in channel.actions_handlers:
-            # As in osc4py3, the handler always gets packet options (its own copy).
-            hookopt = (
-                packopt.duplicate() if packopt is not None else oscpacketoptions.PacketOptions()
-            )
-            hookopt.chantarget = name
-            try:
-                result = channel.handle_action("encodepacket", (packet, hookopt))
-                if result is not None:
-                    raw, newopt = result
-            except Exception:
-                stats["encode_errors"] += 1
-                system.logger.exception("OSC channel %r: failure in encodepacket handler", name)
-                continue
-            if result is not None:
-                if raw is None:
-                    count += 1  # (None, None): the handler did the sending
-                    continue
-                if channel.transmit_data(raw, newopt):
-                    count += 1
-                continue
-        encodings.setdefault(id(channel.oob), (channel.oob, []))[1].append(channel)
-    for oob, channels in encodings.values():
-        try:
-            raw = oscbuildparse.encode_packet(packet, oob)
-        except Exception as error:
-            _encode_failed(system, packet, error)
-            continue
-        for channel in channels:
-            opt = packopt
-            if packopt is not None and len(channels) > 1:
-                opt = packopt.duplicate()
-                opt.chantarget = channel.chaname
-            deferred = opt is None and system.batching and system.defer_send(channel, raw)
-            if deferred or channel.transmit_data(raw, opt):
-                count += 1
-    return count
+class DistributorHost(Protocol):
+    """What a distributor uses of its system."""
+
+    logger: logging.Logger
+    raise_send_errors: bool
+
+    @property
+    def stats(self) -> SendCounters: ...
+
+    @property
+    def channels(self) -> Mapping[str, TransportChannel]: ...
+
+    def deliver_local(self, packet: Any, packopt: PacketOptions) -> None:
+        """Dispatch *packet* in this process (the ``"_local"`` name)."""
 
 
-def _encode_failed(system: OSCSystem, packet: Any, error: Exception) -> None:
-    system.stats["encode_errors"] += 1
-    count = system.stats["encode_errors"]
-    if count <= 10 or count % 1000 == 0:
-        system.logger.error("OSC send: packet not encodable, dropped: %s (%r)", error, packet)
+class _BatchState(threading.local):
+    """Per-thread state of :meth:`Distributor.batched`."""
+
+    #: Channels this thread queued on in its open batch, each with what
+    #: ``batch_queue()`` returned; None outside a batch. A class default, so that reading
+    #: it in a thread that never batched costs no AttributeError.
+    channels: Optional[dict[Any, Any]] = None
 
 
-def process_received(system: OSCSystem, channel: Any, items: list, readtime: float) -> None:
-    """Decode and dispatch the raw packets ``(raw, srcident, srcaddress)`` of *channel*.
+class Distributor:
+    """Encodes packets and hands them to the channels of one system (see the module doc)."""
 
-    The hot path: with no ``decodepacket`` handler, a message goes from bytes to its
-    handlers through :func:`oscwire.oscmethod.call_methods_failures` (compiled), without
-    any intermediate queue or packet options unless a handler asks for them. In the thread
-    policies the calls of the whole batch are grouped per source, as flat lists
-    ``[filters, message, packopt, ...]``, and handed over once per source
-    (:meth:`OSCSystem.hand_over`, run by :meth:`Dispatcher.execute_flat`): same order, far
-    fewer thread hand-offs.
-    """
-    dispatcher = system.dispatcher
-    stats = channel.stats
-    name = channel.chaname
-    oob = channel.oob
-    overrides = channel.packopt_overrides
-    decode = oscbuildparse.decode_packet
-    make = oscpacketoptions.make_received
-    hook = "decodepacket" in channel.actions_handlers
-    call = oscmethod.call_methods_failures
-    lookup = dispatcher.index.lookup
-    dstats = dispatcher.stats
-    decoded = 0
-    messages = 0
-    ncalls = 0
-    failures = 0
-    lanes: Optional[dict[Any, list]] = None if dispatcher.executor is None else {}
-    calls: Any = None
-    for raw, srcident, srcaddress in items:
-        # Built lazily: a plain function(*arguments) handler never sees it.
-        packopt = None
-        packet = None
-        if hook:
-            packopt = make(name, srcident, readtime, srcaddress, channel, overrides)
-            try:
-                result = channel.handle_action("decodepacket", (raw, packopt))
-                if result is not None:
-                    packet, newopt = result
-            except Exception:
-                channel.count_bad_packet()
-                channel.logger.exception("OSC channel %r: failure in decodepacket handler", name)
-                continue
-            if result is not None:
-                if packet is None:
-                    continue  # (None, None): the handler took the packet over
-                if newopt is not None:
-                    packopt = newopt
-        try:
-            if packet is None:
-                packet = decode(raw, oob)
-        except Exception as error:
-            channel.count_bad_packet()
-            if stats.bad_packets <= 10 or stats.bad_packets % 1000 == 0:
-                channel.logger.warning(
-                    "OSC channel %r: bad packet from %r (%d bytes), dropped: %s",
-                    name,
-                    srcident,
-                    len(raw),
-                    error,
-                )
-            continue
-        decoded += 1
-        try:
-            if lanes is not None:
+    def __init__(self, host: DistributorHost) -> None:
+        self.host = host
+        #: Threads inside :meth:`batched` (a cheap test before the thread-local one).
+        self.batching = 0
+        self.batch_local = _BatchState()
+        self._lock = threading.Lock()
+        self._throttle = LogThrottle(host.logger)
+
+    # ----- sending ---------------------------------------------------------------------
+    def send(self, packet: Any, names: Any, packopt: Optional[PacketOptions] = None) -> int:
+        """Send *packet* to the channels *names*; return how many took it.
+
+        Raises (see the module doc) for an unencodable packet or an unknown name, unless
+        the system logs them instead.
+        """
+        host = self.host
+        # Fast path: one plain channel name.
+        if type(names) is str and names not in RESERVED_NAMES:
+            channel = host.channels.get(names)
+            if channel is not None and channel.is_writer and not channel.actions_handlers:
                 try:
-                    calls = lanes[srcident]
-                except KeyError:
-                    calls = lanes[srcident] = []
-                except TypeError:  # unhashable identification: the channel's own lane
-                    calls = lanes.setdefault(UNHASHABLE_SOURCE, [])
-            if type(packet) is OSCMessage:
-                messages += 1
-                filters = lookup(packet.addrpattern)
-                if not filters:
-                    dstats.unmatched += 1
-                    continue
+                    raw = oscbuildparse.encode_packet(packet, channel.oob)
+                except OSCError as error:
+                    return self._encode_failed(packet, error)
                 if packopt is None:
-                    for method in filters:
-                        if method.fastfunc is None:
-                            packopt = make(name, srcident, readtime, srcaddress, channel, overrides)
-                            break
-                if calls is None:
-                    ncalls += len(filters)
-                    failures += call(filters, packet, packopt)
-                else:
-                    # Flat, no tuple per message: what is in flight between threads stays
-                    # small for the garbage collector.
-                    calls += (filters, packet, packopt)
+                    if self.batching:
+                        # Inside batched(): queue without writing.
+                        queues = self.batch_local.channels
+                        if queues is not None:
+                            entry = queues.get(channel)
+                            if entry is not None and len(entry[0]) < entry[1]:
+                                entry[0].append((raw, None, None))
+                                return 1
+                            if self.defer_send(channel, raw):
+                                return 1
+                    if channel.send_immediately(raw):
+                        return 1
+                return 1 if channel.transmit_data(raw, packopt) else 0
+        try:
+            targets = flat_names(names)
+        except (TypeError, ValueError) as error:
+            return self._bad_names(names, f"bad channel names {names!r}: {error}")
+        channels = host.channels
+        local = "_local" in targets
+        if local:
+            targets.remove("_local")
+        if "_all" in targets:
+            targets.remove("_all")
+            for name, channel in list(channels.items()):
+                if channel.is_writer and name not in targets:
+                    targets.append(name)
+        resolved: list[TransportChannel] = []
+        unknown: list[str] = []
+        for name in targets:
+            channel = channels.get(name)
+            if channel is None or not channel.is_writer:
+                unknown.append(name)
             else:
-                if packopt is None:
-                    packopt = make(name, srcident, readtime, srcaddress, channel, overrides)
-                if calls is None:
-                    dispatcher.dispatch_packet(packet, packopt)
-                else:
-                    entries: list = []
-                    dispatcher.collect_packet(packet, packopt, entries)
-                    for entry in entries:
-                        calls += entry
-        except Exception:
-            failures += 1
-            channel.logger.exception("OSC channel %r: failure while dispatching", name)
-    stats.decoded += decoded
-    dstats.messages += messages
-    if ncalls:
-        dstats.calls += ncalls
-    if failures:
-        dstats.handler_errors += failures
-        stats.handler_errors += failures
-    if lanes:
-        system.hand_over(channel, lanes, sum([len(item[0]) for item in items]))
+                resolved.append(channel)
+        if unknown:
+            return self._bad_names(names, self._unknown_text(unknown))
+        # Encode first, once per distinct codec options: nothing leaves if it fails.
+        encodings: dict[int, tuple[Any, list[TransportChannel]]] = {}
+        hooked: list[TransportChannel] = []
+        for channel in resolved:
+            if "encodepacket" in channel.actions_handlers:
+                hooked.append(channel)
+            else:
+                encodings.setdefault(id(channel.oob), (channel.oob, []))[1].append(channel)
+        raws: list[tuple[Any, list[TransportChannel]]] = []
+        for oob, group in encodings.values():
+            try:
+                raws.append((oscbuildparse.encode_packet(packet, oob), group))
+            except OSCError as error:
+                return self._encode_failed(packet, error)
+        count = 0
+        if local:
+            local_opt = packopt.duplicate() if packopt is not None else PacketOptions()
+            host.deliver_local(packet, local_opt)
+            count += 1
+        for channel in hooked:
+            count += self._send_hooked(channel, packet, packopt)
+        for raw, group in raws:
+            for channel in group:
+                opt = packopt
+                if packopt is not None and len(group) > 1:
+                    opt = packopt.duplicate()
+                    opt.chantarget = channel.chaname
+                deferred = opt is None and self.batching and self.defer_send(channel, raw)
+                if deferred or channel.transmit_data(raw, opt):
+                    count += 1
+        return count
+
+    def _send_hooked(
+        self, channel: TransportChannel, packet: Any, packopt: Optional[PacketOptions]
+    ) -> int:
+        # As in osc4py3, the encodepacket handler always gets packet options (its copy).
+        hookopt = packopt.duplicate() if packopt is not None else PacketOptions()
+        hookopt.chantarget = channel.chaname
+        try:
+            result = channel.handle_action("encodepacket", (packet, hookopt))
+            if result is None:
+                raw, newopt = oscbuildparse.encode_packet(packet, channel.oob), packopt
+            else:
+                raw, newopt = result
+        except OSCError as error:
+            return self._encode_failed(packet, error)
+        except Exception as error:
+            failure = OSCInvalidDataError(
+                f"the encodepacket handler of channel {channel.chaname!r} failed: {error!r}"
+                " (it returns None or a (raw, packopt) pair)"
+            )
+            failure.__cause__ = error
+            return self._encode_failed(packet, failure)
+        if raw is None:
+            return 1  # (None, None): the handler did the sending
+        return 1 if channel.transmit_data(raw, newopt) else 0
+
+    def _unknown_text(self, unknown: list[str]) -> str:
+        channels = self.host.channels
+        known = sorted(name for name, channel in list(channels.items()) if channel.is_writer)
+        readers = [name for name in unknown if name in channels]
+        missing = [name for name in unknown if name not in channels]
+        parts = []
+        if missing:
+            parts.append(f"no OSC channel named {', '.join(map(repr, missing))}")
+        if readers:
+            parts.append(f"{', '.join(map(repr, readers))} cannot send (a reader)")
+        where = ", ".join(map(repr, known)) if known else "none"
+        return "; ".join(parts) + f"; writer channels: {where} (and '_local', '_all')"
+
+    def _bad_names(self, names: Any, text: str) -> int:
+        host = self.host
+        host.stats.unknown_targets += 1
+        if host.raise_send_errors:
+            raise OSCUnknownChannelError(f"OSC send: {text}")
+        self._throttle.log(
+            logging.ERROR, "names", "sends to unknown channels", "OSC send: %s", text
+        )
+        return 0
+
+    def _encode_failed(self, packet: Any, error: OSCError) -> int:
+        host = self.host
+        host.stats.encode_errors += 1
+        if host.raise_send_errors:
+            raise error
+        self._throttle.log(
+            logging.ERROR,
+            "encode",
+            "unencodable packets dropped",
+            "OSC send: packet not encodable, dropped: %s (%r)",
+            error,
+            packet,
+        )
+        return 0
+
+    # ----- batching --------------------------------------------------------------------
+    @contextlib.contextmanager
+    def batched(self) -> Iterator[None]:
+        """Within the block, this thread's sends are queued and leave together.
+
+        On Linux a UDP channel then hands its queue to the kernel with ``sendmmsg``
+        (up to :data:`oscwire.oscudpmc.UDPWRITE_BATCH` datagrams per batch) instead of one
+        ``sendto`` per packet. Packets leave when the outermost block ends (also on an
+        exception), or earlier each time a channel has a full batch waiting. Only packets
+        sent without packet options to UDP channels are held. Blocks nest.
+        """
+        local = self.batch_local
+        touched = local.channels
+        outermost = touched is None
+        if outermost:
+            touched = local.channels = {}
+            with self._lock:
+                self.batching += 1
+        try:
+            yield
+        finally:
+            if outermost:
+                local.channels = None
+                with self._lock:
+                    self.batching -= 1
+                for channel in touched or ():
+                    try:
+                        channel.flush_batch()
+                    except Exception:
+                        self.host.logger.exception("OSC batched send: failure flushing %r", channel)
+
+    def defer_send(self, channel: TransportChannel, raw: Any) -> bool:
+        """Queue *raw* on *channel* when this thread is in :meth:`batched`.
+
+        False when the packet was not taken (no batch open in this thread, or a channel
+        that does not batch): send it the usual way.
+        """
+        touched = self.batch_local.channels
+        if touched is None:
+            return False
+        queue: Optional[Callable[[Any], bool]] = getattr(channel, "queue_packet", None)
+        if queue is None:
+            return False
+        if channel not in touched:
+            # What the fast path of send() appends to directly (None: never).
+            touched[channel] = channel.batch_queue()
+        queue(raw)
+        return True
 
 
-#: Lane key, within a channel, of sources whose identification cannot be hashed.
-UNHASHABLE_SOURCE = object()
+# ----- osc4py3's module-level function ------------------------------------------------------
+_default_sender: Optional[Callable[[Any, Any, Optional[PacketOptions]], int]] = None
+
+
+def set_default_sender(sender: Callable[[Any, Any, Optional[PacketOptions]], int]) -> None:
+    """Tell :func:`send_packet` how to send on the default system (the runtime registers
+    it at import: the layer above injects it, this layer never imports it)."""
+    global _default_sender
+    _default_sender = sender
+
+
+def send_packet(packet: Any, names: Any, packopt: Optional[PacketOptions] = None) -> int:
+    """Send a message or bundle to the channels *names* of the default system (osc4py3);
+    return how many took it."""
+    if _default_sender is None:
+        raise RuntimeError("no OSC system: call osc_startup() (from an oscwire.as_* module)")
+    return _default_sender(packet, names, packopt)

@@ -103,6 +103,9 @@ class WorkQueue:
         # Lanes with jobs queued or being run, each with its waiting jobs in order.
         self._lanes: dict[Any, collections.deque] = {}
         self._count = 0  # jobs queued (not yet started), for len() and the maxjobs bound
+        #: Called (in the worker thread) with a ``SystemExit``/``KeyboardInterrupt`` that a
+        #: job raised; the worker then goes on serving. None: it is logged.
+        self.on_exit: Optional[Callable[[BaseException], None]] = None
 
     # ----- producers -------------------------------------------------------------------
     def send_callable(
@@ -232,12 +235,32 @@ class WorkQueue:
             self._run(job)
         return done
 
-    def _run(self, job: Callable[[], Any]) -> None:
+    def run_job(self, job: Callable[[], Any]) -> None:
+        """Run one job taken with :meth:`wait_for_job`: an exception it raises is logged
+        and counted in ``failures``; ``SystemExit``/``KeyboardInterrupt`` propagate."""
         try:
             job()
         except Exception:
             self.failures += 1
             self.logger.exception("OSC workqueue: failure in job %r", job)
+
+    _run = run_job
+
+    def _run_in_worker(self, job: Callable[[], Any]) -> None:
+        # A worker thread never dies of its job: exits go to on_exit (or the log).
+        try:
+            self.run_job(job)
+        except BaseException as exit_:
+            handler = self.on_exit
+            if handler is not None:
+                handler(exit_)
+            else:
+                self.failures += 1
+                self.logger.error(
+                    "OSC workqueue: job %r raised %r in a worker thread; the worker goes on",
+                    job,
+                    exit_,
+                )
 
     def _next_for_worker(self) -> Any:
         # Called with the condition held: the next job and its lane (now owned by the
@@ -267,7 +290,7 @@ class WorkQueue:
                     item = self._next_for_worker()
             job, lane = item
             while True:
-                self._run(job)
+                self._run_in_worker(job)
                 if lane is _NO_LANE:
                     break
                 with cond:

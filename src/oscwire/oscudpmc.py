@@ -606,6 +606,14 @@ class UdpMcChannel(oscchannel.TransportChannel):
         return True
 
     # ----- statistics ------------------------------------------------------------------
+    def stats_dict(self) -> dict[str, Any]:
+        """The counters of this channel, plus ``kernel_drops`` where the OS tells."""
+        result = super().stats_dict()
+        drops = self.kernel_drops()
+        if drops is not None:
+            result["kernel_drops"] = drops
+        return result
+
     def kernel_drops(self) -> Optional[int]:
         """Datagrams the kernel dropped for this socket (full buffer), or None if unknown.
 
