@@ -1,0 +1,186 @@
+"""Runtime semantics that osc4py3 programs and hostile peers rely on: '_local' hops,
+handler exits in each policy, warnings for unknown startup keywords, stats under churn."""
+
+from __future__ import annotations
+
+import importlib
+import threading
+import time
+import warnings
+
+import pytest
+
+from _support_runtime import POLICIES, pump
+from oscwire import _runtime
+from oscwire._runtime import OSCSystem
+from oscwire.oscbuildparse import OSCMessage
+from oscwire.oscudpmc import UdpMcChannel
+
+
+@pytest.fixture(params=POLICIES)
+def system(request):
+    sys_ = OSCSystem(request.param, execthreadscount=2).start()
+    yield sys_
+    sys_.terminate()
+
+
+def test_local_is_queued_and_runs_at_the_next_process_in_the_event_loop() -> None:
+    system = OSCSystem("eventloop").start()
+    try:
+        seen: list[int] = []
+        system.method("/l", seen.append)
+        system.send_packet(OSCMessage("/l", None, [1]), "_local")
+        assert seen == []  # not inside the send
+        system.process()
+        assert seen == [1]
+    finally:
+        system.terminate()
+
+
+def test_a_local_chain_makes_one_hop_per_round_and_never_recurses() -> None:
+    system = OSCSystem("eventloop").start()
+    try:
+        hops: list[int] = []
+
+        def hop(n: int) -> None:
+            hops.append(n)
+            if n < 5000:
+                system.send_packet(OSCMessage("/hop", None, [n + 1]), "_local")
+
+        system.method("/hop", hop)
+        system.send_packet(OSCMessage("/hop", None, [0]), "_local")
+        system.process()
+        assert hops == [0]
+        system.process()
+        assert hops == [0, 1]
+        for _ in range(5000):
+            system.process()
+        # 5001 hops, far past the recursion limit: each ran in its own round.
+        assert hops == list(range(5001))
+    finally:
+        system.terminate()
+
+
+def test_local_chain_in_every_policy(system: OSCSystem) -> None:
+    hops: list[int] = []
+    lock = threading.Lock()
+
+    def hop(n: int) -> None:
+        with lock:
+            hops.append(n)
+        if n < 200:
+            system.send_packet(OSCMessage("/hop", None, [n + 1]), "_local")
+
+    system.method("/hop", hop)
+    system.send_packet(OSCMessage("/hop", None, [0]), "_local")
+    assert pump(system, lambda: len(hops) == 201, timeout=10)
+    assert hops == list(range(201))
+
+
+@pytest.mark.parametrize("exit_type", [SystemExit, KeyboardInterrupt])
+def test_handler_exit_in_the_callers_thread_propagates(exit_type: type) -> None:
+    for policy in ("eventloop", "comthreads"):
+        system = OSCSystem(policy).start()
+        try:
+
+            def leave(value: int) -> None:
+                raise exit_type(value)
+
+            system.method("/quit", leave)
+            system.send_packet(OSCMessage("/quit", None, [3]), "_local")
+            with pytest.raises(exit_type):
+                deadline = time.monotonic() + 5
+                while time.monotonic() < deadline:
+                    system.process(0.01)
+        finally:
+            system.terminate()
+
+
+@pytest.mark.parametrize("threads", [0, 2])
+def test_handler_exit_in_a_policy_thread_is_raised_at_process_and_nothing_stalls(
+    threads: int, caplog
+) -> None:
+    """SystemExit in an allthreads handler: the thread survives, its source is served
+    again, the exit is counted, shown, and raised in the thread calling osc_process()."""
+    system = OSCSystem("allthreads", execthreadscount=threads).start()
+    try:
+        seen: list[int] = []
+
+        def handler(value: int) -> None:
+            if value == 0:
+                raise SystemExit("bye")
+            seen.append(value)
+
+        system.method("/x", handler)
+        srv = UdpMcChannel(
+            "srv", "r", {"udpread_host": "127.0.0.1", "udpread_port": 0, "osc_system": system}
+        )
+        UdpMcChannel(
+            "cli",
+            "w",
+            {"udpwrite_host": "127.0.0.1", "udpwrite_port": srv.bound_port, "osc_system": system},
+        )
+        system.send_packet(OSCMessage("/x", None, [0]), "cli")
+        deadline = time.monotonic() + 5
+        while system.stats.handler_exits == 0 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert system.stats.handler_exits == 1
+        # The same source (one lane) is served again: the worker did not die.
+        for value in range(1, 300):
+            system.send_packet(OSCMessage("/x", None, [value]), "cli")
+        while len(seen) < 299 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert seen == list(range(1, 300))
+        assert not system.congested()
+        with pytest.raises(SystemExit, match="bye"):
+            system.process()
+        system.process()  # raised once
+        assert "SystemExit('bye') in a thread of the allthreads policy" in caplog.text
+    finally:
+        system.terminate()
+
+
+@pytest.mark.parametrize("policy", ["eventloop", "comthreads", "allthreads"])
+def test_unknown_startup_keywords_warn_and_are_ignored(policy: str) -> None:
+    facade = importlib.import_module(f"oscwire.as_{policy}")
+    try:
+        with pytest.warns(UserWarning, match="unknown keyword 'logfile' ignored"):
+            facade.osc_startup(logfile="x.log", execthreadscount=1)
+        assert _runtime.default_system().running
+    finally:
+        facade.osc_terminate()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        facade.osc_startup(execthreadscount=1)
+        facade.osc_terminate()
+
+
+def test_stats_while_channels_come_and_go() -> None:
+    system = OSCSystem("eventloop").start()
+    stop = threading.Event()
+    failures: list[BaseException] = []
+
+    def churn() -> None:
+        n = 0
+        while not stop.is_set():
+            channel = UdpMcChannel(
+                f"c{n}", "r", {"udpread_host": "127.0.0.1", "udpread_port": 0, "osc_system": system}
+            )
+            channel.terminate()
+            n += 1
+
+    thread = threading.Thread(target=churn, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 0.5
+        while time.monotonic() < deadline:
+            try:
+                system.all_stats()
+            except BaseException as error:  # noqa: BLE001 - the test records any failure
+                failures.append(error)
+                break
+    finally:
+        stop.set()
+        thread.join(5)
+        system.terminate()
+    assert failures == []
