@@ -12,10 +12,9 @@ from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from libc.string cimport memchr, memcpy
 
 from oscwire._errors import OSCFramingError, OSCPacketTooLargeError
-from oscwire._framing_py import parse_header_spec
+from oscwire._framing_common import DEFAULT_HEADER, parse_header_spec
 
 MAX_PACKET_SIZE = 1 << 20
-DEFAULT_HEADER = ("!I", 4, 0)
 HEADER_VIEW_LIMIT = 1 << 16
 
 SLIP_END = 0xC0

@@ -402,7 +402,7 @@ def test_receive_error_is_counted_and_reading_goes_on(system) -> None:
     # A reply to a closed port: Linux reports the ICMP error on the reader's next receive
     # only for connected sockets, so provoke it the portable way: a failing recv hook.
     calls = {"n": 0}
-    real = oscudpmc._recv_batch
+    real = oscudpmc.recv_batch
 
     def failing(*args):
         calls["n"] += 1
@@ -410,7 +410,7 @@ def test_receive_error_is_counted_and_reading_goes_on(system) -> None:
             return [], ConnectionResetError(errno.ECONNRESET, "reset by peer")
         return real(*args)
 
-    oscudpmc._recv_batch = failing
+    oscudpmc.recv_batch = failing
     try:
         with raw_sender() as sock:
             sock.sendto(
@@ -418,7 +418,7 @@ def test_receive_error_is_counted_and_reading_goes_on(system) -> None:
             )
         assert pump(system, lambda: len(rec) == 1)
     finally:
-        oscudpmc._recv_batch = real
+        oscudpmc.recv_batch = real
     assert srv.stats.recv_errors == 1
 
 

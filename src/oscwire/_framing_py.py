@@ -17,10 +17,10 @@ are in the exception's ``packets``), and the decoder resynchronises by itself.
 from __future__ import annotations
 
 import re
-import struct
-from typing import Callable, Optional, Union
+from typing import Optional, Union
 
 from oscwire._errors import OSCFramingError, OSCPacketTooLargeError
+from oscwire._framing_common import DEFAULT_HEADER, HeaderSpec, parse_header_spec
 
 __all__ = [
     "DEFAULT_HEADER",
@@ -42,8 +42,6 @@ __all__ = [
 
 #: Default bound on one packet (size framing) or one escaped frame (SLIP): 1 MiB.
 MAX_PACKET_SIZE = 1 << 20
-#: The OSC 1.0 stream header: a 4-byte big-endian unsigned packet size.
-DEFAULT_HEADER = ("!I", 4, 0)
 #: A header function is shown at most this many pending bytes (headers are short).
 HEADER_VIEW_LIMIT = 1 << 16
 
@@ -57,9 +55,6 @@ _ESC = b"\xdb"
 _ESCAPED_END = b"\xdb\xdc"
 _ESCAPED_ESC = b"\xdb\xdd"
 _BAD_ESCAPE = re.compile(b"\xdb(?![\xdc\xdd])")
-
-HeaderSpec = Union[tuple, Callable[[bytes], tuple]]
-
 
 def slip_encode(packet: bytes, flag_at_start: bool = True) -> bytes:
     """Encode *packet* as one SLIP frame: END + escaped packet + END (OSC 1.1).
@@ -114,34 +109,6 @@ def detect_framing(data: bytes) -> Optional[str]:
         return None
     first = data[0]
     return "slip" if first in (SLIP_END, 0x2F, 0x23) else "size"
-
-
-def parse_header_spec(
-    header: Optional[HeaderSpec],
-) -> tuple[Optional[Callable], Optional[struct.Struct], int, int]:
-    """Check a ``read_headerunpack`` value; ``(function, struct, header_size, index)``.
-
-    Shared by both twins, so that they accept and refuse the same specifications.
-    """
-    spec = DEFAULT_HEADER if header is None else header
-    if callable(spec):
-        return spec, None, 0, 0
-    try:
-        fmt, size, index = spec
-        unpacker = struct.Struct(fmt)
-    except (TypeError, ValueError, struct.error) as error:
-        raise ValueError(
-            f"header must be (struct_format, header_size, length_index) or a function, not {spec!r}"
-        ) from error
-    header_size, length_index = int(size), int(index)
-    if header_size < unpacker.size:
-        raise ValueError(
-            f"header_size {size} is smaller than struct format {fmt!r} ({unpacker.size} bytes)"
-        )
-    fields = len(unpacker.unpack(bytes(unpacker.size)))
-    if not -fields <= length_index < fields:
-        raise ValueError(f"length_index {index} out of range for struct format {fmt!r}")
-    return None, unpacker, header_size, length_index
 
 
 def _check_limit(max_packet_size: int) -> int:

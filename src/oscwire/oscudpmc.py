@@ -25,14 +25,20 @@ import errno
 import socket
 import struct
 import sys
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
-from oscwire import _accel, oscchannel
+from oscwire import oscchannel
+from oscwire._accel import NO_EXTENSIONS
 from oscwire.oscnettools import network_getaddrinfo
 
-_netio = _accel.load("netio")
-_recv_batch = _netio.recv_batch
-_send_batch = _netio.send_batch
+# The yarl/multidict form: literal imports of the twin (see oscwire.framing).
+if TYPE_CHECKING or NO_EXTENSIONS:
+    from oscwire._netio_py import SYSCALL_BATCH, RecvBuffers, recv_batch, send_batch
+else:
+    try:
+        from oscwire._netio_c import SYSCALL_BATCH, RecvBuffers, recv_batch, send_batch
+    except ImportError:  # not compiled here: the pure twin
+        from oscwire._netio_py import SYSCALL_BATCH, RecvBuffers, recv_batch, send_batch
 
 #: Largest UDP payload: every datagram is read whole.
 UDPREAD_BUFSIZE = 65536
@@ -205,8 +211,8 @@ class UdpMcChannel(oscchannel.TransportChannel):
         self.udpsock = sock
         self._batched = sock.gettimeout() == 0.0
         if self._receives and self._batched:
-            self._rxbuffers = _netio.RecvBuffers(
-                self.udpread_buffersize, min(self.udpread_batch, _netio.SYSCALL_BATCH)
+            self._rxbuffers = RecvBuffers(
+                self.udpread_buffersize, min(self.udpread_batch, SYSCALL_BATCH)
             )
         self.bound_port = sock.getsockname()[1]
         self._lifecycle("bound", (self.bound_port,))
@@ -356,7 +362,7 @@ class UdpMcChannel(oscchannel.TransportChannel):
             self._read_one(sock)
             return
         try:
-            pairs, error = _recv_batch(
+            pairs, error = recv_batch(
                 sock, self.udpread_batch, self.udpread_buffersize, self._rxbuffers
             )
         except (OSError, ValueError) as failure:
@@ -463,7 +469,7 @@ class UdpMcChannel(oscchannel.TransportChannel):
                 popleft = pending.popleft
                 batch = [popleft() for _ in range(count)]
             try:
-                done, errors = _send_batch(sock, batch, self._target)
+                done, errors = send_batch(sock, batch, self._target)
             except Exception as failure:
                 # The socket was closed or changed under us (or worse): these packets
                 # cannot leave; drop and count them rather than jam the queue.
