@@ -10,6 +10,7 @@ import pytest
 
 from _support_runtime import Recorder, pump, raw_sender
 from oscwire import framing, oscchannel, oscmethod, oscudpmc
+from oscwire._errors import OSCSendError
 from oscwire._runtime import OSCSystem
 from oscwire.oscbuildparse import OSCMessage, encode_packet
 from oscwire.oscudpmc import DEFAULT_RCVBUF, UdpMcChannel
@@ -104,7 +105,11 @@ def test_oversize_send_is_counted_and_does_not_jam(system) -> None:
     system.method("/s", rec)
     srv = chan(system, "srv", "r", udpread_host="127.0.0.1", udpread_port=0)
     cli = chan(system, "cli", "w", udpwrite_host="127.0.0.1", udpwrite_port=srv.bound_port)
-    system.send_packet(OSCMessage("/s", ",b", [b"x" * 70000]), "cli")  # > 65507: EMSGSIZE
+    with pytest.raises(
+        OSCSendError, match="a packet of 70012 bytes is too large for one UDP datagram"
+    ) as info:
+        system.send_packet(OSCMessage("/s", ",b", [b"x" * 70000]), "cli")  # > 65507
+    assert info.value.errno == errno.EMSGSIZE and isinstance(info.value, OSError)
     assert cli.stats.send_errors == 1
     for i in range(5):
         system.send_packet(OSCMessage("/s", ",i", [i]), "cli")
@@ -548,3 +553,28 @@ def test_monitor_options(system) -> None:
     sender.sendto(raw, ("127.0.0.1", other.bound_port))
     assert pump(system, lambda: len(rec) == 3)
     sender.close()
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "239.255.42.98"])
+def test_ttl_zero_is_accepted_and_sets_only_the_multicast_ttl(system, host: str) -> None:
+    """osc4py3 sets IP_MULTICAST_TTL from udpwrite_ttl (0: this host only); IP_TTL, which
+    refuses 0, stays as the OS has it."""
+    multicast = host.startswith("239.")
+    cli = chan(
+        system, "cli", "w", udpwrite_host=host, udpwrite_port=9, udpwrite_ttl=0,
+        mcast_enabled=multicast,
+    )  # fmt: skip
+    sock = cli.udpsock
+    assert sock.getsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL) == 0
+    assert sock.getsockopt(socket.IPPROTO_IP, socket.IP_TTL) == 64 or not multicast
+    if not multicast:
+        rec = Recorder()
+        system.method("/ttl0", rec)
+        srv = chan(system, "srv", "r", udpread_host="127.0.0.1", udpread_port=0)
+        cli2 = chan(
+            system, "cli2", "w", udpwrite_host="127.0.0.1", udpwrite_port=srv.bound_port,
+            udpwrite_ttl=0,
+        )  # fmt: skip
+        assert cli2.udpsock.getsockopt(socket.IPPROTO_IP, socket.IP_TTL) > 0
+        system.send_packet(OSCMessage("/ttl0", None, [1]), "cli2")
+        assert pump(system, lambda: len(rec) == 1)

@@ -21,7 +21,7 @@ import logging
 from typing import Any, Callable, Optional
 
 from oscwire import _policies, _runtime
-from oscwire.oscscheduling import merge_interest
+from oscwire.oscscheduling import POLL_PERIOD, merge_interest
 
 _LOGGER = logging.getLogger("oscwire.asyncio")
 
@@ -48,6 +48,9 @@ class LoopMonitor:
         self.terminated = False
         # fileno -> [channel, read-ish flags "r"/"e", writing?]; only touched in the loop.
         self._watch: dict[int, list[Any]] = {}
+        # Channels without a file descriptor, polled: flags; and the polling timer.
+        self._polled: dict[Any, str] = {}
+        self._poll_timer: Optional[asyncio.TimerHandle] = None
 
     @property
     def thread(self) -> None:
@@ -153,6 +156,47 @@ class LoopMonitor:
                 getattr(entry[0], "chaname", entry[0]),
             )
 
+    def add_polling(self, channel: Any, readwriteevent: str) -> None:
+        """Poll a channel without a file descriptor (its ``poll_monitor``) every
+        :data:`~oscwire.oscscheduling.POLL_PERIOD` from the loop."""
+        if self.terminated:
+            raise RuntimeError("OSC monitor is terminated")
+        self.call(self._change_polling, channel, readwriteevent, True)
+
+    def remove_polling(self, channel: Any, readwriteevent: str) -> None:
+        """Stop polling *channel* for the given flags."""
+        self.call(self._change_polling, channel, readwriteevent, False)
+
+    def _change_polling(self, channel: Any, rwe: str, add: bool) -> None:
+        flags = self._polled.get(channel, "")
+        if add:
+            flags = "".join(f for f in "rwe" if f in flags or f in rwe)
+        else:
+            flags = "".join(f for f in flags if f not in rwe)
+        if flags:
+            self._polled[channel] = flags
+        else:
+            self._polled.pop(channel, None)
+        if self._polled and self._poll_timer is None and not self.terminated:
+            self._poll_timer = self.loop.call_later(POLL_PERIOD, self._poll)
+
+    def _poll(self) -> None:
+        self._poll_timer = None
+        for channel, flags in list(self._polled.items()):
+            try:
+                ready = channel.poll_monitor(0, flags) or ""
+                for flag in "rew":
+                    if flag in ready and flag in flags:
+                        channel.process_monevents(0, flag)
+            except Exception:
+                self.logger.exception(
+                    "OSC monitor %s: failure polling channel %r",
+                    self.name,
+                    getattr(channel, "chaname", channel),
+                )
+        if self._polled and not self.terminated:
+            self._poll_timer = self.loop.call_later(POLL_PERIOD, self._poll)
+
     def watched_count(self) -> int:
         """How many files are watched."""
         return len(self._watch)
@@ -181,6 +225,10 @@ class LoopMonitor:
         self.call(self._forget_all)
 
     def _forget_all(self) -> None:
+        self._polled.clear()
+        if self._poll_timer is not None:
+            self._poll_timer.cancel()
+            self._poll_timer = None
         for fileno, entry in list(self._watch.items()):
             self._forget(fileno, entry)
 

@@ -62,3 +62,8 @@ class OSCInvalidAddressError(OSCError, ValueError):
 
 class OSCUnknownChannelError(OSCError, LookupError):
     """A send to a channel name that no writer channel has (the known names are listed)."""
+
+
+class OSCSendError(OSCError, OSError):
+    """A packet the operating system refused to send, for a reason the program can fix (a
+    datagram too large for UDP); the ``errno`` of the refusal is kept."""

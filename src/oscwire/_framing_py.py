@@ -56,6 +56,7 @@ _ESCAPED_END = b"\xdb\xdc"
 _ESCAPED_ESC = b"\xdb\xdd"
 _BAD_ESCAPE = re.compile(b"\xdb(?![\xdc\xdd])")
 
+
 def slip_encode(packet: bytes, flag_at_start: bool = True) -> bytes:
     """Encode *packet* as one SLIP frame: END + escaped packet + END (OSC 1.1).
 

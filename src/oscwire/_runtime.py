@@ -32,6 +32,7 @@ from typing import Any, Callable, Optional
 
 from oscwire import (
     _logutil,
+    oscbuildparse,
     oscchannel,
     oscdispatching,
     oscdistributing,
@@ -455,6 +456,17 @@ class OSCSystem:
         self._local.append((packet, packopt))
         self.policy.wake()
 
+    def post_rawpacket(self, rawoscdata: Any, packopt: Optional[PacketOptions]) -> None:
+        """Decode and dispatch one raw packet received by other means (osc4py3's
+        ``oscchannel.post_rawpacket``), as a ``"_local"`` packet; its reader channel's
+        codec options apply when *packopt* names one."""
+        packopt = packopt if packopt is not None else PacketOptions()
+        channel = self.channels.get(packopt.readername)
+        packet = oscbuildparse.decode_packet(
+            rawoscdata, channel.oob if channel is not None else None
+        )
+        self.deliver_local(packet, packopt)
+
     def _serve_local(self) -> None:
         dispatcher = self.dispatcher
         local = self._local
@@ -750,4 +762,4 @@ def warn_unknown_options(options: dict[str, Any], stacklevel: int = 3) -> dict[s
 # The layers below reach the default system only through these hooks.
 oscchannel.set_default_host_provider(started_default_system)
 oscdispatching.set_default_provider(_default_dispatcher)
-oscdistributing.set_default_sender(_default_send)
+oscdistributing.set_default_sender(_default_send, lambda: started_default_system().serve_pending())

@@ -33,6 +33,7 @@ import collections
 import logging
 import threading
 import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol
 
 from oscwire import framing, oscpacketoptions
@@ -58,6 +59,14 @@ class ChannelHost(Protocol):
     running: bool
     logger: logging.Logger
     dnscache: DnsCache
+
+    @property
+    def channels(self) -> Mapping[str, Any]: ...
+
+    def get_channel(self, name: str) -> Any: ...
+
+    def post_rawpacket(self, rawoscdata: Any, packopt: Any) -> None:
+        """Decode and dispatch one raw packet received outside any channel (osc4py3)."""
 
     @property
     def monitor(self) -> Any: ...
@@ -277,6 +286,8 @@ class TransportChannel:
         self.write_slip_flagatstart = True
         self.write_withheader = False
         self._write_active = False
+        #: osc4py3's packet being written by start_write_packet() (its transports only).
+        self.write_running: Optional[PendingPacket] = None
         self._decoders: Optional[dict[Any, Any]] = None
         if self.is_reader:
             self.setup_reader_options(options)
@@ -326,7 +337,7 @@ class TransportChannel:
         """The channel as OSC address parts: ``/<chankindprefix>/<name>``."""
         return "/" + self.chankindprefix + "/" + self.chaname
 
-    def handle_action(self, verb: str, parameters: tuple) -> Any:
+    def handle_action(self, verb: str, parameters: tuple[Any, ...]) -> Any:
         """Run the handler of *verb* in ``actions_handlers``, if any, and return its result.
 
         A callable is called as ``handler(channel_name, verb, parameters)`` and its result
@@ -350,7 +361,7 @@ class TransportChannel:
             return handler(self.chaname, verb, parameters)
         raise ValueError(f"OSC channel {self.chaname!r}: unusable handler for {verb!r}")
 
-    def _lifecycle(self, verb: str, parameters: tuple = ()) -> None:
+    def _lifecycle(self, verb: str, parameters: tuple[Any, ...] = ()) -> None:
         try:
             self.handle_action(verb, parameters)
         except Exception:
@@ -395,6 +406,8 @@ class TransportChannel:
             fileno, rwe = self.calc_monitoring_fileno_flags()
             if rwe and fileno is not None:
                 self.monitor.add_monitoring(fileno, self, rwe)
+            elif rwe and self.polled:
+                self.monitor.add_polling(self, rwe)
         self.is_scheduled = True
         self._lifecycle("scheduled")
 
@@ -407,6 +420,8 @@ class TransportChannel:
             fileno = self.fileno()
             if fileno is not None:
                 self.monitor.remove_monitoring(fileno, self, "rwe")
+            elif self.polled:
+                self.monitor.remove_polling(self, "rwe")
         self.monitored_writing = False
         self.is_scheduled = False
         self._lifecycle("unscheduled")
@@ -490,14 +505,28 @@ class TransportChannel:
         :meth:`process_event`; subclasses usually override those three instead.
         """
         if "r" in oper:
-            self.process_read_raw()
+            self.process_read_raw(deadlinetime)
         if "e" in oper:
             self.process_event()
         if "w" in oper:
             self.handle_writable()
 
-    def process_read_raw(self) -> None:
-        """Hook: read what is available (bounded) and pass it to :meth:`received_packets`."""
+    def process_read_raw(self, deadlinetime: Optional[float] = None) -> None:
+        """Hook: read what is available (bounded) and pass it to :meth:`received_packets`.
+
+        *deadlinetime* is osc4py3's: a time not to pass over (None: none, 0: return soon).
+        """
+
+    def poll_monitor(self, deadlinetime: Optional[float], rwe: str) -> str:
+        """Hook of channels without a file descriptor (osc4py3): return which of the
+        flags in *rwe* (``r``, ``w``, ``e``) are ready now. A channel that overrides it is
+        polled by its monitor every few milliseconds."""
+        raise NotImplementedError("poll_monitor must be overridden to poll a channel")
+
+    @property
+    def polled(self) -> bool:
+        """True for a channel its monitor polls (it overrides :meth:`poll_monitor`)."""
+        return type(self).poll_monitor is not TransportChannel.poll_monitor
 
     def process_event(self) -> None:
         """Hook: handle an event on an 'e' channel (a stream server accepts here)."""
@@ -686,12 +715,75 @@ class TransportChannel:
             with self.write_lock:
                 self._write_active = False
 
+    @property
+    def _osc4py3_writer(self) -> bool:
+        # A transport written for osc4py3 writes in start_write_packet() and calls
+        # packet_written() when the packet is gone.
+        return type(self).start_write_packet is not TransportChannel.start_write_packet
+
+    def start_write_packet(self) -> None:
+        """osc4py3's write hook: write ``self.write_running.rawosc`` and call
+        :meth:`packet_written` once it is gone (now, or later from :meth:`process_monevents`
+        with ``"w"``). Channels written for oscwire implement :meth:`write_packet`."""
+        raise NotImplementedError("start_write_packet must be overridden")
+
+    def packet_written(self) -> None:
+        """osc4py3's notification that the packet in ``write_running`` is written: count it,
+        signal its event, and start the next one."""
+        with self.write_lock:
+            entry = self.write_running
+            self.write_running = None
+        if entry is None:
+            self.logger.warning(
+                "OSC channel %r: packet_written() with no packet running", self.chaname
+            )
+            return
+        self.stats.sent += 1
+        self.stats.bytes_sent += len(entry.rawosc)
+        packopt = entry.packopt
+        if packopt is not None and packopt.event is not None:
+            try:
+                packopt.signal_event()
+            except Exception:
+                self.logger.exception("OSC channel %r: failure in packet event", self.chaname)
+        self._osc4py3_next()
+
+    def _osc4py3_next(self) -> None:
+        # Start the next packet of an osc4py3-style transport, or end the write operation.
+        with self.write_lock:
+            if self.write_running is not None:
+                return
+            if not self.write_pending or not self.is_activated:
+                self._write_active = False
+                entry = None
+            else:
+                entry = self.write_running = self.write_pending.popleft()
+        if entry is None:
+            self.enable_write_monitoring(False)
+            return
+        try:
+            self.start_write_packet()
+        except Exception as error:
+            with self.write_lock:
+                self.write_running = None
+            self.stats.send_errors += 1
+            self.logger.warning(
+                "OSC channel %r: start_write_packet failed, packet dropped: %s", self.chaname, error
+            )
+            self._osc4py3_next()
+            return
+        if self.write_running is not None:
+            self.enable_write_monitoring(True)
+
     def write_operation(self) -> None:
         """Write queued packets until the queue is empty or the OS would block.
 
         Only one write operation runs per channel at a time, which keeps packets in order
         whatever thread sends them.
         """
+        if self._osc4py3_writer:
+            self._osc4py3_next()
+            return
         pending = self.write_pending
         lock = self.write_lock
         stats = self.stats
@@ -748,6 +840,9 @@ class TransportChannel:
 
     def handle_writable(self) -> None:
         """The monitor saw the channel writable: resume the write operation."""
+        if self._osc4py3_writer:
+            # An osc4py3 transport finishes its write in its own process_monevents.
+            return
         self.enable_write_monitoring(False)
         self._start_writing()
 
@@ -782,6 +877,13 @@ class TransportChannel:
             return
         fileno = self.fileno()
         if fileno is None:
+            if not self.polled:
+                return
+            self.monitored_writing = enable
+            if enable:
+                self.monitor.add_polling(self, "w")
+            else:
+                self.monitor.remove_polling(self, "w")
             return
         self.monitored_writing = enable
         if enable:
@@ -814,4 +916,52 @@ class TransportChannel:
 
 
 #: Signature of a decodepacket/encodepacket action handler.
-ActionHandler = Callable[[str, str, tuple], Any]
+ActionHandler = Callable[[str, str, tuple[Any, ...]], Any]
+
+
+# ----- osc4py3's module-level functions, on the default system ---------------------------
+#: osc4py3's end marker of its queue of raw received packets (kept for its programs).
+LAST_RAWPACKET = ReceivedPacket(None, None)
+
+
+def get_channel(name: str) -> Optional[TransportChannel]:
+    """The channel called *name* in the default system, or None (osc4py3 API)."""
+    channel: Optional[TransportChannel] = default_host().get_channel(name)
+    return channel
+
+
+def terminate_all_channels() -> None:
+    """Terminate every channel of the default system (osc4py3 API)."""
+    for channel in list(default_host().channels.values()):
+        channel.terminate()
+
+
+def post_rawpacket(receivedpacket: ReceivedPacket) -> None:
+    """Decode and dispatch a raw packet received by other means (osc4py3 API):
+    ``ReceivedPacket(rawosc, packopt)``, *packopt* saying where it came from."""
+    rawosc, packopt = receivedpacket
+    default_host().post_rawpacket(rawosc, packopt)
+
+
+def next_rawpacket(timeout: Optional[float]) -> Any:
+    """osc4py3 let a program take raw received packets from a global queue; oscwire
+    decodes and dispatches them itself, so this cannot mean anything any more."""
+    raise NotImplementedError(
+        "oscwire has no global queue of raw received packets: register methods "
+        "(osc_method), or see each raw packet with a 'decodepacket' action handler "
+        "(channel option actions_handlers)"
+    )
+
+
+def __getattr__(name: str) -> Any:
+    # osc4py3's module globals, as views of the default system.
+    if name == "all_channels":
+        return default_host().channels
+    if name == "all_channels_peers":
+        return {}
+    if name == "received_rawpackets":
+        raise NotImplementedError(
+            "oscwire has no global queue of raw received packets (osc4py3's "
+            "received_rawpackets): use a 'decodepacket' action handler or osc_method"
+        )
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -32,6 +32,7 @@ The module also keeps osc4py3's module-level functions (:func:`register_method`,
 
 from __future__ import annotations
 
+import collections
 import heapq
 import itertools
 import logging
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
     from oscwire.oscchannel import TransportChannel
 
 __all__ = [
+    "LAST_PENDINGBUNDLE",
     "MAX_BUNDLE_NESTING",
     "MAX_DELAY",
     "MAX_DELAYED_BUNDLES",
@@ -64,11 +66,16 @@ __all__ = [
     "DelayedBundles",
     "DispatchStats",
     "Dispatcher",
+    "PendingBundle",
+    "create_delayed_thread",
     "delay_bundle",
+    "delayed_process_loop",
     "globdisp",
     "lane_of",
+    "next_bundle",
     "register_global_dispatcher",
     "register_method",
+    "terminate_delayed_thread",
     "unregister_global_dispatcher",
     "unregister_method",
 ]
@@ -877,3 +884,62 @@ def delay_bundle(
 ) -> None:
     """Hold *bundle* until the Unix time *when*, then run it with *disp* (osc4py3 API)."""
     (disp if disp is not None else globdisp()).delay(when, bundle, packopt)
+
+
+#: osc4py3's record of a delayed bundle (kept for its programs).
+PendingBundle = collections.namedtuple("PendingBundle", "when disp bundle packopt")
+#: osc4py3's end marker of its delayed-bundles queue.
+LAST_PENDINGBUNDLE = PendingBundle(0, None, None, None)
+
+
+def delayed_process_loop(deadlinetime: Any = 0, logger: Any = None) -> None:
+    """Run the delayed bundles of the global dispatcher that are due (osc4py3 API; the
+    policies of oscwire call it themselves)."""
+    if deadlinetime is None:
+        raise NotImplementedError(
+            "oscwire runs delayed bundles in its policies: no thread loop to start here"
+        )
+    globdisp().process_delayed()
+
+
+def next_bundle(timeout: Optional[float]) -> Any:
+    """osc4py3's access to its delayed-bundles queue: no such queue in oscwire."""
+    raise NotImplementedError(
+        "oscwire keeps delayed bundles in each dispatcher: see Dispatcher.delayed_count() "
+        "and Dispatcher.process_delayed()"
+    )
+
+
+def create_delayed_thread(logger: Any = None) -> Any:
+    """osc4py3 ran delayed bundles in a thread of their own; oscwire's policies run them."""
+    raise NotImplementedError(
+        "oscwire runs delayed bundles in its policies (as_comthreads / as_allthreads have "
+        "a communication thread): no delayed thread to create"
+    )
+
+
+def terminate_delayed_thread() -> None:
+    """Nothing to terminate: oscwire has no delayed-bundles thread (osc4py3 API)."""
+
+
+_NO_MEANING = {
+    "pending_bundles": "Dispatcher.delayed (a bounded heap per dispatcher)",
+    "pending_mutex": "nothing: each dispatcher locks its own delayed bundles",
+    "pending_condvar": "nothing: the policies wake up for delayed bundles",
+    "delayed_thread": "nothing: the policies run delayed bundles",
+    "delayed_terminate": "nothing: the policies run delayed bundles",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # osc4py3's module globals, as views of the default system where they mean something.
+    if name == "global_dispatcher":
+        return globdisp()
+    if name == "all_dispatchers":
+        disp = globdisp()
+        return {disp.dispname: disp}
+    if name in _NO_MEANING:
+        raise NotImplementedError(
+            f"oscwire has no oscdispatching.{name} (osc4py3 global): use {_NO_MEANING[name]}"
+        )
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -20,13 +20,14 @@ function, on the default system.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import logging
 import threading
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol
 
-from oscwire import oscbuildparse
+from oscwire import oscbuildparse, oscchannel
 from oscwire._errors import OSCError, OSCInvalidDataError, OSCUnknownChannelError
 from oscwire._logutil import LogThrottle
 from oscwire.oscpacketoptions import PacketOptions
@@ -136,8 +137,11 @@ class Distributor:
                                 return 1
                             if self.defer_send(channel, raw):
                                 return 1
-                    if channel.send_immediately(raw):
-                        return 1
+                    try:
+                        if channel.send_immediately(raw):
+                            return 1
+                    except OSCError as error:
+                        return self._send_failed(error)
                 return 1 if channel.transmit_data(raw, packopt) else 0
         try:
             targets = flat_names(names)
@@ -242,6 +246,13 @@ class Distributor:
         )
         return 0
 
+    def _send_failed(self, error: OSCError) -> int:
+        # The channel counted it (send_errors); raise it, or log it.
+        if self.host.raise_send_errors:
+            raise error
+        self._throttle.log(logging.ERROR, "send", "failed sends", "OSC send: %s", error)
+        return 0
+
     def _encode_failed(self, packet: Any, error: OSCError) -> int:
         host = self.host
         host.stats.encode_errors += 1
@@ -309,13 +320,19 @@ class Distributor:
 
 # ----- osc4py3's module-level function ------------------------------------------------------
 _default_sender: Optional[Callable[[Any, Any, Optional[PacketOptions]], int]] = None
+_default_round: Optional[Callable[[], None]] = None
 
 
-def set_default_sender(sender: Callable[[Any, Any, Optional[PacketOptions]], int]) -> None:
-    """Tell :func:`send_packet` how to send on the default system (the runtime registers
-    it at import: the layer above injects it, this layer never imports it)."""
-    global _default_sender
+def set_default_sender(
+    sender: Callable[[Any, Any, Optional[PacketOptions]], int],
+    serve_round: Optional[Callable[[], None]] = None,
+) -> None:
+    """Tell :func:`send_packet` how to send on the default system, and
+    :func:`rawpackets_process_loop` how to run one round of its received packets (the
+    runtime registers them at import: this layer never imports the runtime)."""
+    global _default_sender, _default_round
     _default_sender = sender
+    _default_round = serve_round
 
 
 def send_packet(packet: Any, names: Any, packopt: Optional[PacketOptions] = None) -> int:
@@ -324,3 +341,83 @@ def send_packet(packet: Any, names: Any, packopt: Optional[PacketOptions] = None
     if _default_sender is None:
         raise RuntimeError("no OSC system: call osc_startup() (from an oscwire.as_* module)")
     return _default_sender(packet, names, packopt)
+
+
+#: osc4py3's record of a packet waiting to be sent (kept for its programs).
+SendingPacket = collections.namedtuple("SendingPacket", "packet packopt targets")
+#: osc4py3's end marker of its sending queue.
+LAST_SENDINGPACKET = SendingPacket(None, None, None)
+
+
+def post_sendpacket(sendingpacket: SendingPacket) -> None:
+    """Send ``SendingPacket(packet, packopt, targets)`` now (osc4py3 queued it for its
+    sending thread; oscwire sends without a queue)."""
+    packet, packopt, targets = sendingpacket
+    send_packet(packet, targets, packopt)
+
+
+def packet_send_function(packet: Any, packopt: Any, targets: Any, logger: Any = None) -> None:
+    """Send *packet* to the channel names *targets* (osc4py3 API)."""
+    send_packet(packet, targets, packopt)
+
+
+def transmit_rawpacket(rawpacket: Any, packopt: Any, writersnames: Any, logger: Any = None) -> None:
+    """Queue an already encoded packet on the writer channels *writersnames* of the
+    default system (osc4py3 API; unknown names raise, as every send does)."""
+    for name in flat_names(writersnames):
+        channel = oscchannel.get_channel(name)
+        if channel is None or not channel.is_writer:
+            raise OSCUnknownChannelError(f"OSC transmit_rawpacket: no writer channel {name!r}")
+        options = packopt.duplicate() if packopt is not None else PacketOptions()
+        options.chantarget = name
+        channel.transmit_data(rawpacket, options)
+
+
+def sendingpackets_process_loop(deadlinetime: Any = 0, logger: Any = None) -> None:
+    """Nothing to do: oscwire sends at once, it has no sending queue (osc4py3 API)."""
+    if deadlinetime is None:
+        raise NotImplementedError("oscwire has no sending thread: sends leave at once")
+
+
+def rawpackets_process_loop(deadlinetime: Any = 0, logger: Any = None) -> None:
+    """Decode and dispatch what the default system's channels read so far (osc4py3 API,
+    what ``osc_process()`` does after reading)."""
+    if deadlinetime is None or _default_round is None:
+        raise NotImplementedError(
+            "oscwire's policies process received packets: no thread loop to start here"
+        )
+    _default_round()
+
+
+def next_sendpacket(timeout: Optional[float]) -> Any:
+    """osc4py3's access to its sending queue: no such queue in oscwire."""
+    raise NotImplementedError("oscwire has no sending queue: packets leave in osc_send()")
+
+
+def _no_thread(*args: Any, **kwargs: Any) -> Any:
+    raise NotImplementedError(
+        "oscwire has no sending or raw-packets threads: sends leave at once and the "
+        "policies (as_comthreads / as_allthreads) process what is read"
+    )
+
+
+create_rawpackets_thread = _no_thread
+create_sendingpackets_thread = _no_thread
+
+
+def terminate_rawpackets_thread() -> None:
+    """Nothing to terminate: oscwire has no raw-packets thread (osc4py3 API)."""
+
+
+def terminate_sendingpackets_thread() -> None:
+    """Nothing to terminate: oscwire has no sending thread (osc4py3 API)."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("sending_packets", "rawpackets_thread", "sendpackets_thread"):
+        raise NotImplementedError(
+            f"oscwire has no oscdistributing.{name} (osc4py3 global): sends leave at once"
+        )
+    if name in ("rawpackets_terminate", "sendpackets_terminate"):
+        return False
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -74,10 +74,13 @@ class PacketOptions:
     event: Any = None
 
     def __init__(self, **fields: Any) -> None:
+        # Every field is an instance attribute, as in osc4py3 (vars() shows them all).
+        attrs = self.__dict__
+        attrs.update(_DEFAULTS)
         for key, value in fields.items():
-            if not hasattr(PacketOptions, key):
+            if key not in _DEFAULTS:
                 raise TypeError(f"PacketOptions has no field {key!r}")
-            setattr(self, key, value)
+            attrs[key] = value
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in _REPR_FIELDS)
@@ -138,6 +141,28 @@ class PacketOptions:
         return channel.reply_packet(packet, self.srcaddress)
 
 
+#: Every field and its default value.
+_DEFAULTS: dict[str, Any] = {
+    name: getattr(PacketOptions, name)
+    for name in (
+        "honor_timetag",
+        "forget_oldmsg",
+        "timetag_offset",
+        "check_subbundle_timetag",
+        "readername",
+        "srcident",
+        "readtime",
+        "message",
+        "method",
+        "chantarget",
+        "nodelay",
+        "event",
+        "srcaddress",
+        "readchannel",
+    )
+}
+
+
 def make_received(
     readername: str,
     srcident: Any,
@@ -148,7 +173,10 @@ def make_received(
 ) -> PacketOptions:
     """Build the options of one received packet as cheaply as possible (hot path)."""
     packopt = PacketOptions.__new__(PacketOptions)
-    attrs = packopt.__dict__
+    # Every field in the instance, as osc4py3 has them (vars(packopt)); a dict copy is
+    # the cheapest way there.
+    attrs = _DEFAULTS.copy()
+    packopt.__dict__ = attrs
     attrs["readername"] = readername
     attrs["srcident"] = srcident
     attrs["readtime"] = readtime

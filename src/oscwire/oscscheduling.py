@@ -17,6 +17,7 @@ Deadlines and timeouts here are on :func:`time.monotonic`.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import logging
 import os
@@ -42,6 +43,14 @@ MONITORING_EVENTS_MAP: dict[tuple[int, int, int], str] = {
 
 #: Upper bound of one blocking wait, so that a lost wake-up can never hang a thread.
 MAX_WAIT = 1.0
+#: Seconds between two polls of channels watched by polling (no file descriptor).
+POLL_PERIOD = 0.02
+#: osc4py3's wake-up periods of its global monitor threads (kept for its programs).
+SOCKMON_GRACE_PERIOD = 60
+POLLMON_SLEEP_PERIOD = 0.1
+
+#: osc4py3's control operation record (kept for its programs; unused here).
+MonitorOperation = collections.namedtuple("MonitorOperation", "operation fileno channel rwe")
 
 
 def deadline2timeout(deadlinetime: Optional[float]) -> Optional[float]:
@@ -86,6 +95,8 @@ class Monitor:
         self._thread: Optional[threading.Thread] = None
         self._stop = False
         self._stepping = threading.Lock()
+        # Channels with no file descriptor, polled with their poll_monitor(): flags.
+        self._polled: dict[Any, str] = {}
 
     # ----- what is watched -------------------------------------------------------------
     def need_fileno(self) -> bool:
@@ -144,6 +155,33 @@ class Monitor:
         if self._thread is not None and threading.current_thread() is not self._thread:
             self.wake()
 
+    def add_polling(self, channel: Any, readwriteevent: str) -> None:
+        """Watch a channel that has no file descriptor by calling its
+        ``poll_monitor(deadlinetime, rwe)`` every :data:`POLL_PERIOD` (osc4py3's polling
+        monitors); it returns the flags that are ready."""
+        with self._lock:
+            if self.terminated:
+                raise RuntimeError("OSC monitor is terminated")
+            flags = self._polled.get(channel, "")
+            self._polled[channel] = "".join(f for f in "rwe" if f in flags or f in readwriteevent)
+        self.wake()
+
+    def remove_polling(self, channel: Any, readwriteevent: str) -> None:
+        """Stop polling *channel* for the given flags."""
+        with self._lock:
+            flags = self._polled.get(channel)
+            if flags is None:
+                return
+            flags = "".join(f for f in flags if f not in readwriteevent)
+            if flags:
+                self._polled[channel] = flags
+            else:
+                del self._polled[channel]
+
+    def is_terminated(self) -> bool:
+        """True once :meth:`terminate` ran (for threads that read it while it changes)."""
+        return self.terminated
+
     def watched_count(self) -> int:
         """How many files are watched (the wake-up socket excluded)."""
         return len(self._watch)
@@ -181,12 +219,14 @@ class Monitor:
             return 0
         if timeout is None or timeout > MAX_WAIT:
             timeout = MAX_WAIT
+        if self._polled and timeout > POLL_PERIOD:
+            timeout = POLL_PERIOD
         with self._stepping:
             try:
                 ready = self._selector.select(timeout)
             except (OSError, ValueError) as error:
                 # A file closed under us (select-based selectors report it): skip a beat.
-                if self.terminated:
+                if self.is_terminated():
                     return 0
                 self.logger.debug("OSC monitor %s: select failed: %s", self.name, error)
                 self._purge_closed()
@@ -216,6 +256,25 @@ class Monitor:
                         self.name,
                         getattr(channel, "chaname", channel),
                     )
+            if self._polled:
+                served += self._poll()
+        return served
+
+    def _poll(self) -> int:
+        served = 0
+        for channel, flags in list(self._polled.items()):
+            try:
+                ready = channel.poll_monitor(0, flags) or ""
+                for flag in "rew":
+                    if flag in ready and flag in flags:
+                        channel.process_monevents(0, flag)
+                        served += 1
+            except Exception:
+                self.logger.exception(
+                    "OSC monitor %s: failure polling channel %r",
+                    self.name,
+                    getattr(channel, "chaname", channel),
+                )
         return served
 
     def _purge_closed(self) -> None:
@@ -297,6 +356,7 @@ class Monitor:
                 return
             self.terminated = True
             self._watch.clear()
+            self._polled.clear()
         # Let a thread still inside select() return before closing what it uses.
         acquired = self._stepping.acquire(timeout=0.2)
         try:
@@ -306,6 +366,101 @@ class Monitor:
         finally:
             if acquired:
                 self._stepping.release()
+
+
+class SocketMonitor(Monitor):
+    """osc4py3's name of a monitor of file descriptors (a :class:`Monitor` here)."""
+
+    def __init__(self, logger: Optional[logging.Logger] = None, name: str = "monitor") -> None:
+        super().__init__(logger, name)
+
+
+class SelectSocketMonitor(SocketMonitor):
+    """osc4py3's ``select()`` monitor: the :class:`Monitor` (the best selector here)."""
+
+
+class PollSocketMonitor(SocketMonitor):
+    """osc4py3's ``poll()`` monitor: the :class:`Monitor` (the best selector here)."""
+
+
+class PollingMonitor(Monitor):
+    """osc4py3's monitor of channels without file descriptors: the :class:`Monitor`, which
+    polls such channels (:meth:`Monitor.add_polling`) and watches files too."""
+
+    def need_fileno(self) -> bool:
+        """False: channels registered here are polled."""
+        return False
+
+    def add_monitoring(self, fileno: int, channel: Any, readwriteevent: str) -> None:
+        """Poll *channel* (osc4py3 passes a channel id for *fileno* here)."""
+        if getattr(channel, "fileno", lambda: None)() is None:
+            self.add_polling(channel, readwriteevent)
+        else:
+            super().add_monitoring(fileno, channel, readwriteevent)
+
+    def remove_monitoring(self, fileno: int, channel: Any, readwriteevent: str) -> None:
+        """Stop polling (or watching) *channel* for the given flags."""
+        if channel in self._polled:
+            self.remove_polling(channel, readwriteevent)
+        else:
+            super().remove_monitoring(fileno, channel, readwriteevent)
+
+
+_GLOBAL_LOCK = threading.Lock()
+_global_monitors: dict[str, Monitor] = {}
+
+
+def _global_monitor(kind: str, factory: Any, period: float, logger: Any) -> Monitor:
+    with _GLOBAL_LOCK:
+        monitor = _global_monitors.get(kind)
+        if monitor is None or monitor.terminated:
+            monitor = _global_monitors[kind] = factory(logger)
+            monitor.start_thread(period)
+        return monitor
+
+
+def _terminate_global(kind: str) -> None:
+    with _GLOBAL_LOCK:
+        monitor = _global_monitors.pop(kind, None)
+    if monitor is not None:
+        monitor.terminate()
+
+
+def create_platform_socket_monitor(logger: Optional[logging.Logger] = None) -> Monitor:
+    """A new monitor of file descriptors (osc4py3 API)."""
+    return SelectSocketMonitor(logger)
+
+
+def create_polling_monitor(logger: Optional[logging.Logger] = None) -> Monitor:
+    """A new polling monitor (osc4py3 API)."""
+    return PollingMonitor(logger)
+
+
+def create_monitoring_thread(monitor: Monitor, threadperiod: Any, threadname: str) -> Any:
+    """Run *monitor* in a daemon thread named *threadname* (osc4py3 API); return it."""
+    monitor.name = threadname
+    return monitor.start_thread(threadperiod)
+
+
+def get_global_socket_monitor(logger: Optional[logging.Logger] = None) -> Monitor:
+    """The process-wide monitor of sockets, in its own daemon thread (osc4py3 API): a
+    channel made with ``{"monitor": get_global_socket_monitor()}`` is served there."""
+    return _global_monitor("socket", create_platform_socket_monitor, SOCKMON_GRACE_PERIOD, logger)
+
+
+def terminate_global_socket_monitor() -> None:
+    """Stop the monitor of :func:`get_global_socket_monitor` (osc4py3 API)."""
+    _terminate_global("socket")
+
+
+def get_global_polling_monitor(logger: Optional[logging.Logger] = None) -> Monitor:
+    """The process-wide polling monitor, in its own daemon thread (osc4py3 API)."""
+    return _global_monitor("polling", create_polling_monitor, POLLMON_SLEEP_PERIOD, logger)
+
+
+def terminate_global_polling_monitor() -> None:
+    """Stop the monitor of :func:`get_global_polling_monitor` (osc4py3 API)."""
+    _terminate_global("polling")
 
 
 def wait_select_deadline(fileno: int, deadlinetime: Optional[float], waitevents: str) -> str:

@@ -687,7 +687,7 @@ class TcpChannel(oscchannel.TransportChannel):
                 del self._connections[channel.chaname]
 
     # ----- reading ---------------------------------------------------------------------
-    def process_read_raw(self) -> None:
+    def process_read_raw(self, deadlinetime: Optional[float] = None) -> None:
         """Read up to ``tcp_readbatch`` large chunks and queue every complete packet."""
         sock = self.tcpsock
         if sock is None or self.role == "server":

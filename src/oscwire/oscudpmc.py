@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from oscwire import oscchannel
 from oscwire._accel import NO_EXTENSIONS
+from oscwire._errors import OSCSendError
 from oscwire.oscnettools import network_getaddrinfo
 
 # The yarl/multidict form: literal imports of the twin (see oscwire.framing).
@@ -68,8 +69,8 @@ class UdpMcChannel(oscchannel.TransportChannel):
 
     Write options: ``udpwrite_host``, ``udpwrite_port``, ``udpwrite_outport`` (0: any),
     ``udpwrite_forceipv4``, ``udpwrite_forceipv6``, ``udpwrite_dontcache``,
-    ``udpwrite_reuseaddr`` (False), ``udpwrite_ttl`` (None: OS default; sets the unicast
-    TTL / hop limit, and the multicast one when ``mcast_enabled``),
+    ``udpwrite_reuseaddr`` (False), ``udpwrite_ttl`` (None: OS default; the multicast
+    time-to-live / hop limit, as osc4py3 sets it; 0 keeps packets on this host),
     ``udpwrite_nonblocking`` (True), ``udpwrite_sndbuf`` (None: OS default),
     ``udpwrite_replies`` (True: datagrams that arrive on the client's socket, the replies
     of servers such as scsynth, are read and dispatched; their ``readername`` is the
@@ -249,14 +250,12 @@ class UdpMcChannel(oscchannel.TransportChannel):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, int(self.udpwrite_sndbuf))
         ttl = self.udpwrite_ttl
         if ttl is not None:
+            # What osc4py3 sets: the multicast time-to-live / hop limit (0: this host
+            # only), never the unicast IP_TTL, which refuses 0.
             if family == socket.AF_INET6:
-                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, ttl)
-                if self.mcast_enabled:
-                    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, ttl)
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, int(ttl))
             else:
-                sock.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, ttl)
-                if self.mcast_enabled:
-                    sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, ttl)
+                sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, int(ttl))
         if self.mcast_enabled:
             if self.mcast_loop is not None:
                 loop = 1 if self.mcast_loop else 0
@@ -353,7 +352,7 @@ class UdpMcChannel(oscchannel.TransportChannel):
         return repr(self._target)
 
     # ----- reading ---------------------------------------------------------------------
-    def process_read_raw(self) -> None:
+    def process_read_raw(self, deadlinetime: Optional[float] = None) -> None:
         """Drain up to ``udpread_batch`` datagrams and queue them for processing."""
         sock = self.udpsock
         if sock is None:
@@ -597,6 +596,14 @@ class UdpMcChannel(oscchannel.TransportChannel):
         except OSError as error:
             stats = self.stats
             stats.send_errors += 1
+            if error.errno == errno.EMSGSIZE:
+                # The program's error, not the network's: say it at the call.
+                raise OSCSendError(
+                    error.errno,
+                    f"OSC channel {self.chaname!r}: a packet of {len(rawoscdata)} bytes is "
+                    f"too large for one UDP datagram ({error.strerror}); send less per "
+                    "packet, or use TCP",
+                ) from None
             if oscchannel._rate_limited(stats.send_errors):
                 self.logger.warning(
                     "OSC channel %r: send of %d bytes to %r failed, packet dropped: %s",
