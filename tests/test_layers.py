@@ -30,7 +30,7 @@ _LAYER_MODULES = [
         "oscnettools oscpacketoptions osctoolspools"
     ),
     # 1: channels and monitoring.
-    "oscscheduling oscchannel oscudpmc osctcp",
+    "_channel_options oscscheduling oscchannel oscudpmc osctcp",
     # 2: distributing (send) and dispatching (receive).
     "oscdistributing oscdispatching",
     # 3: the runtime and its policies.

@@ -368,3 +368,53 @@ def test_channel_oob_option_reaches_the_codec(system) -> None:
     # The reader decodes with latin-1: the UTF-8 bytes read as two characters.
     assert rec.calls == [("\u00e9",), ("\u00c3\u00a9",)]
     assert cli.stats.bytes_sent == 12 and srv.stats.decoded == 2
+
+
+def test_options_are_parsed_once_into_a_frozen_object(system) -> None:
+    import dataclasses
+
+    from oscwire._channel_options import UdpOptions
+
+    chan = UdpMcChannel(
+        "u", "r", {"udpread_host": "127.0.0.1", "udpread_port": 0, "read_maxsources": "12",
+                   "osc_system": system},
+    )  # fmt: skip
+    assert isinstance(chan.options, UdpOptions)
+    assert chan.options.read_maxsources == 12 and chan.read_maxsources == 12
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        chan.options.read_maxsources = 3  # type: ignore[misc]
+
+
+def test_misspelt_option_is_reported_with_a_suggestion(system) -> None:
+    from oscwire._channel_options import OSCOptionWarning
+
+    with pytest.warns(OSCOptionWarning, match=r"unknown option 'udpread_rcvbuff' ignored "
+                      r"\(did you mean 'udpread_rcvbuf'\?\)"):  # fmt: skip
+        UdpMcChannel(
+            "u", "r", {"udpread_host": "127.0.0.1", "udpread_port": 0,
+                       "udpread_rcvbuff": 1 << 20, "osc_system": system},
+        )  # fmt: skip
+    with pytest.warns(OSCOptionWarning, match="unknown option 'colour' ignored$"):
+        UdpMcChannel(
+            "v", "r", {"udpread_host": "127.0.0.1", "udpread_port": 0, "colour": "red",
+                       "osc_system": system},
+        )  # fmt: skip
+
+
+def test_a_foreign_subclass_may_read_keys_of_its_own(system, pair, recwarn) -> None:
+    """A transport written for osc4py3 reads its own keys: only likely misspellings of
+    known keys are reported for it."""
+    from oscwire._channel_options import OSCOptionWarning
+
+    PairChannel("p", "r", {"osc_system": system, "pipe_path": "/tmp/x"}, pair[0])
+    assert not [w for w in recwarn if issubclass(w.category, OSCOptionWarning)]
+    with pytest.warns(OSCOptionWarning, match="did you mean 'read_maxsources'"):
+        PairChannel("q", "r", {"osc_system": system, "read_maxsource": 3}, pair[1])
+
+
+def test_option_of_the_wrong_type_is_a_clear_error(system) -> None:
+    with pytest.raises(ValueError, match="option 'read_maxsources' must be an int, not 'many'"):
+        UdpMcChannel(
+            "u", "r", {"udpread_host": "127.0.0.1", "udpread_port": 0,
+                       "read_maxsources": "many", "osc_system": system},
+        )  # fmt: skip

@@ -34,9 +34,17 @@ import logging
 import threading
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, Protocol
 
-from oscwire import framing, oscpacketoptions
+from oscwire import framing
+from oscwire._channel_options import (
+    MAX_PACKET_SIZE_WITH_HEADER,
+    MAX_PENDING_WRITES,
+    MAX_SOURCES_ALLOWED,
+    UNSET,
+    ChannelOptions,
+    OSCOptionWarning,
+)
 from oscwire._errors import OSCFramingError
 
 if TYPE_CHECKING:
@@ -88,14 +96,29 @@ class ChannelHost(Protocol):
     def linger(self, channel: Any, seconds: float, finish: Callable[[], None]) -> None: ...
 
 
+__all__ = [
+    "LAST_RAWPACKET",
+    "MAX_PACKET_SIZE_WITH_HEADER",
+    "MAX_PENDING_WRITES",
+    "MAX_SOURCES_ALLOWED",
+    "SCHED_OWNTHREAD",
+    "SCHED_POLLTHREAD",
+    "SCHED_SELECTTHREAD",
+    "ChannelHost",
+    "ChannelOptions",
+    "ChannelStats",
+    "OSCOptionWarning",
+    "PendingPacket",
+    "ReceivedPacket",
+    "TransportChannel",
+    "get_channel",
+    "next_rawpacket",
+    "post_rawpacket",
+    "terminate_all_channels",
+]
+
 _LOGGER = logging.getLogger("oscwire.oscchannel")
 
-#: Default bound of a packet announced by a size header (``read_headermaxdatasize``).
-MAX_PACKET_SIZE_WITH_HEADER = 1024 * 1024
-#: Default bound of sources with partial data buffered at once (``read_maxsources``).
-MAX_SOURCES_ALLOWED = 500
-#: Default bound of packets waiting in one channel's write queue (``write_maxpending``).
-MAX_PENDING_WRITES = 65536
 
 #: osc4py3's monitor names; each selects the system's monitor here.
 SCHED_SELECTTHREAD = "selectthread"
@@ -233,6 +256,10 @@ class TransportChannel:
 
     #: Kind prefix in the OSC addresses of action messages ("udpmc", "tcp"...).
     chankindprefix = "chan"
+    #: The options this kind of channel takes (a frozen dataclass, parsed once).
+    options_class: ClassVar[type[ChannelOptions]] = ChannelOptions
+    #: Further option keys a subclass reads itself (not warned about).
+    option_keys: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, name: str, mode: str, options: Optional[dict[str, Any]] = None) -> None:
         options = dict(options or {})
@@ -242,7 +269,15 @@ class TransportChannel:
             raise ValueError(f"OSC channel name {name!r} beginning with _ is reserved")
         if not mode or not set(mode) <= _MODE_CHARS:
             raise ValueError(f"OSC channel mode must combine 'r', 'w', 'e', not {mode!r}")
-        system = options.get("osc_system")
+        #: The options, parsed once (the dict is osc4py3's input form).
+        self.options = self.options_class.parse(
+            options,
+            name,
+            extra_keys=self.option_keys,
+            strict=type(self).__module__.startswith("oscwire."),
+        )
+        opts = self.options
+        system = opts.osc_system
         if system is None:
             system = default_host()
         if not system.running:
@@ -251,17 +286,14 @@ class TransportChannel:
         self.system: ChannelHost = system
         self.chaname = name
         self.mode = mode
-        self.logger: logging.Logger = options.get("logger") or system.logger or _LOGGER
-        self.actions_handlers: dict[str, Any] = dict(options.get("actions_handlers") or {})
-        self.oob: Optional[dict[str, Any]] = options.get("oob")
-        if "monitor" in options:
-            monitor = options["monitor"]
-            if isinstance(monitor, str) and monitor in _SCHED_NAMES:
-                monitor = system.monitor
-        else:
+        self.logger: logging.Logger = opts.logger or system.logger or _LOGGER
+        self.actions_handlers: dict[str, Any] = dict(opts.actions_handlers or {})
+        self.oob: Optional[dict[str, Any]] = opts.oob
+        monitor = opts.monitor
+        if monitor is UNSET or (isinstance(monitor, str) and monitor in _SCHED_NAMES):
             monitor = system.monitor
         self.monitor = monitor
-        self.monitor_terminate: bool = bool(options.get("monitor_terminate", False))
+        self.monitor_terminate: bool = opts.monitor_terminate
         self.monitored_writing = False
         #: True while the system is congested: the socket is not watched for reading, so
         #: a TCP peer is slowed down by TCP's own flow control (UDP: the kernel drops).
@@ -273,15 +305,14 @@ class TransportChannel:
         self.is_scheduled = False
         self.is_terminated = False
         self.stats = ChannelStats()
-        overrides = {k: options[k] for k in oscpacketoptions.PROCESSING_KEYS if k in options}
         #: Processing options set on the PacketOptions of every packet read here.
-        self.packopt_overrides: Optional[dict[str, Any]] = overrides or None
+        self.packopt_overrides: Optional[dict[str, Any]] = opts.processing()
         # Write state exists for every channel: readers can send replies.
         self.write_pending: collections.deque[PendingPacket] = collections.deque()
         self.write_lock = threading.Lock()
-        self.write_maxpending: int = int(options.get("write_maxpending", MAX_PENDING_WRITES))
-        self.write_workqueue = options.get("write_workqueue")
-        self.write_wqterminate: bool = bool(options.get("write_wqterminate", False))
+        self.write_maxpending: int = opts.write_maxpending
+        self.write_workqueue = opts.write_workqueue
+        self.write_wqterminate: bool = opts.write_wqterminate
         self.write_withslip = False
         self.write_slip_flagatstart = True
         self.write_withheader = False
@@ -296,7 +327,7 @@ class TransportChannel:
         if self.is_event:
             self.setup_event_options(options)
         system.register_channel(self)
-        if options.get("auto_start", True):
+        if opts.auto_start:
             try:
                 self.activate()
                 self.begin_scheduling()
@@ -306,26 +337,27 @@ class TransportChannel:
 
     # ----- options ---------------------------------------------------------------------
     def setup_reader_options(self, options: dict[str, Any]) -> None:
-        """Read the ``read_*`` options (subclasses extend it and call the parent)."""
-        self.read_forceident: Optional[dict[Any, Any]] = options.get("read_forceident")
-        self.read_dnsident: bool = bool(options.get("read_dnsident", True))
-        self.read_datagram: bool = bool(options.get("read_datagram", False))
-        self.read_maxsources: int = int(options.get("read_maxsources", MAX_SOURCES_ALLOWED))
-        self.read_buffersize: int = int(options.get("read_buffersize", 65536))
-        self.read_withslip: bool = bool(options.get("read_withslip", False))
-        self.read_withheader: bool = bool(options.get("read_withheader", False))
-        self.read_headerunpack: Any = options.get("read_headerunpack", framing.DEFAULT_HEADER)
-        self.read_headermaxdatasize: int = int(
-            options.get("read_headermaxdatasize", MAX_PACKET_SIZE_WITH_HEADER)
-        )
+        """Set the ``read_*`` attributes from :attr:`options` (osc4py3's hook: subclasses
+        extend it and call the parent; *options* is the dict the channel was made with)."""
+        opts = self.options
+        self.read_forceident: Optional[Mapping[Any, Any]] = opts.read_forceident
+        self.read_dnsident: bool = opts.read_dnsident
+        self.read_datagram: bool = opts.read_datagram
+        self.read_maxsources: int = opts.read_maxsources
+        self.read_buffersize: int = opts.read_buffersize
+        self.read_withslip: bool = opts.read_withslip
+        self.read_withheader: bool = opts.read_withheader
+        self.read_headerunpack: Any = opts.read_headerunpack
+        self.read_headermaxdatasize: int = opts.read_headermaxdatasize
         if self.read_withslip and self.read_withheader:
             raise ValueError(f"OSC channel {self.chaname!r}: read_withslip and read_withheader")
 
     def setup_writer_options(self, options: dict[str, Any]) -> None:
-        """Read the ``write_*`` options (subclasses extend it and call the parent)."""
-        self.write_withslip = bool(options.get("write_withslip", False))
-        self.write_slip_flagatstart = bool(options.get("write_slip_flagatstart", True))
-        self.write_withheader = bool(options.get("write_withheader", False))
+        """Set the ``write_*`` attributes from :attr:`options` (osc4py3's hook)."""
+        opts = self.options
+        self.write_withslip = opts.write_withslip
+        self.write_slip_flagatstart = opts.write_slip_flagatstart
+        self.write_withheader = opts.write_withheader
         if self.write_withslip and self.write_withheader:
             raise ValueError(f"OSC channel {self.chaname!r}: write_withslip and write_withheader")
 

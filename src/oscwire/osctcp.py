@@ -195,6 +195,34 @@ class TcpChannel(oscchannel.TransportChannel):
     """
 
     chankindprefix = "tcp"
+    option_keys = frozenset(
+        [
+            "tcp_backlog",
+            "tcp_connect_timeout",
+            "tcp_consocket",
+            "tcp_consocketspec",
+            "tcp_dontcache",
+            "tcp_eoflinger",
+            "tcp_framing",
+            "tcp_host",
+            "tcp_keepalive",
+            "tcp_maxbadpackets",
+            "tcp_maxconnections",
+            "tcp_nodelay",
+            "tcp_port",
+            "tcp_readbatch",
+            "tcp_readbuffer",
+            "tcp_readframing",
+            "tcp_reconnect",
+            "tcp_reconnect_delay",
+            "tcp_reconnect_maxdelay",
+            "tcp_reuseaddr",
+            "tcp_writeframing",
+            "tcp_forceipv4",
+            "tcp_forceipv6",
+            "tcp_serverenabled",
+        ]
+    )
 
     def __init__(self, name: str, mode: str, options: Optional[dict[str, Any]] = None) -> None:
         options = dict(options or {})

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from oscwire import oscchannel
 from oscwire._accel import NO_EXTENSIONS
+from oscwire._channel_options import UNSET, UdpOptions
 from oscwire._errors import OSCSendError
 from oscwire.oscnettools import network_getaddrinfo
 
@@ -81,6 +82,8 @@ class UdpMcChannel(oscchannel.TransportChannel):
     """
 
     chankindprefix = "udpmc"
+    options_class = UdpOptions
+    options: UdpOptions
 
     def __init__(self, name: str, mode: str, options: Optional[dict[str, Any]] = None) -> None:
         options = dict(options or {})
@@ -91,10 +94,10 @@ class UdpMcChannel(oscchannel.TransportChannel):
         self.udpsock: Optional[socket.socket] = None
         self.udpsockspec: Any = None
         self.bound_port: Optional[int] = None
-        self.mcast_enabled: bool = bool(options.get("mcast_enabled", False))
-        self.mcast_loop: Optional[bool] = options.get("mcast_loop")
-        self.mcast_interface: Any = options.get("mcast_interface")
-        self.bcast_enabled: bool = bool(options.get("bcast_enabled", False))
+        self.mcast_enabled = False
+        self.mcast_loop: Optional[bool] = None
+        self.mcast_interface: Any = None
+        self.bcast_enabled = False
         self.udpwrite_replies = False
         self._target: Any = None
         self._v6 = False
@@ -104,8 +107,16 @@ class UdpMcChannel(oscchannel.TransportChannel):
         self._queue_limit = min(UDPWRITE_BATCH, self.write_maxpending)
 
     # ----- options ---------------------------------------------------------------------
+    def _setup_udp(self) -> None:
+        opts = self.options
+        self.mcast_enabled = opts.mcast_enabled
+        self.mcast_loop = opts.mcast_loop
+        self.mcast_interface = opts.mcast_interface
+        self.bcast_enabled = opts.bcast_enabled
+
     def setup_reader_options(self, options: dict[str, Any]) -> None:
         super().setup_reader_options(options)
+        self._setup_udp()
         self._setup_receiving(options)
         specs = network_getaddrinfo(
             options,
@@ -154,15 +165,16 @@ class UdpMcChannel(oscchannel.TransportChannel):
 
     def _setup_receiving(self, options: dict[str, Any]) -> None:
         """The ``udpread_*`` options of what arrives on the socket (servers, and client replies)."""
-        self.udpread_buffersize = int(options.get("udpread_buffersize", UDPREAD_BUFSIZE))
-        self.udpread_reuseaddr = bool(options.get("udpread_reuseaddr", True))
-        self.udpread_nonblocking = bool(options.get("udpread_nonblocking", True))
-        self.udpread_identusedns = bool(options.get("udpread_identusedns", False))
-        self.udpread_identfields = int(options.get("udpread_identfields", 2))
-        self.udpread_asstream = bool(options.get("udpread_asstream", False))
-        rcvbuf = options.get("udpread_rcvbuf", DEFAULT_RCVBUF)
+        opts = self.options
+        self.udpread_buffersize = opts.udpread_buffersize
+        self.udpread_reuseaddr = opts.udpread_reuseaddr
+        self.udpread_nonblocking = opts.udpread_nonblocking
+        self.udpread_identusedns = opts.udpread_identusedns
+        self.udpread_identfields = opts.udpread_identfields
+        self.udpread_asstream = opts.udpread_asstream
+        rcvbuf = DEFAULT_RCVBUF if opts.udpread_rcvbuf is UNSET else opts.udpread_rcvbuf
         self.udpread_rcvbuf = int(rcvbuf) if rcvbuf else 0
-        self.udpread_batch = max(1, int(options.get("udpread_batch", UDPREAD_BATCH)))
+        self.udpread_batch = max(1, opts.udpread_batch)
         self._plain_ident = (
             not self.read_forceident
             and not (self.udpread_identusedns and self.read_dnsident)
@@ -171,11 +183,13 @@ class UdpMcChannel(oscchannel.TransportChannel):
 
     def setup_writer_options(self, options: dict[str, Any]) -> None:
         super().setup_writer_options(options)
-        self.udpwrite_reuseaddr = bool(options.get("udpwrite_reuseaddr", False))
-        self.udpwrite_ttl: Optional[int] = options.get("udpwrite_ttl")
-        self.udpwrite_nonblocking = bool(options.get("udpwrite_nonblocking", True))
-        self.udpwrite_outport = int(options.get("udpwrite_outport", 0) or 0)
-        self.udpwrite_sndbuf = options.get("udpwrite_sndbuf")
+        self._setup_udp()
+        opts = self.options
+        self.udpwrite_reuseaddr = opts.udpwrite_reuseaddr
+        self.udpwrite_ttl: Optional[int] = opts.udpwrite_ttl
+        self.udpwrite_nonblocking = opts.udpwrite_nonblocking
+        self.udpwrite_outport = opts.udpwrite_outport
+        self.udpwrite_sndbuf = opts.udpwrite_sndbuf
         specs = network_getaddrinfo(
             options,
             "udpwrite",
@@ -188,7 +202,7 @@ class UdpMcChannel(oscchannel.TransportChannel):
         self._v6 = self.udpsockspec.family == socket.AF_INET6
         # What a peer sends back to the client's socket (scsynth's /status.reply, a mixer's
         # answers) is read and dispatched like a server's input, unless turned off.
-        self.udpwrite_replies = bool(options.get("udpwrite_replies", True))
+        self.udpwrite_replies = opts.udpwrite_replies
         if self.udpwrite_replies:
             oscchannel.TransportChannel.setup_reader_options(self, options)
             self._setup_receiving(options)
