@@ -18,6 +18,10 @@ from oscwire.oscbuildparse import OSCBundle, OSCMessage, unixtime2timetag
 from oscwire.oscmethod import OSCARG_ADDRESS, OSCARG_DATAUNPACK
 
 
+def _reached(items: list[Any], count: int) -> bool:
+    return len(items) >= count
+
+
 def pump(until: Callable[[], bool], timeout: float = 3.0) -> bool:
     """Run the event loop until *until()* is true or *timeout* seconds have passed."""
     deadline = time.monotonic() + timeout
@@ -79,7 +83,7 @@ def run(count: int = 2000) -> int:
             target = min(first + 250, count)
             for _ in range(target - first):
                 osc.osc_send(message, "demo-client")
-            pump(lambda target=target: len(burst) >= target, timeout=2)
+            pump(functools.partial(_reached, burst, target), timeout=2)
         elapsed = time.perf_counter() - start
         print(
             f"{len(burst)}/{count} messages sent, received, decoded and dispatched in {elapsed * 1e3:.1f} ms ({len(burst) / elapsed:,.0f} msgs/s, one thread)"

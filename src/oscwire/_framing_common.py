@@ -8,7 +8,7 @@ buffered bytes and returns ``(packet_size, header_size)`` (``(0, 0)``: not enoug
 from __future__ import annotations
 
 import struct
-from typing import Callable, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 __all__ = ["DEFAULT_HEADER", "HeaderSpec", "parse_header_spec"]
 
@@ -16,12 +16,12 @@ __all__ = ["DEFAULT_HEADER", "HeaderSpec", "parse_header_spec"]
 DEFAULT_HEADER = ("!I", 4, 0)
 
 #: A header specification (see the module doc).
-HeaderSpec = Union[tuple, Callable[[bytes], tuple]]
+HeaderSpec = Union[tuple[Any, ...], Callable[[bytes], tuple[int, int]]]
 
 
 def parse_header_spec(
     header: Optional[HeaderSpec],
-) -> tuple[Optional[Callable], Optional[struct.Struct], int, int]:
+) -> tuple[Optional[Callable[[bytes], tuple[int, int]]], Optional[struct.Struct], int, int]:
     """Check a ``read_headerunpack`` value; ``(function, struct, header_size, index)``.
 
     Shared by both twins, so that they accept and refuse the same specifications.

@@ -231,6 +231,7 @@ class HeaderDecoder:
         if self._function is None:
             if available < self._header_size:
                 return 0, 0
+            assert self._struct is not None  # no function: a struct header
             size = self._struct.unpack_from(buffer, pos)[self._index]
             try:
                 return int(size), self._header_size

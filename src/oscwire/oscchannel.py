@@ -308,7 +308,9 @@ class TransportChannel:
         #: Processing options set on the PacketOptions of every packet read here.
         self.packopt_overrides: Optional[dict[str, Any]] = opts.processing()
         # Write state exists for every channel: readers can send replies.
-        self.write_pending: collections.deque[PendingPacket] = collections.deque()
+        # Entries are PendingPacket(rawosc, packopt, destination) or plain 3-tuples (the
+        # batched fast path appends those: cheaper to build).
+        self.write_pending: collections.deque[tuple[Any, Any, Any]] = collections.deque()
         self.write_lock = threading.Lock()
         self.write_maxpending: int = opts.write_maxpending
         self.write_workqueue = opts.write_workqueue
@@ -789,7 +791,7 @@ class TransportChannel:
                 self._write_active = False
                 entry = None
             else:
-                entry = self.write_running = self.write_pending.popleft()
+                entry = self.write_running = PendingPacket(*self.write_pending.popleft())
         if entry is None:
             self.enable_write_monitoring(False)
             return

@@ -31,7 +31,7 @@ BytesLike = Union[bytes, bytearray, memoryview]
 
 def packet2slip(rawdata: BytesLike, flagsatstart: bool = True) -> bytes:
     """Encode *rawdata* as a SLIP frame, with an END before it too when *flagsatstart*."""
-    return framing.slip_encode(rawdata, flagsatstart)
+    return framing.slip_encode(bytes(rawdata), flagsatstart)
 
 
 def slip2packet(rawdata: BytesLike) -> tuple[Optional[bytes], BytesLike]:
@@ -43,7 +43,7 @@ def slip2packet(rawdata: BytesLike) -> tuple[Optional[bytes], BytesLike]:
     end = bytes(rawdata).find(SLIP_END_CHAR)
     if end < 0:
         return None, rawdata
-    return framing.slip_decode(rawdata[:end]), rawdata[end + 1 :]
+    return framing.slip_decode(bytes(rawdata[:end])), rawdata[end + 1 :]
 
 
 # ========================= NETWORK ADDRESS RESOLUTION =========================
@@ -77,6 +77,7 @@ def parse_port(port: Any) -> Union[int, str]:
             return 0
         return int(text) if text.isdigit() else text
     port = int(port)
+    assert isinstance(port, int)
     if not 0 <= port <= 65535:
         raise ValueError(f"OSC port {port} out of range 0..65535")
     return port

@@ -138,7 +138,7 @@ class PacketOptions:
         if channel is None or self.srcaddress is None:
             _LOGGER.warning("OSC reply impossible: packet has no source channel/address")
             return False
-        return channel.reply_packet(packet, self.srcaddress)
+        return bool(channel.reply_packet(packet, self.srcaddress))
 
 
 #: Every field and its default value.

@@ -38,7 +38,7 @@ class WorkJob:
     __slots__ = ("finished", "finishsync", "function", "paramstuple", "result")
 
     def __init__(
-        self, function: Callable[..., Any], paramstuple: tuple = (), needsync: bool = False
+        self, function: Callable[..., Any], paramstuple: tuple[Any, ...] = (), needsync: bool = False
     ) -> None:
         self.function = function
         self.paramstuple = paramstuple
@@ -98,10 +98,10 @@ class WorkQueue:
         # ``(None, lane)``: a token saying that *lane* has jobs waiting in ``_lanes[lane]``.
         # A lane has at most one token or one worker at a time, which is what keeps its
         # jobs in order, one at a time.
-        self._jobs: collections.deque = collections.deque()
+        self._jobs: collections.deque[tuple[Any, Any]] = collections.deque()
         self._cond = threading.Condition(threading.Lock())
         # Lanes with jobs queued or being run, each with its waiting jobs in order.
-        self._lanes: dict[Any, collections.deque] = {}
+        self._lanes: dict[Any, collections.deque[Any]] = {}
         self._count = 0  # jobs queued (not yet started), for len() and the maxjobs bound
         #: Called (in the worker thread) with a ``SystemExit``/``KeyboardInterrupt`` that a
         #: job raised; the worker then goes on serving. None: it is logged.
@@ -111,7 +111,7 @@ class WorkQueue:
     def send_callable(
         self,
         function: Callable[..., Any],
-        paramstuple: tuple = (),
+        paramstuple: tuple[Any, ...] = (),
         needsync: bool = False,
         lane: Any = _NO_LANE,
     ) -> WorkJob:

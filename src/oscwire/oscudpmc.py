@@ -296,7 +296,7 @@ class UdpMcChannel(oscchannel.TransportChannel):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
         sock.setblocking(not self.udpwrite_nonblocking)
         # Bind now: one stable source port, so that peers can answer and identify us.
-        local = (self._wildcard(family), self.udpwrite_outport)
+        local: tuple[Any, ...] = (self._wildcard(family), self.udpwrite_outport)
         if family == socket.AF_INET6:
             local = (*local, 0, 0)
         sock.bind(local)
@@ -354,7 +354,7 @@ class UdpMcChannel(oscchannel.TransportChannel):
         sock = self.udpsock
         return sock.fileno() if sock is not None else None
 
-    def bound_address(self) -> Optional[tuple]:
+    def bound_address(self) -> Optional[tuple[Any, ...]]:
         """The local socket address (host, port, ...) once open, else None."""
         sock = self.udpsock
         return sock.getsockname() if sock is not None else None
