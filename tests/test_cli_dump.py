@@ -411,3 +411,39 @@ def test_help_is_complete() -> None:
         "exit status",
     ):
         assert needed in text, needed
+
+
+GROUP = "224.0.1.9"
+
+
+def _multicast_loops_back() -> bool:
+    """True when a datagram sent to a multicast group comes back to a member here."""
+    with (
+        socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as member,
+        socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender,
+    ):
+        try:
+            member.bind((GROUP, 0))
+            request = socket.inet_aton(GROUP) + socket.inet_aton("0.0.0.0")
+            member.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, request)
+            sender.sendto(b"probe", (GROUP, member.getsockname()[1]))
+            member.settimeout(1.0)
+            return member.recv(16) == b"probe"
+        except OSError:
+            return False
+
+
+@pytest.mark.parametrize("form", ["group", "url"])
+def test_multicast_group(form: str) -> None:
+    if not _multicast_loops_back():
+        pytest.skip("multicast does not loop back on this host")
+    where = ["0", GROUP] if form == "group" else [f"osc.udp://{GROUP}:0"]
+    with OscwireDump("-L", *where) as dump:
+        assert dump.host == GROUP
+        url = f"osc.udp://{GROUP}:{dump.port}"
+        sent = run_oscwire("send", url, "/group", "i", "1")
+        assert (sent.returncode, sent.stderr) == (0, "")
+        assert run_oscsend(url, "/group", "i", "2").returncode == 0
+        lines = [dump.stdout.line(), dump.stdout.line()]
+        dump.stop()
+    assert [line.split(b" ", 1)[1] for line in lines] == [b"/group i 1\n", b"/group i 2\n"]
