@@ -376,6 +376,7 @@ def test_port_in_use_is_one_line_and_status_1() -> None:
         (["osc.udp://127.0.0.1:1:2"], "in brackets"),
         (["--tcp", "osc.udp://:0"], "--tcp conflicts"),
         (["0", "10.0.0.1"], "not a multicast group"),
+        (["--host", "nosuch.invalid", "0"], "unknown host 'nosuch.invalid'"),
         (["--format", "xml", "0"], "invalid choice: 'xml'"),
         (["--count", "-1", "0"], "argument --count"),
         ([], "the following arguments are required: PORT|URL"),

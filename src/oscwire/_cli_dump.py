@@ -20,6 +20,7 @@ import heapq
 import itertools
 import logging
 import signal
+import socket
 import sys
 import time
 from collections.abc import Iterator
@@ -38,7 +39,7 @@ from oscwire._cli_common import (
     silence_stdout,
 )
 from oscwire._cli_format import Arrival, Output, PacketFormat, decode, describe_source
-from oscwire._cli_target import Endpoint, Transport, is_url, parse_url
+from oscwire._cli_target import Endpoint, Transport, is_url, parse_url, resolve
 from oscwire._errors import OSCError
 from oscwire._logutil import LogThrottle
 
@@ -354,6 +355,8 @@ def run_dump(
     """Listen, print packets until stopped, print the summary; return the exit status."""
     from oscwire._runtime import OSCSystem
 
+    if request.endpoint.host:
+        resolve(request.endpoint, socket.SOCK_DGRAM)  # an unknown host is a usage error
     logger = command_logger("dump")
     stream = _stdout_binary()
     writer = Writer(stream, line_buffered or stream.isatty())
