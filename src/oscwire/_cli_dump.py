@@ -359,7 +359,7 @@ def run_dump(
         resolve(request.endpoint, socket.SOCK_DGRAM)  # an unknown host is a usage error
     logger = command_logger("dump")
     stream = _stdout_binary()
-    writer = Writer(stream, line_buffered or stream.isatty())
+    writer = Writer(stream, line_buffered or packet_format.flushes_each or stream.isatty())
     system = OSCSystem("eventloop", logger=logger)
     system.start()
     dumper = Dumper(system, packet_format, writer, logger, limit=count)

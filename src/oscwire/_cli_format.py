@@ -60,6 +60,8 @@ class PacketFormat(Protocol):
 
     #: True: the messages of a future bundle are written when it is due, as liblo does.
     follows_timetags: ClassVar[bool]
+    #: True: flushed after each packet even without ``-L`` (``oscdump -r`` does).
+    flushes_each: ClassVar[bool]
 
     def render(self, arrival: Arrival) -> list[Output]:
         """What to write for one received packet."""
@@ -192,6 +194,7 @@ class OscdumpFormat:
     """liblo's ``oscdump``, line for line (see the module doc)."""
 
     follows_timetags: ClassVar[bool] = True
+    flushes_each: ClassVar[bool] = False
 
     def render(self, arrival: Arrival) -> list[Output]:
         outputs = []
@@ -214,9 +217,11 @@ class OscdumpFormat:
 
 class RawFormat:
     """``oscdump -r``: each message's bytes, one after the other, bundles unpacked, each
-    message when it is due (as liblo re-serialises what it dispatches)."""
+    message when it is due (as liblo re-serialises what it dispatches), flushed after
+    each message as ``oscdump -r`` does."""
 
     follows_timetags: ClassVar[bool] = True
+    flushes_each: ClassVar[bool] = True
 
     def render(self, arrival: Arrival) -> list[Output]:
         outputs = []
@@ -259,6 +264,7 @@ class ReadableFormat:
     elements indented under them; printed as they arrive."""
 
     follows_timetags: ClassVar[bool] = False
+    flushes_each: ClassVar[bool] = False
 
     def render(self, arrival: Arrival) -> list[Output]:
         return [Output(b"".join(line + b"\n" for line in self.lines(arrival.packet)))]
@@ -370,6 +376,7 @@ class JsonFormat:
     (``host:port``) and the ``message`` or ``bundle``; printed as they arrive."""
 
     follows_timetags: ClassVar[bool] = False
+    flushes_each: ClassVar[bool] = False
 
     def render(self, arrival: Arrival) -> list[Output]:
         document = {
