@@ -19,6 +19,7 @@ import pytest
 
 from _support_cli import (
     TIMEOUT,
+    LineReader,
     Oscdump,
     OscwireDump,
     ipv6_loopback,
@@ -187,13 +188,13 @@ def _messages(packet: Any) -> Iterator[ob.OSCMessage]:
 
 def test_future_bundle_printed_when_due_as_liblo() -> None:
     """A bundle timed ahead waits for its time in both (a later message comes first)."""
-    due = time.time() + 0.6
-    packets = [
-        ob.OSCBundle(ob.unixtime2timetag(due), [message("/later", "i", 1)]),
-        message("/sooner", "i", 2),
-    ]
-    raws = [bytes(ob.encode_packet(packet)) for packet in packets]
     with Oscdump("-L") as theirs, OscwireDump("-L", "0", "--host", "127.0.0.1") as ours:
+        due = time.time() + 0.6  # from now: starting the tools may take longer than that
+        packets = [
+            ob.OSCBundle(ob.unixtime2timetag(due), [message("/later", "i", 1)]),
+            message("/sooner", "i", 2),
+        ]
+        raws = [bytes(ob.encode_packet(packet)) for packet in packets]
         send_all(raws, theirs.port, ours.port)
         their_lines = [theirs.stdout.line(), theirs.stdout.line()]
         our_lines = [ours.stdout.line(), ours.stdout.line()]
@@ -209,15 +210,28 @@ def test_future_bundle_printed_when_due_as_liblo() -> None:
 def test_raw_output_identical_to_oscdump_r() -> None:
     packets = [packet for packet in PACKETS if not isinstance(packet, ob.OSCBundle)][:8]
     packets.append(ob.OSCBundle(ob.OSC_IMMEDIATELY, [message("/b1", "i", 1), message("/b2", "")]))
+    marker = message("/end", "s", "\n")  # its bytes end a "line": /end...,s...\n
+    packets.append(marker)
     raws = [bytes(ob.encode_packet(packet)) for packet in packets]
+    end = raws[-1][: raws[-1].index(b"\n") + 1]
     with Oscdump("-r") as theirs, OscwireDump("-r", "0", "--host", "127.0.0.1") as ours:
         send_all(raws, theirs.port, ours.port)
-        time.sleep(0.3)
-        _, their_out, _ = theirs.stop()
-        status, our_out, _ = ours.stop()
+        # Both flush each message, -L or not (as oscdump -r): the marker comes while running.
+        their_out, our_out = _until(theirs.stdout, end), _until(ours.stdout, end)
+        their_out += theirs.stop()[1]
+        status, rest, _ = ours.stop()
+        our_out += rest
     assert status == 0
     assert b"".join(our_out) == b"".join(their_out)
     assert len(b"".join(our_out)) > 100
+
+
+def _until(reader: LineReader, suffix: bytes) -> list[bytes]:
+    """The "lines" of a binary stream, up to one that ends with *suffix*."""
+    lines = [reader.line()]
+    while not lines[-1].endswith(suffix):
+        lines.append(reader.line())
+    return lines
 
 
 def test_tcp_lines_identical_to_liblo_oscdump() -> None:
@@ -261,11 +275,18 @@ def test_tcp_serves_two_connected_peers_interleaved() -> None:
 @pytest.mark.parametrize("number", [signal.SIGINT, signal.SIGTERM])
 def test_summary_on_stop(number: int) -> None:
     good = bytes(ob.encode_packet(message("/good", "")))
-    with OscwireDump("0", "--host", "127.0.0.1") as dump:
-        send_all([good, good], dump.port)
-        other_port = send_all([b"not OSC!"] * 5, dump.port)  # another socket: another peer
-        time.sleep(0.3)
+    one = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    other = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    with OscwireDump("-L", "0", "--host", "127.0.0.1") as dump, one, other:
+        one.sendto(good, ("127.0.0.1", dump.port))
+        for _ in range(5):
+            other.sendto(b"not OSC!", ("127.0.0.1", dump.port))
+        one.sendto(good, ("127.0.0.1", dump.port))
+        other_port = other.getsockname()[1]
+        # The second good packet was sent last: once printed, all were read.
+        lines = [dump.stdout.line(), dump.stdout.line()]
         status, out, err = dump.stop(number)
+    out = lines + out
     assert status == 0
     assert [line.split(b" ", 1)[1] for line in out] == [b"/good \n", b"/good \n"]
     name = signal.Signals(number).name
