@@ -235,3 +235,21 @@ def test_send_in_process_reaches_a_udp_listener() -> None:
         assert cli.main(["send", "127.0.0.1", str(sock.getsockname()[1]), "/in", "i", "1"]) == 0
         sock.settimeout(5)
         assert sock.recv(64) == b"/in\0,i\0\0\0\0\0\x01"
+
+
+def test_internal_error_is_one_line_unless_debugging(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(*arguments: Any, **options: Any) -> int:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(cli, "run_send", broken)
+    monkeypatch.delenv("OSCWIRE_DEBUG", raising=False)
+    assert cli.main(["send", "-", "/x"]) == 1
+    assert capsys.readouterr().err == (
+        "oscwire send: internal error: RuntimeError: a bug "
+        "(OSCWIRE_DEBUG=1 shows the traceback; please report it)\n"
+    )
+    monkeypatch.setenv("OSCWIRE_DEBUG", "1")
+    with pytest.raises(RuntimeError, match="a bug"):
+        cli.main(["send", "-", "/x"])
