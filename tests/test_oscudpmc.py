@@ -578,3 +578,16 @@ def test_ttl_zero_is_accepted_and_sets_only_the_multicast_ttl(system, host: str)
         assert cli2.udpsock.getsockopt(socket.IPPROTO_IP, socket.IP_TTL) > 0
         system.send_packet(OSCMessage("/ttl0", None, [1]), "cli2")
         assert pump(system, lambda: len(rec) == 1)
+
+
+def test_a_failed_queued_datagram_still_signals_its_event(system) -> None:
+    """The batched write loop signals the event of a packet it drops, as the base one does:
+    a sender waiting on it (oscwire send) does not hang."""
+    import threading
+
+    from oscwire.oscpacketoptions import PacketOptions
+
+    cli = chan(system, "cli", "w", udpwrite_host="127.0.0.1", udpwrite_port=9)
+    done = threading.Event()
+    cli.transmit_data(b"x" * 70000, PacketOptions(event=done))  # EMSGSIZE in the write loop
+    assert done.wait(2) and cli.stats.send_errors == 1

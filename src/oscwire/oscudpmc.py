@@ -516,8 +516,16 @@ class UdpMcChannel(oscchannel.TransportChannel):
         stats = self.stats
         for index, error in errors:
             stats.send_errors += 1
+            entry = batch[index]
+            packopt = entry[1]
+            if packopt is not None and packopt.event is not None:
+                # The packet is done with (dropped): a sender waiting on it must not hang,
+                # as the base class's write loop signals it too.
+                try:
+                    packopt.signal_event()
+                except Exception:
+                    self.logger.exception("OSC channel %r: failure in packet event", self.chaname)
             if oscchannel._rate_limited(stats.send_errors):
-                entry = batch[index]
                 destination = entry[2] if entry[2] is not None else self._target
                 self.logger.warning(
                     "OSC channel %r: send of %d bytes to %r failed, packet dropped: %s",
