@@ -8,11 +8,20 @@ façade module; all the others are these, and act on the default
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from typing import Any, Callable, Optional, Union
 
 from oscwire import _policies, _runtime
 from oscwire._runtime import OSCSystem
-from oscwire.oscmethod import OSCARG_DATAUNPACK
+from oscwire.oscbuildparse import OSCBundle, OSCMessage
+from oscwire.oscchannel import TransportChannel
+from oscwire.oscmethod import OSCARG_DATAUNPACK, MethodFilter
+from oscwire.oscpacketoptions import PacketOptions
+from oscwire.oscudpmc import UdpMcChannel
+
+#: What osc_send takes: a message or a bundle.
+Packet = Union[OSCMessage, OSCBundle]
 
 #: What every façade re-exports as it is (``from oscwire._facade import *``).
 __all__ = [
@@ -89,35 +98,38 @@ def osc_terminate() -> None:
 
 
 def osc_method(
-    addrpattern: str, function: Any, argscheme: Any = OSCARG_DATAUNPACK, extra: Any = None
-) -> Any:
+    addrpattern: str,
+    function: Callable[..., Any],
+    argscheme: tuple[str, ...] = OSCARG_DATAUNPACK,
+    extra: Any = None,
+) -> MethodFilter:
     """Call *function* for messages matching *addrpattern*; return a handle for osc_unmethod."""
     return system().method(addrpattern, function, argscheme=argscheme, extra=extra)
 
 
-def osc_unmethod(handle: Any) -> bool:
+def osc_unmethod(handle: MethodFilter) -> bool:
     """Remove a handler registered by osc_method; False if it was not registered."""
     return _runtime.default_system().unmethod(handle)
 
 
-def osc_send(packet: Any, names: Any) -> None:
+def osc_send(packet: Packet, names: Union[str, Iterable[Any]]) -> None:
     """Send a message or bundle to channels *names* (str, list, set, tuple, ``"_local"``,
     ``"_all"``)."""
     _runtime.default_system().send_packet(packet, names)
 
 
-def osc_batched_sends() -> Any:
+def osc_batched_sends() -> AbstractContextManager[None]:
     """``with osc_batched_sends(): ...`` queues this thread's osc_send calls and sends
     them together when the block ends (``sendmmsg`` on Linux: more messages per second)."""
     return system().batched_sends()
 
 
-def osc_reply(packopt: Any, packet: Any) -> bool:
+def osc_reply(packopt: PacketOptions, packet: Packet) -> bool:
     """Answer the source of a received packet (get *packopt* with OSCARG_PACKOPT)."""
     return _runtime.default_system().reply(packopt, packet)
 
 
-def osc_channel(name: str) -> Any:
+def osc_channel(name: str) -> Optional[TransportChannel]:
     """The channel called *name*, or None."""
     return _runtime.default_system().get_channel(name)
 
@@ -128,10 +140,8 @@ def osc_stats(name: Optional[str] = None) -> dict[str, Any]:
     return current.all_stats() if name is None else current.channel_stats(name)
 
 
-def udp_channel(name: str, mode: str, options: dict[str, Any]) -> Any:
+def udp_channel(name: str, mode: str, options: dict[str, Any]) -> UdpMcChannel:
     """Create a :class:`~oscwire.oscudpmc.UdpMcChannel` in the default system."""
-    from oscwire.oscudpmc import UdpMcChannel
-
     current = system()
     options = dict(options)
     options.setdefault("osc_system", current)
@@ -139,25 +149,25 @@ def udp_channel(name: str, mode: str, options: dict[str, Any]) -> Any:
     return UdpMcChannel(name, mode, options)
 
 
-def osc_udp_server(address: str, port: int, name: str) -> Any:
+def osc_udp_server(address: str, port: int, name: str) -> UdpMcChannel:
     """Receive OSC packets on UDP *address*:*port* ("*": every interface; port 0: any)."""
     return udp_channel(name, "r", {"udpread_host": address, "udpread_port": port})
 
 
-def osc_udp_client(address: str, port: int, name: str) -> Any:
+def osc_udp_client(address: str, port: int, name: str) -> UdpMcChannel:
     """Send OSC packets over UDP to *address*:*port* through channel *name* (replies sent
     back to its socket are dispatched too)."""
     return udp_channel(name, "w", {"udpwrite_host": address, "udpwrite_port": port})
 
 
-def osc_multicast_server(address: str, port: int, name: str) -> Any:
+def osc_multicast_server(address: str, port: int, name: str) -> UdpMcChannel:
     """Receive OSC packets sent to multicast group *address* on *port*."""
     return udp_channel(
         name, "r", {"udpread_host": address, "udpread_port": port, "mcast_enabled": True}
     )
 
 
-def osc_multicast_client(address: str, port: int, name: str, ttl: int = 1) -> Any:
+def osc_multicast_client(address: str, port: int, name: str, ttl: int = 1) -> UdpMcChannel:
     """Send OSC packets to multicast group *address*:*port*, with time-to-live *ttl*."""
     return udp_channel(
         name,
@@ -171,14 +181,14 @@ def osc_multicast_client(address: str, port: int, name: str, ttl: int = 1) -> An
     )
 
 
-def osc_broadcast_server(address: str, port: int, name: str) -> Any:
+def osc_broadcast_server(address: str, port: int, name: str) -> UdpMcChannel:
     """Receive OSC packets broadcast to *port* (bind *address*, e.g. "0.0.0.0")."""
     return udp_channel(
         name, "r", {"udpread_host": address, "udpread_port": port, "bcast_enabled": True}
     )
 
 
-def osc_broadcast_client(address: str, port: int, name: str, ttl: int = 1) -> Any:
+def osc_broadcast_client(address: str, port: int, name: str, ttl: int = 1) -> UdpMcChannel:
     """Broadcast OSC packets to broadcast address *address*:*port*, with *ttl*."""
     return udp_channel(
         name,

@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from oscwire import _asyncio_runtime, _facade, _runtime
 from oscwire._facade import (
@@ -44,7 +44,7 @@ from oscwire._facade import (
     osc_unmethod,
 )
 from oscwire._tcp_facade import osc_tcp_client, osc_tcp_server
-from oscwire.oscmethod import OSCARG_DATAUNPACK
+from oscwire.oscmethod import OSCARG_DATAUNPACK, MethodFilter
 
 __all__ = [
     "osc_batched_sends",
@@ -86,8 +86,11 @@ def osc_process(timeout: float = 0.0) -> None:
 
 
 def osc_method(
-    addrpattern: str, function: Any, argscheme: Any = OSCARG_DATAUNPACK, extra: Any = None
-) -> Any:
+    addrpattern: str,
+    function: Callable[..., Any],
+    argscheme: tuple[str, ...] = OSCARG_DATAUNPACK,
+    extra: Any = None,
+) -> MethodFilter:
     """Call *function* for messages matching *addrpattern*; return a handle for osc_unmethod.
 
     An ``async def`` function is run as a task for each message (in arrival order of
@@ -107,7 +110,9 @@ def _system() -> _asyncio_runtime.AsyncioPolicy:
     return policy
 
 
-def _as_task(policy: _asyncio_runtime.AsyncioPolicy, function: Any) -> Any:
+def _as_task(
+    policy: _asyncio_runtime.AsyncioPolicy, function: Callable[..., Any]
+) -> Callable[..., None]:
     name = getattr(function, "__qualname__", repr(function))
 
     @functools.wraps(function)

@@ -38,7 +38,10 @@ class WorkJob:
     __slots__ = ("finished", "finishsync", "function", "paramstuple", "result")
 
     def __init__(
-        self, function: Callable[..., Any], paramstuple: tuple[Any, ...] = (), needsync: bool = False
+        self,
+        function: Callable[..., Any],
+        paramstuple: tuple[Any, ...] = (),
+        needsync: bool = False,
     ) -> None:
         self.function = function
         self.paramstuple = paramstuple
