@@ -320,3 +320,23 @@ def test_execute_calls_attributes_errors_to_the_reader_channel() -> None:
     bad = MethodFilter("/bad", boom)
     assert disp.execute_calls([([bad, bad], msg("/bad"), options)]) == 2
     assert channel.stats.handler_errors == 2 and disp.stats.handler_errors == 2
+
+
+def test_handlers_see_the_time_tag_of_the_bundle_a_message_came_in() -> None:
+    from oscwire.oscmethod import OSCARG_DATAUNPACK, OSCARG_PACKOPT
+
+    disp = Dispatcher("t")
+    seen = []
+    disp.add_method(
+        MethodFilter(
+            "/t",
+            lambda packopt, value: seen.append((value, packopt.timetag)),
+            argscheme=OSCARG_PACKOPT + OSCARG_DATAUNPACK,
+        )
+    )
+    past = unixtime2timetag(time.time() - 10)
+    older = unixtime2timetag(time.time() - 20)
+    packet = OSCBundle(past, [msg("/t", 1), OSCBundle(older, [msg("/t", 2)])])
+    disp.dispatch_packet(packet, PacketOptions())
+    disp.dispatch_packet(msg("/t", 3), PacketOptions())
+    assert seen == [(1, past), (2, older), (3, None)]

@@ -634,6 +634,10 @@ class Dispatcher:
             self.stats.subbundle_dropped += 1
             self.logger.warning("OSC dispatcher %s: bundles nested too deep", self.dispname)
             return 0
+        if packopt is not None:
+            # Its messages' handlers see the time tag of the bundle they came in.
+            packopt = packopt.duplicate()
+            packopt.timetag = bundle.timetag
         stats = self.stats
         count = 0
         for element in bundle.elements:

@@ -53,7 +53,8 @@ class PacketOptions:
     ``srcident`` (identification of the source, typically ``(host, port)``), ``readtime``
     (``time.time()`` of the read), ``srcaddress`` (the raw socket address, for replies),
     ``readchannel`` (the channel object, for replies), ``message`` / ``method`` (filled
-    while a handler runs). Sending: ``chantarget``, ``nodelay`` (True puts the packet at
+    while a handler runs), ``timetag`` (the time tag of the bundle a message came in, the
+    innermost one; None for a message sent alone). Sending: ``chantarget``, ``nodelay`` (True puts the packet at
     the head of the write queue) and ``event`` (an Event, Semaphore or callable signalled
     when the packet has been handed to the OS).
     """
@@ -72,6 +73,7 @@ class PacketOptions:
     chantarget: str = ""
     nodelay: bool = False
     event: Any = None
+    timetag: Any = None
 
     def __init__(self, **fields: Any) -> None:
         # Every field is an instance attribute, as in osc4py3 (vars() shows them all).
@@ -159,6 +161,7 @@ _DEFAULTS: dict[str, Any] = {
         "event",
         "srcaddress",
         "readchannel",
+        "timetag",
     )
 }
 
