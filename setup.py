@@ -32,10 +32,15 @@ def say(message: str) -> None:
     print(f"oscwire: {message}", file=sys.stderr)
 
 
+#: Why the build fell back to pure Python (None: it did not); written into the package.
+FALLBACKS: list[str] = []
+
+
 def fall_back(reason: str, outcome: str = "installing the pure-Python package") -> None:
     if REQUIRE:
         raise SystemExit(f"oscwire: {reason}, and OSCWIRE_REQUIRE_EXTENSIONS is set")
     say(f"{reason}; {outcome} (same API, slower)")
+    FALLBACKS.append(f"{reason}; {outcome}")
 
 
 def extension_modules() -> list[Extension]:
@@ -94,13 +99,30 @@ class OptionalBuildExt(build_ext):
             super().run()
         except Exception as error:
             fall_back(f"no working C compiler ({error})")
-            return
-        if self.failed:
-            every = len(self.failed) == len(self.extensions)
-            fall_back(
-                f"compiling {', '.join(self.failed)} failed (first error: {self.first_error})",
-                "installing the pure-Python package" if every else "those parts use pure Python",
+        else:
+            if self.failed:
+                every = len(self.failed) == len(self.extensions)
+                fall_back(
+                    f"compiling {', '.join(self.failed)} failed (first error: {self.first_error})",
+                    "installing the pure-Python package"
+                    if every
+                    else "those parts use pure Python",
+                )
+        self.write_build_info()
+
+    def write_build_info(self) -> None:
+        """Record in the package why the build fell back, so that ``import oscwire`` can
+        say it (pip shows a successful build's output only with -v)."""
+        base = HERE / "src" if self.inplace else Path(self.build_lib)
+        target = base / "oscwire" / "_build_info.py"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        source = (HERE / "src" / "oscwire" / "_build_info.py").read_text()
+        reason = "; ".join(FALLBACKS) if FALLBACKS else None
+        target.write_text(
+            source.replace(
+                "FALLBACK: Optional[str] = None", f"FALLBACK: Optional[str] = {reason!r}"
             )
+        )
 
     def build_extension(self, ext: Extension) -> None:
         try:

@@ -109,6 +109,29 @@ def test_failed_compilation_falls_back_with_one_line(tmp_path):
     assert len(lines) == 1, lines
     assert "pure-Python" in lines[0]
     assert not list(tmp_path.glob("lib/**/*.so"))
+    # The build records why, and importing that build says it (pip hides the build's
+    # output unless -v): one warning, naming the cause and how to silence it.
+    info = (tmp_path / "lib" / "oscwire" / "_build_info.py").read_text()
+    assert "no working C compiler" in info or "failed" in info
+    import shutil
+
+    shutil.copytree(tmp_path / "src" / "oscwire", tmp_path / "site" / "oscwire")
+    shutil.copy(tmp_path / "lib" / "oscwire" / "_build_info.py", tmp_path / "site" / "oscwire")
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("OSCWIRE_")}
+    environment["PYTHONPATH"] = str(tmp_path / "site")
+    imported = subprocess.run(
+        [sys.executable, "-c", "import oscwire; print(oscwire.IMPLEMENTATION)"],
+        env=environment, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert imported.stdout.strip() == "python"
+    assert "OSCPerformanceWarning: oscwire runs without its compiled core" in imported.stderr
+    assert "OSCWIRE_NO_EXTENSIONS=1" in imported.stderr
+    environment["OSCWIRE_NO_EXTENSIONS"] = "1"
+    chosen = subprocess.run(
+        [sys.executable, "-c", "import oscwire"], env=environment, capture_output=True,
+        text=True, timeout=60,
+    )  # fmt: skip
+    assert chosen.stderr == ""
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="CC=false is a POSIX trick")

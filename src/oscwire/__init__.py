@@ -8,7 +8,7 @@ to force the latter.
 
 from __future__ import annotations
 
-from ._accel import IMPLEMENTATION, implementations
+from ._accel import IMPLEMENTATION, implementations, warn_if_fallen_back
 from ._runtime import OSCSystem
 from ._version import __version__
 
@@ -17,3 +17,5 @@ from ._version import __version__
 # asyncio's do. Configure logging to route or silence them (``oscwire.*`` loggers).
 
 __all__ = ["IMPLEMENTATION", "OSCSystem", "__version__", "implementations"]
+
+warn_if_fallen_back()

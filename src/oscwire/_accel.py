@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import os
 import platform
+import warnings
 from types import ModuleType
 
 #: The parts that have a compiled and a pure twin.
@@ -70,6 +71,25 @@ def _choose() -> str:
 
 #: ``"cython"`` when every part runs compiled, ``"python"`` otherwise.
 IMPLEMENTATION: str = _choose()
+
+
+def warn_if_fallen_back() -> None:
+    """Warn when the build fell back to pure Python without being asked (no C compiler):
+    the program works, slower, and pip does not show why."""
+    from oscwire._build_info import FALLBACK
+
+    if FALLBACK and not NO_EXTENSIONS and IMPLEMENTATION != "cython":
+        warnings.warn(
+            f"oscwire runs without its compiled core ({FALLBACK}): same API, slower. "
+            "Reinstall with a C compiler, or set OSCWIRE_NO_EXTENSIONS=1 to choose the "
+            "pure-Python twins and silence this.",
+            OSCPerformanceWarning,
+            stacklevel=3,
+        )
+
+
+class OSCPerformanceWarning(RuntimeWarning):
+    """oscwire runs slower than it could (its compiled core is missing)."""
 
 
 def implementations() -> dict[str, str]:
