@@ -21,7 +21,7 @@ import threading
 import time
 import weakref
 from collections.abc import Hashable
-from typing import Any
+from typing import Any, Optional
 
 __all__ = ["LogThrottle", "flush_all", "suppressed_total"]
 
@@ -37,14 +37,15 @@ _suppressed_total = 0
 
 
 class _Cause:
-    __slots__ = ("count", "label", "last", "level", "pending")
+    __slots__ = ("count", "label", "last", "level", "logger", "pending")
 
-    def __init__(self, label: str, level: int) -> None:
+    def __init__(self, label: str, level: int, logger: logging.Logger) -> None:
         self.count = 0  # occurrences seen
         self.pending = 0  # occurrences counted and not yet reported
         self.last = 0.0  # monotonic time of the last line logged
         self.label = label
         self.level = level
+        self.logger = logger
 
 
 class LogThrottle:
@@ -80,12 +81,15 @@ class LogThrottle:
         msg: str,
         *args: Any,
         exc_info: bool | BaseException = False,
+        logger: Optional[logging.Logger] = None,
     ) -> bool:
         """Log ``msg % args`` for *cause* if it is among its first ones; else count it.
 
-        *label* names the occurrences in the summary line (``"failures of handler '/x'"``).
-        Returns True when the line was logged in full.
+        *label* names the occurrences in the summary line (``"failures of handler '/x'"``);
+        *logger* replaces the throttle's own for this cause (a channel's logger). Returns
+        True when the line was logged in full.
         """
+        logger = logger if logger is not None else self.logger
         global _suppressed_total
         now = time.monotonic()
         summary = 0
@@ -97,7 +101,7 @@ class LogThrottle:
                     entry = self._causes.get(cause)
                     label = "lines of other causes"
                 if entry is None:
-                    entry = self._causes[cause] = _Cause(label, level)
+                    entry = self._causes[cause] = _Cause(label, level, logger)
             entry.count += 1
             if entry.count <= self.full:
                 entry.last = now
@@ -112,19 +116,20 @@ class LogThrottle:
                     entry.pending = 0
                     entry.last = now
         if full:
-            self.logger.log(level, msg, *args, exc_info=exc_info)
+            logger.log(level, msg, *args, exc_info=exc_info)
         elif summary:
-            self.logger.log(level, "…and %d more %s (only the first are shown)", summary, label)
+            logger.log(level, "…and %d more %s (only the first are shown)", summary, label)
         return full
 
     def flush(self) -> None:
         """Log the summary of every cause that has counted lines not yet reported."""
         with self._lock:
-            due = [(e.level, e.pending, e.label) for e in self._causes.values() if e.pending]
-            for entry in self._causes.values():
+            due = [e for e in self._causes.values() if e.pending]
+            report = [(e.logger, e.level, e.pending, e.label) for e in due]
+            for entry in due:
                 entry.pending = 0
-        for level, count, label in due:
-            self.logger.log(level, "…and %d more %s (only the first are shown)", count, label)
+        for logger, level, count, label in report:
+            logger.log(level, "…and %d more %s (only the first are shown)", count, label)
 
     def forget(self, cause: Hashable) -> None:
         """Report and drop what is counted for *cause* (a closed connection, a removed
@@ -132,7 +137,7 @@ class LogThrottle:
         with self._lock:
             entry = self._causes.pop(cause, None)
         if entry is not None and entry.pending:
-            self.logger.log(
+            entry.logger.log(
                 entry.level,
                 "…and %d more %s (only the first are shown)",
                 entry.pending,

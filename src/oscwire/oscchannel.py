@@ -46,6 +46,7 @@ from oscwire._channel_options import (
     OSCOptionWarning,
 )
 from oscwire._errors import OSCFramingError
+from oscwire._logutil import LogThrottle
 
 if TYPE_CHECKING:
     from oscwire.oscnettools import DnsCache
@@ -209,8 +210,13 @@ class ChannelStats:
 
 def _rate_limited(count: int) -> bool:
     # Log the first ten occurrences, then one in a thousand: a flood stays visible
-    # without flooding the log.
+    # without flooding the log. (Kept for callers not yet on LogThrottle.)
     return count <= 10 or count % 1000 == 0
+
+
+#: The rate limit of every channel's log lines that a peer (or the network) can trigger:
+#: the first occurrence of each cause in full, then counted summaries (see _logutil).
+CHANNEL_LOG = LogThrottle(_LOGGER)
 
 
 _default_host: Optional[Callable[[], ChannelHost]] = None
@@ -513,6 +519,18 @@ class TransportChannel:
         if scheduled and not self.is_terminated:
             self.begin_scheduling()
 
+    def log_limited(self, level: int, kind: str, label: str, msg: str, *args: Any) -> None:
+        """Log a line a peer or the network can trigger, rate-limited per channel and
+        *kind* (:data:`CHANNEL_LOG`): the first in full, then counted summaries."""
+        CHANNEL_LOG.log(
+            level,
+            (self.chaname, kind),
+            f"{label} on channel {self.chaname!r}",
+            msg,
+            *args,
+            logger=self.logger,
+        )
+
     def stats_dict(self) -> dict[str, Any]:
         """The counters of this channel (what ``osc_stats(name)`` returns)."""
         return self.stats.as_dict()
@@ -641,13 +659,15 @@ class TransportChannel:
         if decoder is None:
             if self.read_maxsources and len(decoders) >= self.read_maxsources:
                 self.stats.sources_refused += 1
-                if _rate_limited(self.stats.sources_refused):
-                    self.logger.warning(
-                        "OSC channel %r: %d sources with partial data, data from %r refused",
-                        self.chaname,
-                        len(decoders),
-                        identifier,
-                    )
+                self.log_limited(
+                    logging.WARNING,
+                    "sources",
+                    "refusals of sources over read_maxsources",
+                    "OSC channel %r: %d sources with partial data, data from %r refused",
+                    self.chaname,
+                    len(decoders),
+                    identifier,
+                )
                 return
             decoder = decoders[identifier] = self._stream_decoder()
         try:
@@ -655,10 +675,15 @@ class TransportChannel:
         except OSCFramingError as error:
             packets = error.packets
             self.stats.framing_errors += 1
-            if _rate_limited(self.stats.framing_errors):
-                self.logger.warning(
-                    "OSC channel %r: framing error from %r: %s", self.chaname, identifier, error
-                )
+            self.log_limited(
+                logging.WARNING,
+                "framing",
+                "framing errors",
+                "OSC channel %r: framing error from %r: %s",
+                self.chaname,
+                identifier,
+                error,
+            )
         if decoder.idle:
             # Between packets: release the slot so that read_maxsources counts live partials.
             # (A decoder skipping an oversize packet has nothing buffered but must be kept.)
@@ -710,18 +735,25 @@ class TransportChannel:
         with self.write_lock:
             if self.is_terminated or not self.is_activated:
                 self.stats.send_dropped += 1
-                if _rate_limited(self.stats.send_dropped):
-                    self.logger.warning("OSC channel %r is closed: packet dropped", self.chaname)
+                self.log_limited(
+                    logging.WARNING,
+                    "closed",
+                    "packets dropped on a closed channel",
+                    "OSC channel %r is closed: packet dropped",
+                    self.chaname,
+                )
                 return False
             pending = self.write_pending
             if len(pending) >= self.write_maxpending:
                 self.stats.send_dropped += 1
-                if _rate_limited(self.stats.send_dropped):
-                    self.logger.warning(
-                        "OSC channel %r: %d packets waiting, packet dropped",
-                        self.chaname,
-                        len(pending),
-                    )
+                self.log_limited(
+                    logging.WARNING,
+                    "full",
+                    "packets dropped on a full write queue",
+                    "OSC channel %r: %d packets waiting, packet dropped",
+                    self.chaname,
+                    len(pending),
+                )
                 return False
             if packopt is not None and packopt.nodelay:
                 pending.appendleft(entry)
@@ -833,14 +865,16 @@ class TransportChannel:
                 done = write(rawoscdata, packopt, destination)
             except OSError as error:
                 stats.send_errors += 1
-                if _rate_limited(stats.send_errors):
-                    self.logger.warning(
-                        "OSC channel %r: send of %d bytes to %r failed, packet dropped: %s",
-                        self.chaname,
-                        len(rawoscdata),
-                        destination if destination is not None else self.peer_description(),
-                        error,
-                    )
+                self.log_limited(
+                    logging.WARNING,
+                    "send",
+                    "failed sends",
+                    "OSC channel %r: send of %d bytes to %r failed, packet dropped: %s",
+                    self.chaname,
+                    len(rawoscdata),
+                    destination if destination is not None else self.peer_description(),
+                    error,
+                )
                 done = True
             except Exception:
                 stats.send_errors += 1

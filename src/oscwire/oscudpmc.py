@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import socket
 import struct
 import sys
@@ -404,8 +405,14 @@ class UdpMcChannel(oscchannel.TransportChannel):
             return
         # E.g. Windows reports an ICMP port-unreachable of an earlier send here.
         self.stats.recv_errors += 1
-        if oscchannel._rate_limited(self.stats.recv_errors):
-            self.logger.info("OSC channel %r: receive error: %s", self.chaname, error)
+        self.log_limited(
+            logging.INFO,
+            "recv",
+            "receive errors",
+            "OSC channel %r: receive error: %s",
+            self.chaname,
+            error,
+        )
 
     def _received(self, pairs: list[tuple[bytes, Any]]) -> None:
         # pairs: (data, address) as recvfrom gives them; the processing stage wants
@@ -525,15 +532,17 @@ class UdpMcChannel(oscchannel.TransportChannel):
                     packopt.signal_event()
                 except Exception:
                     self.logger.exception("OSC channel %r: failure in packet event", self.chaname)
-            if oscchannel._rate_limited(stats.send_errors):
-                destination = entry[2] if entry[2] is not None else self._target
-                self.logger.warning(
-                    "OSC channel %r: send of %d bytes to %r failed, packet dropped: %s",
-                    self.chaname,
-                    len(entry[0]),
-                    destination,
-                    error,
-                )
+            destination = entry[2] if entry[2] is not None else self._target
+            self.log_limited(
+                logging.WARNING,
+                "send",
+                "failed sends",
+                "OSC channel %r: send of %d bytes to %r failed, packet dropped: %s",
+                self.chaname,
+                len(entry[0]),
+                destination,
+                error,
+            )
 
     def batch_queue(self) -> Optional[tuple[Any, int]]:
         """``(queue, limit)`` while packets may be appended to the write queue directly.
@@ -626,14 +635,16 @@ class UdpMcChannel(oscchannel.TransportChannel):
                     f"too large for one UDP datagram ({error.strerror}); send less per "
                     "packet, or use TCP",
                 ) from None
-            if oscchannel._rate_limited(stats.send_errors):
-                self.logger.warning(
-                    "OSC channel %r: send of %d bytes to %r failed, packet dropped: %s",
-                    self.chaname,
-                    len(rawoscdata),
-                    self._target,
-                    error,
-                )
+            self.log_limited(
+                logging.WARNING,
+                "send",
+                "failed sends",
+                "OSC channel %r: send of %d bytes to %r failed, packet dropped: %s",
+                self.chaname,
+                len(rawoscdata),
+                self._target,
+                error,
+            )
             return True
         stats = self.stats
         stats.sent += 1
