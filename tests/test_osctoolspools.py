@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 import time
 
-from oscwire.osctoolspools import LAST_JOB, WorkJob, WorkQueue
+import pytest
+
+from oscwire.osctoolspools import LAST_JOB, OSCWorkQueueFullError, WorkJob, WorkQueue
 
 
 def test_workjob_result_and_wait() -> None:
@@ -25,8 +27,11 @@ def test_wait_for_job_timeout_poll_and_last_job() -> None:
     assert isinstance(wq.wait_for_job(0), WorkJob)
     wq.send_terminate()
     assert wq.wait_for_job(1.0) == LAST_JOB
-    assert wq.send_callable(print, ()) is not None
-    assert wq.dropped == 1  # a job sent after termination is refused and counted
+    # A job sent after termination raises, as in osc4py3 (and is counted).
+    with pytest.raises(RuntimeError, match="WorkQueue jobs terminated"):
+        wq.send_callable(print, ())
+    assert wq.dropped == 1
+    assert wq.offer_job(print) is False and wq.dropped == 2
 
 
 def test_run_pending_runs_only_present_jobs_and_survives_failure() -> None:
@@ -118,8 +123,10 @@ def test_jobs_of_a_busy_lane_wait_behind_it_and_count_in_the_bound() -> None:
         assert wq.send_job(lambda i=i: later(i), lane="L")
     # Held behind the running job, not offered to the idle worker; the bound counts them.
     assert len(wq) == 3 and not wq._jobs  # the lane has no token: its worker takes them
-    assert wq.send_job(lambda: later(99), lane="other") is False
-    assert wq.dropped == 1
+    with pytest.raises(OSCWorkQueueFullError, match="full"):
+        wq.send_job(lambda: later(99), lane="other")
+    assert wq.offer_job(lambda: later(99), lane="other") is False
+    assert wq.dropped == 2
     release.set()
     for _ in range(4):
         assert done.acquire(timeout=5.0)
@@ -207,15 +214,19 @@ def test_a_dropped_job_does_not_leave_its_waiter_hanging() -> None:
     """Refused (terminated, full) or discarded jobs finish with an error: wait_finished returns."""
     full = WorkQueue(maxjobs=1)
     kept = full.send_callable(pow, (2, 3), needsync=True)
-    refused = full.send_callable(pow, (2, 4), needsync=True)
+    refused = WorkJob(pow, (2, 4), needsync=True)
+    assert full.offer_job(refused) is False
     assert refused.wait_finished(timeout=1.0)
     assert isinstance(refused.result, RuntimeError)
-    laned = full.send_callable(pow, (2, 5), needsync=True, lane="a")
-    assert laned.wait_finished(timeout=1.0)  # still full: refused too
+    laned = WorkJob(pow, (2, 5), needsync=True)
+    assert full.offer_job(laned, lane="a") is False  # still full: refused too
+    assert laned.wait_finished(timeout=1.0)
     full.terminate(timeout=0.1)  # discards the queued job
     assert kept.wait_finished(timeout=1.0)
     assert isinstance(kept.result, RuntimeError)
-    late = full.send_callable(pow, (2, 6), needsync=True)
+    late = WorkJob(pow, (2, 6), needsync=True)
+    with pytest.raises(RuntimeError):
+        full.send_job(late)
     assert late.wait_finished(timeout=1.0) and isinstance(late.result, RuntimeError)
 
     queue = WorkQueue()

@@ -194,7 +194,7 @@ class QueueExecutor:
         job = functools.partial(self._run, system, calls, channel, nbytes)
         if nbytes:
             system.count_waiting_bytes(nbytes)
-        if not self.queue.send_job(job, lane) and nbytes:
+        if not self.queue.offer_job(job, lane) and nbytes:
             system.count_waiting_bytes(-nbytes)
 
     @staticmethod

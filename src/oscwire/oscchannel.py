@@ -777,7 +777,7 @@ class TransportChannel:
         workqueue = self.write_workqueue
         if workqueue is None:
             self.write_operation()
-        elif not workqueue.send_job(self.write_operation):
+        elif not workqueue.offer_job(self.write_operation):
             with self.write_lock:
                 self._write_active = False
 

@@ -20,12 +20,37 @@ import threading
 import time
 from typing import Any, Callable, Optional
 
+from oscwire._errors import OSCError
+from oscwire._logutil import LogThrottle
+
 _LOGGER = logging.getLogger("oscwire.osctoolspools")
 
 #: Returned by :meth:`WorkQueue.wait_for_job` once the queue is terminated.
 LAST_JOB = "last job"
 
 _NO_LANE = object()
+_THROTTLE = LogThrottle(_LOGGER)
+
+
+class OSCWorkQueueFullError(OSCError, RuntimeError):
+    """A job sent to a work queue that holds ``maxjobs`` jobs already."""
+
+
+#: osc4py3's pool of reusable events (kept for its programs; WorkJob makes its own).
+events_pool: collections.deque[threading.Event] = collections.deque(maxlen=40)
+
+
+def allocate_event() -> threading.Event:
+    """An Event from the pool, or a new one (osc4py3 API; its state is unknown)."""
+    try:
+        return events_pool.pop()
+    except IndexError:
+        return threading.Event()
+
+
+def release_event(evt: threading.Event) -> None:
+    """Give an Event back to the pool (osc4py3 API)."""
+    events_pool.append(evt)
 
 
 class WorkJob:
@@ -124,18 +149,40 @@ class WorkQueue:
         return job
 
     def send_job(self, newjob: Callable[[], Any], lane: Any = _NO_LANE) -> bool:
-        """Queue a callable job; False (and a log line) when terminated or full."""
+        """Queue a callable job (True), or raise as osc4py3 does: :class:`RuntimeError`
+        when the queue is terminated (and :class:`OSCWorkQueueFullError`, a RuntimeError
+        too, when it is full)."""
+        refused = self._queue(newjob, lane)
+        if refused is not None:
+            raise refused
+        return True
+
+    def offer_job(self, newjob: Callable[[], Any], lane: Any = _NO_LANE) -> bool:
+        """:meth:`send_job` that returns False instead of raising (the runtime's use: a
+        refused job is counted in ``dropped`` and logged, rate-limited)."""
+        refused = self._queue(newjob, lane)
+        if refused is not None:
+            _THROTTLE.log(
+                logging.WARNING,
+                (id(self), type(refused)),
+                "jobs refused by a work queue",
+                "OSC workqueue: job dropped: %s",
+                refused,
+                logger=self.logger,
+            )
+            return False
+        return True
+
+    def _queue(self, newjob: Callable[[], Any], lane: Any) -> Optional[RuntimeError]:
         with self._cond:
             if self.terminated:
                 self.dropped += 1
-                self.logger.info("OSC workqueue terminated: job dropped")
                 _release(newjob)
-                return False
+                return RuntimeError("WorkQueue jobs terminated.")
             if self.maxjobs and self._count >= self.maxjobs:
                 self.dropped += 1
-                self.logger.warning("OSC workqueue full (%d jobs): job dropped", self.maxjobs)
                 _release(newjob)
-                return False
+                return OSCWorkQueueFullError(f"OSC workqueue full ({self.maxjobs} jobs)")
             self._count += 1
             if lane is _NO_LANE:
                 self._jobs.append((newjob, _NO_LANE))
@@ -145,11 +192,11 @@ class WorkQueue:
                     # The lane already has a token queued or a worker running it: the job
                     # waits behind the earlier ones, and no other worker needs waking.
                     waiting.append(newjob)
-                    return True
+                    return None
                 self._lanes[lane] = collections.deque((newjob,))
                 self._jobs.append((None, lane))
             self._cond.notify()
-        return True
+        return None
 
     def send_terminate(self) -> None:
         """Mark the queue terminated and wake every waiting worker (pending jobs are kept)."""
