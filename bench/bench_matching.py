@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from _dispatch_support import dispatch_all, exact_index, fanout_index, use_twin
-from oscwire import oscmethod
+from oscwire import _accel, oscmethod
 from oscwire.oscbuildparse import OSCMessage, encode_packet
 
 BATCH = 1000
@@ -23,7 +23,7 @@ def twin(matcher_impl):
     name = "cython" if matcher_impl.__name__.endswith("_c") else "python"
     decode, _ = use_twin(name)
     yield decode
-    use_twin("cython" if oscmethod._accel.compiled_available("matcher") else "python")
+    use_twin("cython" if _accel.compiled_available("matcher") else "python")
 
 
 @pytest.mark.parametrize("methods", [10, 100, 1000])
