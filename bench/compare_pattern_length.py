@@ -16,6 +16,7 @@ where addresses longer than its bound only get exact lookups.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import time
@@ -102,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=float, default=0.5, help="seconds one call may take")
     parser.add_argument("--twin", choices=["cython", "python"], action="append")
     options = parser.parse_args(argv)
+    # The index logs each address too long for pattern matching: not what is measured.
+    logging.getLogger("oscwire.oscmethod").setLevel(logging.ERROR)
     twins = options.twin or (
         ["cython", "python"] if _accel.compiled_available("matcher") else ["python"]
     )
