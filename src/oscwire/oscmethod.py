@@ -27,6 +27,7 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from oscwire._accel import NO_EXTENSIONS
@@ -39,15 +40,18 @@ from oscwire._errors import (
 )
 from oscwire._logutil import LogThrottle
 
-# The matcher twin, chosen once (type checkers always see the pure one). Tests and
-# benchmarks may point ``_impl`` at the other twin: everything here goes through it.
+# The matcher twin, chosen once (type checkers always see the pure one).
 if TYPE_CHECKING or NO_EXTENSIONS:
-    from oscwire import _matcher_py as _impl
+    from oscwire import _matcher_py as _matcher
 else:
     try:
-        from oscwire import _matcher_c as _impl
+        from oscwire import _matcher_c as _matcher
     except ImportError:
-        from oscwire import _matcher_py as _impl
+        from oscwire import _matcher_py as _matcher
+
+#: The twin everything here calls through; tests and benchmarks may point it at the other
+#: one (``_accel.load_twin("matcher", ...)``). Types come from ``_matcher``.
+_impl: ModuleType = _matcher
 
 __all__ = [
     "MAX_PATTERN_ADDRESS",
@@ -149,18 +153,18 @@ class _PatternCache:
     def __init__(self, max_bytes: int, max_length: int) -> None:
         self.max_bytes = max_bytes
         self.max_length = max_length
-        self._entries: OrderedDict[str, Any] = OrderedDict()
+        self._entries: OrderedDict[str, _matcher.CompiledPattern] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def __call__(self, pattern: str) -> _impl.CompiledPattern:
+    def __call__(self, pattern: str) -> _matcher.CompiledPattern:
         """Compile a spec-semantics OSC pattern (cached); raises OSCPatternError."""
         with self._lock:
-            compiled = self._entries.get(pattern)
-            if compiled is not None:
+            cached = self._entries.get(pattern)
+            if cached is not None:
                 self._entries.move_to_end(pattern)
-                return compiled  # type: ignore[no-any-return]
-        compiled = _impl.compile_pattern(pattern)
+                return cached
+        compiled: _matcher.CompiledPattern = _impl.compile_pattern(pattern)
         if type(pattern) is not str or len(pattern) > self.max_length:
             return compiled
         size = pattern_footprint(pattern)
@@ -486,7 +490,7 @@ class MethodFilter:
         #: Compiled spec pattern for a handler-side spec pattern, else None.
         self.compiled: Any = None
         #: Compiled "osc" kind pattern (the twin's OscPattern), else None.
-        self.oscpattern: Optional[_impl.OscPattern] = None
+        self.oscpattern: Optional[_matcher.OscPattern] = None
         self.repattern: Optional[str] = None
         self.reobject: Optional[re.Pattern[str]] = None
         if patternkind == "spec":
@@ -705,7 +709,8 @@ def call_methods(methods: Sequence[MethodFilter], message: Any, packopt: Any) ->
     The compiled twin calls the plain ``function(*arguments)`` filters directly, which is
     what makes fan-out to many handlers fast; failures are logged and counted as usual.
     """
-    return _impl.call_methods(methods, message, packopt)
+    calls: int = _impl.call_methods(methods, message, packopt)
+    return calls
 
 
 #: ``call_methods_failures(methods, message, packopt) -> int``: call every filter of
@@ -817,7 +822,7 @@ class MethodIndex:
                 self._prefix_lengths = sorted({len(p) for p in self._prefixes})
             else:
                 self._scan.append(method)
-            self._clear_cache()
+            self.clear_cache()
 
     def remove(self, method: MethodFilter) -> bool:
         """Unregister *method*; False when it was not registered."""
@@ -843,10 +848,11 @@ class MethodIndex:
                 self._prefix_lengths = sorted({len(p) for p in self._prefixes})
             else:
                 self._scan.remove(method)
-            self._clear_cache()
+            self.clear_cache()
             return True
 
-    def _clear_cache(self) -> None:
+    def clear_cache(self) -> None:
+        """Forget every cached result (add and remove do it themselves)."""
         self._cache.clear()
         self._cache_bytes = 0
 
