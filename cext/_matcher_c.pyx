@@ -5,26 +5,36 @@ Same functions, classes, errors and answers as the pure twin, which is the speci
 (see its docstring for the semantics). Characters are read in place from the ``str``
 objects (``PyUnicode_READ``); positions reachable in a part, or in the parts of an
 address, are kept as flag arrays, so a match costs at most ``len(pattern) * len(address)``
-steps and never backtracks. No regular expressions.
+steps and never backtracks. No regular expressions: osc4py3's "osc" kind
+(:class:`OscPattern`) runs the steps parsed by ``oscwire._osckind`` the same way.
+
+The ``call_methods*`` functions use what ``oscwire._dispatchable.Dispatchable`` declares of
+a method filter (``fastfunc``, ``failed()``, ``failures``, calling it), nothing else.
 """
 
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.unicode cimport PyUnicode_DATA, PyUnicode_KIND, PyUnicode_READ
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
 
 import logging
 
+from oscwire import _osckind
 from oscwire._errors import OSCPatternError
+from oscwire._logutil import LogThrottle
 
 cdef object _LOGGER = logging.getLogger("oscwire.oscdispatching")
+# What escapes a method filter (not a handler) can repeat for every message of a batch.
+cdef object _ESCAPED = LogThrottle(_LOGGER)
 
 __all__ = [
     "WILDCARD_CHARS",
     "CompiledPattern",
+    "OscPattern",
     "PartPattern",
     "call_flat_failures",
     "call_methods",
     "call_methods_failures",
+    "compile_osc_pattern",
     "compile_part",
     "compile_pattern",
     "has_wildcards",
@@ -397,17 +407,208 @@ def match_pattern(pattern, address):
     return CompiledPattern(pattern)._match(_text(address, "address"))
 
 
+# --- osc4py3's "osc" kind ------------------------------------------------------------
+
+cdef enum OscStep:
+    OSC_LITERAL = 0
+    OSC_ANY_BUT_SLASH = 1
+    OSC_RUN_BUT_SLASH = 2
+    OSC_OPTIONAL_SLASH = 3
+    OSC_RUN_BUT_NEWLINE = 4
+    OSC_CHARSET = 5
+    OSC_ALTERNATIVES = 6
+
+
+cdef class _OscStep:
+    cdef int kind
+    cdef str text            # OSC_LITERAL
+    cdef _Token charset      # OSC_CHARSET (its negate, singles, lows, highs)
+    cdef list alternatives   # OSC_ALTERNATIVES: lists of _OscStep
+
+
+cdef list _osc_steps(steps):
+    """The ``oscwire._osckind`` step tuples as _OscStep objects."""
+    cdef list out = []
+    cdef _OscStep step
+    for item in steps:
+        step = _OscStep.__new__(_OscStep)
+        step.kind = item[0]
+        if step.kind == OSC_LITERAL:
+            step.text = _text(item[1], "text")
+        elif step.kind == OSC_CHARSET:
+            step.charset = _make(CHARSET)
+            step.charset.negate = item[1]
+            step.charset.singles = item[2]
+            step.charset.lows = item[3]
+            step.charset.highs = item[4]
+            if len(step.charset.lows) != len(step.charset.highs):
+                raise ValueError("a charset step needs as many range ends as starts")
+        elif step.kind == OSC_ALTERNATIVES:
+            step.alternatives = [_osc_steps(words) for words in item[1]]
+        elif step.kind < OSC_LITERAL or step.kind > OSC_ALTERNATIVES:
+            raise ValueError(f"unknown osc pattern step {item!r}")
+        out.append(step)
+    return out
+
+
+cdef bint _osc_step(_OscStep step, int kind, void *data, Py_ssize_t size,
+                    const char *current, char *reached) except -1:
+    """Mark in *reached* (zeroed) the positions one step reaches from *current*."""
+    cdef Py_ssize_t pos, step_size
+    cdef bint any_reached = False, running = False
+    cdef Py_UCS4 c, stop
+    if step.kind == OSC_LITERAL:
+        step_size = len(step.text)
+        for pos in range(size - step_size + 1):
+            if current[pos] and _equal_at(kind, data, size, pos, step.text):
+                reached[pos + step_size] = 1
+                any_reached = True
+    elif step.kind == OSC_RUN_BUT_SLASH or step.kind == OSC_RUN_BUT_NEWLINE:
+        stop = 47 if step.kind == OSC_RUN_BUT_SLASH else 10  # '/' or '\n'
+        for pos in range(size + 1):
+            if current[pos]:
+                running = True
+            if running:
+                reached[pos] = 1
+                any_reached = True
+                if pos < size and PyUnicode_READ(kind, data, pos) == stop:
+                    running = False
+    elif step.kind == OSC_OPTIONAL_SLASH:
+        for pos in range(size + 1):
+            if current[pos]:
+                reached[pos] = 1
+                any_reached = True
+                if pos < size and PyUnicode_READ(kind, data, pos) == 47:
+                    reached[pos + 1] = 1
+    elif step.kind == OSC_ANY_BUT_SLASH:
+        for pos in range(size):
+            if current[pos] and PyUnicode_READ(kind, data, pos) != 47:
+                reached[pos + 1] = 1
+                any_reached = True
+    else:  # OSC_CHARSET
+        for pos in range(size):
+            if current[pos]:
+                c = PyUnicode_READ(kind, data, pos)
+                if _in_set(step.charset, c):
+                    reached[pos + 1] = 1
+                    any_reached = True
+    return any_reached
+
+
+cdef class OscPattern:
+    """An "osc" kind pattern (osc4py3's semantics), compiled; ``match(address)`` tests one.
+
+    True exactly when ``re.match(convert_osc2re(pattern), address)`` would be: the
+    pattern matches the start of the address and the rest holds no newline (but a final
+    one). ``literal`` is the pattern when it is plain text (a prefix test), else None.
+    """
+
+    cdef readonly str pattern
+    cdef readonly object literal
+    cdef list _steps
+
+    def __init__(self, pattern):
+        pattern = _text(pattern, "pattern")
+        self.pattern = pattern
+        steps = _osckind.parse_osc_pattern(pattern)
+        self._steps = _osc_steps(steps)
+        if not steps:
+            self.literal = ""
+        elif len(steps) == 1 and steps[0][0] == OSC_LITERAL:
+            self.literal = steps[0][1]
+        else:
+            self.literal = None
+
+    def __repr__(self):
+        return f"OscPattern({self.pattern!r})"
+
+    def match(self, address):
+        """True when a message sent to *address* is for this pattern (osc4py3's answer)."""
+        return self._match(_text(address, "address"))
+
+    cdef bint _match(self, str address) except -1:
+        cdef Py_ssize_t size = len(address)
+        cdef Py_ssize_t tail = _osckind.tail_start(address)
+        if self.literal is not None:
+            return address.startswith(<str>self.literal) and len(<str>self.literal) >= tail
+        # Four flag rows: current and next positions, and two more for alternatives.
+        cdef char stack_flags[4 * _STACK_FLAGS]
+        cdef char *flags = stack_flags
+        if size + 1 > _STACK_FLAGS:
+            flags = <char *>PyMem_Malloc(4 * (size + 1))
+            if flags == NULL:
+                raise MemoryError()
+        try:
+            return self._simulate(address, size, tail, flags)
+        finally:
+            if flags != stack_flags:
+                PyMem_Free(flags)
+
+    cdef bint _simulate(self, str address, Py_ssize_t size, Py_ssize_t tail,
+                        char *flags) except -1:
+        cdef int kind = PyUnicode_KIND(address)
+        cdef void *data = PyUnicode_DATA(address)
+        cdef Py_ssize_t row = size + 1, pos
+        cdef char *current = flags
+        cdef char *reached = flags + row
+        cdef char *word_current = flags + 2 * row
+        cdef char *word_reached = flags + 3 * row
+        cdef char *swap
+        cdef bint any_reached, word_alive
+        cdef _OscStep step, word_step
+        cdef list word
+        memset(current, 0, row)
+        current[0] = 1
+        for step in self._steps:
+            memset(reached, 0, row)
+            if step.kind == OSC_ALTERNATIVES:
+                any_reached = False
+                for word in step.alternatives:
+                    memcpy(word_current, current, row)
+                    word_alive = True
+                    for word_step in word:
+                        memset(word_reached, 0, row)
+                        word_alive = _osc_step(word_step, kind, data, size,
+                                               word_current, word_reached)
+                        swap = word_current
+                        word_current = word_reached
+                        word_reached = swap
+                        if not word_alive:
+                            break
+                    if word_alive:
+                        for pos in range(row):
+                            if word_current[pos]:
+                                reached[pos] = 1
+                                any_reached = True
+            else:
+                any_reached = _osc_step(step, kind, data, size, current, reached)
+            if not any_reached:
+                return False
+            swap = current
+            current = reached
+            reached = swap
+        for pos in range(tail, row):
+            if current[pos]:
+                return True
+        return False
+
+
+def compile_osc_pattern(pattern):
+    """Compile an "osc" kind pattern; raises OSCRegexError where osc4py3's regex would fail."""
+    return OscPattern(pattern)
+
+
 def call_methods(methods, message, packopt):
     """Call each method filter of *methods* with ``(message, packopt)``; return the count.
 
-    A filter whose call is plain ``function(*message.arguments)`` (its ``_fastfunc``) is
-    called here directly; its failures are reported through its ``_failed()`` as
+    A filter whose call is plain ``function(*message.arguments)`` (its ``fastfunc``) is
+    called here directly; its failures are reported through its ``failed()`` as
     ``MethodFilter.__call__`` would.
     """
     cdef Py_ssize_t count = 0
     cdef tuple arguments = None
     for method in methods:
-        function = method._fastfunc
+        function = method.fastfunc
         if function is not None:
             if arguments is None:
                 values = message.arguments
@@ -415,7 +616,7 @@ def call_methods(methods, message, packopt):
             try:
                 function(*arguments)
             except Exception:
-                method._failed()
+                method.failed()
         else:
             method(message, packopt)
         count += 1
@@ -435,7 +636,7 @@ cdef Py_ssize_t _call_methods_failures(methods, message, packopt) except -1:
     cdef Py_ssize_t failed = 0
     cdef tuple arguments = None
     for method in methods:
-        function = method._fastfunc
+        function = method.fastfunc
         if function is not None:
             if arguments is None:
                 values = message.arguments
@@ -443,7 +644,7 @@ cdef Py_ssize_t _call_methods_failures(methods, message, packopt) except -1:
             try:
                 function(*arguments)
             except Exception:
-                method._failed()
+                method.failed()
                 failed += 1
         else:
             before = method.failures
@@ -461,15 +662,26 @@ def call_flat_failures(list flat):
     filter (not a handler: those are caught there) is logged, counted as a failure, and
     does not stop the rest of the batch.
     """
-    cdef Py_ssize_t index
+    cdef Py_ssize_t index = 0
     cdef Py_ssize_t calls = 0
     cdef Py_ssize_t failed = 0
-    for index in range(0, len(flat) - 2, 3):
+    # The length is read again at each triple: a handler runs Python code in between, and
+    # items are read without bounds checks.
+    while index + 2 < len(flat):
         methods = flat[index]
+        message = flat[index + 1]
+        packopt = flat[index + 2]
+        index += 3
         calls += len(methods)
         try:
-            failed += _call_methods_failures(methods, flat[index + 1], flat[index + 2])
-        except Exception:
+            failed += _call_methods_failures(methods, message, packopt)
+        except Exception as error:
             failed += 1
-            _LOGGER.exception("OSC dispatch: failure in method call")
+            _ESCAPED.log(
+                logging.ERROR,
+                type(error).__name__,
+                f"failures in method calls ({type(error).__name__})",
+                "OSC dispatch: failure in method call",
+                exc_info=True,
+            )
     return calls, failed

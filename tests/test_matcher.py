@@ -9,6 +9,7 @@ written here (independent of both twins) checks random patterns.
 
 from __future__ import annotations
 
+import inspect
 import re
 from types import ModuleType
 
@@ -401,3 +402,33 @@ def test_str_subclasses_are_strings(matcher_impl: ModuleType) -> None:
     assert matcher_impl.compile_part(_Sub("b[0-9]")).match(_Sub("b7")) is True
     assert matcher_impl.has_wildcards(_Sub("/a/{b,c}")) is True
     assert matcher_impl.has_wildcards(_Sub("/a/b")) is False
+
+
+# --- one surface: both twins expose the same names and signatures -----------------------
+
+
+def _parameters(function: object) -> list[tuple[str, object]]:
+    """Names and kinds of the parameters (annotations aside: the compiled twin has none)."""
+    return [(p.name, p.kind) for p in inspect.signature(function).parameters.values()]  # type: ignore[arg-type]
+
+
+def test_twins_expose_the_same_names_and_signatures(matcher_impl: ModuleType) -> None:
+    pure = _pure()
+    assert matcher_impl.__all__ == pure.__all__
+    for name in pure.__all__:
+        ours, spec = getattr(matcher_impl, name), getattr(pure, name)
+        if inspect.isclass(spec):
+            # A cdef class shows no constructor signature: build it with keywords instead.
+            keywords = {p: "/a*" if p != "text" else "a*" for p, _ in _parameters(spec)}
+            built = ours(**keywords)
+            public = {a for a in dir(spec(**keywords)) if not a.startswith("_")}
+            assert public == {a for a in dir(built) if not a.startswith("_")}, name
+            for attribute in public:
+                if callable(getattr(spec, attribute)):
+                    assert _parameters(getattr(ours, attribute)) == _parameters(
+                        getattr(spec, attribute)
+                    ), (name, attribute)
+        elif callable(spec):
+            assert _parameters(ours) == _parameters(spec), name
+        else:
+            assert ours == spec, name

@@ -8,7 +8,13 @@ The ``om`` fixture points oscmethod at each matcher twin in turn.
 from __future__ import annotations
 
 import logging
+import os
+import re
+import subprocess
+import sys
+import textwrap
 import threading
+from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
@@ -16,7 +22,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from oscwire import oscmethod
+from oscwire import _accel, oscmethod
+from oscwire._dispatchable import Dispatchable
 from oscwire._errors import OSCInvalidAddressError, OSCPatternError
 from oscwire.oscbuildparse import OSCMessage
 from oscwire.oscpacketoptions import PacketOptions
@@ -28,7 +35,7 @@ FIXTURE_CHECKS = [HealthCheck.function_scoped_fixture]
 
 
 @pytest.fixture
-def om(matcher_impl: ModuleType, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+def om(matcher_impl: ModuleType, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
     """oscmethod running on the twin under test."""
     monkeypatch.setattr(oscmethod, "_impl", matcher_impl)
     monkeypatch.setattr(oscmethod, "has_wildcards", matcher_impl.has_wildcards)
@@ -150,7 +157,8 @@ def test_failing_handler_is_logged_and_counted(
         slow(message, None)
         assert om.call_methods([fast, slow, fast], message, None) == 3
     assert fast.failures == 3 and slow.failures == 2
-    assert sum("handler failure" in r.exc_text for r in caplog.records if r.exc_text) == 5
+    # The first failure of each handler in full, with its traceback; the rest counted.
+    assert sum("handler failure" in r.exc_text for r in caplog.records if r.exc_text) == 2
 
 
 def test_own_logger_receives_failures(om: ModuleType, caplog: pytest.LogCaptureFixture) -> None:
@@ -180,14 +188,17 @@ def test_call_flat_failures_runs_each_triple_in_order_and_counts(
         calls.append(("boom", args))
         raise RuntimeError("handler failure")
 
+    class BrokenFilterError(Exception):
+        pass
+
     class Broken:
         """Not a MethodFilter: calling it raises outside any handler."""
 
-        _fastfunc = None
+        fastfunc = None
         failures = 0
 
         def __call__(self, message: Any, packopt: Any) -> None:
-            raise AttributeError("not a filter")
+            raise BrokenFilterError("not a filter")
 
     ok = om.MethodFilter("/x", lambda v: calls.append(("ok", v)))
     bad = om.MethodFilter("/x", boom)
@@ -230,21 +241,26 @@ def test_call_methods_failures_counts_raising_calls(
     assert sum("handler failure" in r.exc_text for r in caplog.records if r.exc_text) == 2
 
 
+def fastfunc(method: Any) -> Any:
+    """Read fastfunc afresh (mypy would keep an earlier narrowing of ``method.fastfunc``)."""
+    return method.fastfunc
+
+
 def test_fastfunc_follows_the_call_shape_and_failed_counts(om: ModuleType) -> None:
     def handler(*args: Any) -> None:
         pass
 
-    method = om.MethodFilter("/x", handler)
-    assert method.fastfunc is handler
+    method: Any = om.MethodFilter("/x", handler)
+    assert fastfunc(method) is handler
     method.argscheme = om.OSCARG_DATA
-    assert method.fastfunc is None
+    assert fastfunc(method) is None
     method.argscheme = om.OSCARG_DATAUNPACK
     method.lock = threading.Lock()
-    assert method.fastfunc is None
+    assert fastfunc(method) is None
     method.lock = None
-    assert method.fastfunc is handler
+    assert fastfunc(method) is handler
     with pytest.raises(AttributeError):
-        method.fastfunc = print  # type: ignore[misc]
+        method.fastfunc = print
     try:
         raise ValueError("reported by a dispatcher")
     except ValueError:
@@ -644,3 +660,145 @@ def test_index_concurrent_add_and_match(om: ModuleType) -> None:
     assert not errors
     assert index.match("/t/*") == added
     assert index.match("/t/7") == [added[7]]
+
+
+# --- exceptions osc4py3 programs catch ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pattern", "kind"), [("/x[", "re"), ("(", "re"), ("/[z-a]", "osc"), ("/a/{b,[c-a]}", "osc")]
+)
+def test_bad_regex_is_also_a_re_error(om: ModuleType, pattern: str, kind: str) -> None:
+    with pytest.raises(re.error) as peer:  # what osc4py3 raises, so what its programs catch
+        osc4py3_method.MethodFilter(pattern, noop, patternkind=kind)
+    with pytest.raises(re.error) as as_re:
+        om.MethodFilter(pattern, noop, patternkind=kind)
+    with pytest.raises(OSCPatternError) as as_pattern:
+        om.MethodFilter(pattern, noop, patternkind=kind)
+    assert isinstance(as_pattern.value, ValueError)
+    assert repr(pattern) in str(as_re.value)
+    if kind == "re":
+        assert (as_re.value.pattern, as_re.value.pos) == (peer.value.pattern, peer.value.pos)
+
+
+def test_bad_argscheme_is_also_a_runtime_error(om: ModuleType) -> None:
+    with pytest.raises(RuntimeError, match="unknown argument scheme"):
+        osc4py3_method.MethodFilter("/x", noop, argscheme=("nonsense",))
+    with pytest.raises(RuntimeError, match="unknown argument scheme 'nonsense'"):
+        om.MethodFilter("/x", noop, argscheme=("nonsense",))
+    with pytest.raises(ValueError, match="unknown argument scheme 'nonsense'"):
+        om.MethodFilter("/x", noop, argscheme=(*om.OSCARG_DATA, "nonsense"))
+
+
+# --- what the matcher twins use of a filter ----------------------------------------------
+
+
+def test_method_filter_is_dispatchable_and_fastfunc_read_only(om: ModuleType) -> None:
+    method = om.MethodFilter("/x", noop)
+    assert isinstance(method, Dispatchable)
+    with pytest.raises(AttributeError, match="fastfunc is read-only"):
+        method.fastfunc = print  # type: ignore[misc]
+    assert method.fastfunc is noop
+
+
+class OwnDispatchable:
+    """Only the public contract: no MethodFilter, no private attribute."""
+
+    __slots__ = ("calls", "failures", "fastfunc", "reported")
+
+    def __init__(self, fastfunc: Any) -> None:
+        self.fastfunc = fastfunc
+        self.failures = 0
+        self.calls: list[Any] = []
+        self.reported: list[str] = []
+
+    def failed(self, what: str = "failure") -> None:
+        self.failures += 1
+        self.reported.append(repr(sys.exc_info()[1]))
+
+    def __call__(self, message: Any, packopt: Any) -> None:
+        self.calls.append(message.arguments)
+        if message.arguments == (0,):
+            self.failures += 1
+
+
+def test_twins_dispatch_any_dispatchable(om: ModuleType) -> None:
+    def boom(value: int) -> None:
+        raise ValueError(f"bad {value}")
+
+    fast = OwnDispatchable(boom)
+    slow = OwnDispatchable(None)
+    assert isinstance(fast, Dispatchable)
+    message = OSCMessage("/x", ",i", (0,))
+    assert om.call_methods_failures([fast, slow], message, None) == 2
+    assert om.call_flat_failures([[fast, slow], message, None]) == (2, 2)
+    assert fast.reported == ["ValueError('bad 0')"] * 2 and fast.calls == []
+    assert slow.calls == [(0,), (0,)] and slow.failures == 2
+
+
+def test_oscmethod_uses_the_selected_twin() -> None:
+    expected = "python" if _accel.NO_EXTENSIONS else _accel.implementations()["matcher"]
+    selected = vars(oscmethod)["_impl"]
+    assert selected.__name__ == f"oscwire._matcher_{'c' if expected == 'cython' else 'py'}"
+    assert oscmethod.has_wildcards is selected.has_wildcards
+
+
+# --- failing handlers: the first logged in full, the rest counted -------------------------
+
+
+def test_failures_are_throttled_per_handler(
+    om: ModuleType, caplog: pytest.LogCaptureFixture
+) -> None:
+    def boom(*args: Any) -> None:
+        raise RuntimeError("handler failure")
+
+    method = om.MethodFilter("/x", boom)
+    other = om.MethodFilter("/y", boom, argscheme=om.OSCARG_DATA)
+    message = OSCMessage("/x", ",i", (1,))
+    with caplog.at_level(logging.ERROR, logger="oscwire.oscmethod"):
+        for _ in range(1000):
+            assert om.call_methods_failures([method, other], message, None) == 2
+        full = [r for r in caplog.records if r.exc_text]
+        assert [r.getMessage().split(" (")[0] for r in full] == [
+            "OSC method '/x'",
+            "OSC method '/y'",
+        ]
+        assert all("RuntimeError: handler failure" in (r.exc_text or "") for r in full)
+        method._throttle.flush()
+        summary = caplog.records[-1].getMessage()
+        other._throttle.flush()
+    assert method.failures == other.failures == 1000
+    assert summary.startswith("…and 999 more failures of handler '/x' (<function ")
+    assert "boom" in summary
+
+
+def test_first_failure_reaches_stderr_without_logging_configured(tmp_path: Any) -> None:
+    script = tmp_path / "failing.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            from oscwire.oscbuildparse import OSCMessage
+            from oscwire.oscmethod import MethodFilter, call_methods
+
+            def on_x(value):
+                raise ZeroDivisionError("handler bug")
+
+            method = MethodFilter("/x", on_x)
+            for i in range(500):
+                call_methods([method], OSCMessage("/x", ",i", (i,)), None)
+            print("failures", method.failures)
+            """
+        )
+    )
+    for no_extensions in ("0", "1"):
+        env = dict(os.environ, OSCWIRE_NO_EXTENSIONS=no_extensions)
+        done = subprocess.run(
+            [sys.executable, str(script)], capture_output=True, text=True, timeout=60, env=env
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout == "failures 500\n"
+        assert done.stderr.count("Traceback (most recent call last)") == 1
+        assert "ZeroDivisionError: handler bug" in done.stderr
+        assert "OSC method '/x' (<function on_x at " in done.stderr
+        assert "…and 499 more failures of handler '/x' (<function on_x at " in done.stderr
+        assert len(done.stderr) < 2000  # not 500 tracebacks

@@ -7,6 +7,8 @@ is what osc4py3 code sometimes leaked, so ``except ValueError`` in old callers s
 
 from __future__ import annotations
 
+import re
+
 
 class OSCError(Exception):
     """Base class of every OSC error raised by oscwire."""
@@ -67,3 +69,33 @@ class OSCUnknownChannelError(OSCError, LookupError):
 class OSCSendError(OSCError, OSError):
     """A packet the operating system refused to send, for a reason the program can fix (a
     datagram too large for UDP); the ``errno`` of the refusal is kept."""
+
+
+class OSCRegexError(OSCPatternError, re.error):
+    """A pattern of a regex-based kind ("osc", "re") whose regular expression is invalid.
+
+    Also a :class:`re.error`, which is what osc4py3 raised, so ``except re.error`` in an
+    osc4py3 program still works; ``msg``, ``pattern`` and ``pos`` are those of the regex
+    error when there was one (``pos`` is None otherwise).
+    """
+
+    def __init__(self, message: str, cause: re.error | None = None) -> None:
+        OSCPatternError.__init__(self, message)
+        self.msg = message
+        self.pattern = cause.pattern if cause is not None else None
+        self.pos = cause.pos if cause is not None else None
+        # re.error sets them to None too when it has no position (typeshed says int).
+        self.lineno = cause.lineno if cause is not None else None  # type: ignore[assignment]
+        self.colno = cause.colno if cause is not None else None  # type: ignore[assignment]
+
+
+class OSCArgschemeError(OSCError, ValueError, RuntimeError):
+    """An unknown argument scheme given to a MethodFilter.
+
+    Also a :class:`RuntimeError`, which is what osc4py3 raised, and a :class:`ValueError`,
+    which is what earlier oscwire versions raised.
+    """
+
+
+class OSCHandlerSignatureError(OSCError, TypeError):
+    """A handler whose signature cannot take the arguments its argument scheme passes."""

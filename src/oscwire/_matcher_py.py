@@ -21,6 +21,12 @@ Semantics (what "spec" matching means in oscwire):
 Matching simulates the pattern as a set of reachable positions (in the characters of a
 part, and in the parts of an address), so its cost is bounded by
 ``len(pattern) * len(address)`` whatever the pattern; there is no backtracking.
+
+:func:`compile_osc_pattern` does the same for osc4py3's "osc" kind (the steps of
+:mod:`oscwire._osckind`): the answers of its regular expression, without the regex.
+
+The ``call_methods*`` functions use what :class:`oscwire._dispatchable.Dispatchable`
+declares of a method filter, nothing else.
 """
 
 from __future__ import annotations
@@ -28,17 +34,23 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from oscwire import _osckind
 from oscwire._errors import OSCPatternError
+from oscwire._logutil import LogThrottle
 
 _LOGGER = logging.getLogger("oscwire.oscdispatching")
+# What escapes a method filter (not a handler) can repeat for every message of a batch.
+_ESCAPED = LogThrottle(_LOGGER)
 
 __all__ = [
     "WILDCARD_CHARS",
     "CompiledPattern",
+    "OscPattern",
     "PartPattern",
     "call_flat_failures",
     "call_methods",
     "call_methods_failures",
+    "compile_osc_pattern",
     "compile_part",
     "compile_pattern",
     "has_wildcards",
@@ -72,7 +84,7 @@ def has_wildcards(address: str) -> bool:
     return "//" in address
 
 
-def _parse_set(text: str, start: int, part: str) -> tuple[tuple, int]:
+def _parse_set(text: str, start: int, part: str) -> tuple[tuple[Any, ...], int]:
     """Parse a bracket set whose ``[`` is at ``start - 1``; return (token, index after ``]``)."""
     end = text.find("]", start)
     if end < 0:
@@ -98,9 +110,9 @@ def _parse_set(text: str, start: int, part: str) -> tuple[tuple, int]:
     return (_SET, negate, "".join(singles), tuple(ranges)), end + 1
 
 
-def _tokenize(part: str) -> list[tuple]:
+def _tokenize(part: str) -> list[tuple[Any, ...]]:
     """Turn one pattern part (no ``/`` in it) into a list of tokens."""
-    tokens: list[tuple] = []
+    tokens: list[tuple[Any, ...]] = []
     literal: list[str] = []
 
     def flush() -> None:
@@ -142,14 +154,14 @@ def _tokenize(part: str) -> list[tuple]:
     return tokens
 
 
-def _in_set(token: tuple, char: str) -> bool:
+def _in_set(token: tuple[Any, ...], char: str) -> bool:
     found = char in token[2]
     if not found:
         for low, high in token[3]:
             if low <= char <= high:
                 found = True
                 break
-    return found != token[1]
+    return bool(found != token[1])
 
 
 class PartPattern:
@@ -287,6 +299,102 @@ def match_pattern(pattern: str, address: str) -> bool:
     return CompiledPattern(pattern).match(address)
 
 
+def _stop_run(positions: set[int], address: str, stop: str) -> set[int]:
+    """Positions reached from *positions* by a run of characters other than *stop*."""
+    reached: set[int] = set()
+    size = len(address)
+    covered = -1
+    for start in sorted(positions):
+        if start <= covered:
+            continue  # inside the run of an earlier start: it ends at the same place
+        end = address.find(stop, start)
+        covered = size if end < 0 else end
+        reached.update(range(start, covered + 1))
+    return reached
+
+
+def _one_char(positions: set[int], address: str, step: tuple[Any, ...]) -> set[int]:
+    """Positions reached from *positions* by one character that *step* accepts."""
+    size = len(address)
+    if step[0] == _osckind.ANY_BUT_SLASH:
+        return {pos + 1 for pos in positions if pos < size and address[pos] != "/"}
+    negate, singles, lows, highs = step[1], step[2], step[3], step[4]
+    reached = set()
+    for pos in positions:
+        if pos < size:
+            char = address[pos]
+            found = char in singles or any(low <= char <= high for low, high in zip(lows, highs))
+            if found != negate:
+                reached.add(pos + 1)
+    return reached
+
+
+def _run_steps(steps: Any, positions: set[int], address: str) -> set[int]:
+    """Positions of *address* reachable from *positions* through *steps*."""
+    for step in steps:
+        kind = step[0]
+        if kind == _osckind.LITERAL:
+            text = step[1]
+            positions = {pos + len(text) for pos in positions if address.startswith(text, pos)}
+        elif kind == _osckind.RUN_BUT_SLASH:
+            positions = _stop_run(positions, address, "/")
+        elif kind == _osckind.RUN_BUT_NEWLINE:
+            positions = _stop_run(positions, address, "\n")
+        elif kind == _osckind.OPTIONAL_SLASH:
+            positions = positions | {pos + 1 for pos in positions if address.startswith("/", pos)}
+        elif kind == _osckind.ALTERNATIVES:
+            reached: set[int] = set()
+            for alternative in step[1]:
+                reached |= _run_steps(alternative, positions, address)
+            positions = reached
+        else:
+            positions = _one_char(positions, address, step)
+        if not positions:
+            break
+    return positions
+
+
+class OscPattern:
+    """An "osc" kind pattern (osc4py3's semantics), compiled; ``match(address)`` tests one.
+
+    True exactly when ``re.match(convert_osc2re(pattern), address)`` would be: the
+    pattern matches the start of the address and the rest holds no newline (but a final
+    one). ``literal`` is the pattern when it is plain text (a prefix test), else None.
+    """
+
+    __slots__ = ("_steps", "literal", "pattern")
+
+    def __init__(self, pattern: str) -> None:
+        _need_str(pattern, "pattern")
+        self.pattern = pattern
+        self._steps = tuple(_osckind.parse_osc_pattern(pattern))
+        steps = self._steps
+        if not steps:
+            self.literal: str | None = ""
+        elif len(steps) == 1 and steps[0][0] == _osckind.LITERAL:
+            self.literal = steps[0][1]
+        else:
+            self.literal = None
+
+    def __repr__(self) -> str:
+        return f"OscPattern({self.pattern!r})"
+
+    def match(self, address: str) -> bool:
+        """True when a message sent to *address* is for this pattern (osc4py3's answer)."""
+        if type(address) is not str:
+            _need_str(address, "address")
+        literal = self.literal
+        if literal is not None:
+            return address.startswith(literal) and len(literal) >= _osckind.tail_start(address)
+        positions = _run_steps(self._steps, {0}, address)
+        return bool(positions) and max(positions) >= _osckind.tail_start(address)
+
+
+def compile_osc_pattern(pattern: str) -> OscPattern:
+    """Compile an "osc" kind pattern; raises OSCRegexError where osc4py3's regex would fail."""
+    return OscPattern(pattern)
+
+
 def call_methods(methods: Any, message: Any, packopt: Any) -> int:
     """Call each method filter of *methods* with ``(message, packopt)``; return the count."""
     count = 0
@@ -305,14 +413,14 @@ def call_methods_failures(methods: Any, message: Any, packopt: Any) -> int:
     failed = 0
     arguments = None
     for method in methods:
-        function = method._fastfunc
+        function = method.fastfunc
         if function is not None:
             if arguments is None:
                 arguments = message.arguments
             try:
                 function(*arguments)
             except Exception:
-                method._failed()
+                method.failed()
                 failed += 1
         else:
             before = method.failures
@@ -332,12 +440,22 @@ def call_flat_failures(flat: Any) -> tuple[int, int]:
     """
     calls = 0
     failed = 0
-    for index in range(0, len(flat) - 2, 3):
+    index = 0
+    while index + 2 < len(flat):
         methods = flat[index]
+        message = flat[index + 1]
+        packopt = flat[index + 2]
+        index += 3
         calls += len(methods)
         try:
-            failed += call_methods_failures(methods, flat[index + 1], flat[index + 2])
-        except Exception:
+            failed += call_methods_failures(methods, message, packopt)
+        except Exception as error:
             failed += 1
-            _LOGGER.exception("OSC dispatch: failure in method call")
+            _ESCAPED.log(
+                logging.ERROR,
+                type(error).__name__,
+                f"failures in method calls ({type(error).__name__})",
+                "OSC dispatch: failure in method call",
+                exc_info=True,
+            )
     return calls, failed

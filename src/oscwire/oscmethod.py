@@ -19,17 +19,42 @@ dispatcher uses to find the filters of an incoming address in flat time.
 from __future__ import annotations
 
 import copy
-import functools
+import inspect
 import logging
 import re
+import sys
 import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
-from typing import Any, Callable, Optional
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
-from oscwire import _accel
-from oscwire._errors import OSCInvalidAddressError, OSCPatternError
+from oscwire._accel import NO_EXTENSIONS
+from oscwire._errors import (
+    OSCArgschemeError,
+    OSCHandlerSignatureError,
+    OSCInvalidAddressError,
+    OSCPatternError,
+    OSCRegexError,
+)
+from oscwire._logutil import LogThrottle
+
+# The matcher twin, chosen once (type checkers always see the pure one).
+if TYPE_CHECKING or NO_EXTENSIONS:
+    from oscwire import _matcher_py as _matcher
+else:
+    try:
+        from oscwire import _matcher_c as _matcher
+    except ImportError:
+        from oscwire import _matcher_py as _matcher
+
+#: The twin everything here calls through; tests and benchmarks may point it at the other
+#: one (``_accel.load_twin("matcher", ...)``). Types come from ``_matcher``.
+_impl: ModuleType = _matcher
 
 __all__ = [
+    "MAX_PATTERN_ADDRESS",
     "OSCARG_ADDRESS",
     "OSCARG_DATA",
     "OSCARG_DATAUNPACK",
@@ -43,12 +68,14 @@ __all__ = [
     "OSCARG_READTIME",
     "OSCARG_SRCIDENT",
     "OSCARG_TYPETAGS",
+    "PATTERN_CACHE_BYTES",
     "PATTERN_KINDS",
     "MethodFilter",
     "MethodIndex",
     "call_flat_failures",
     "call_methods",
     "call_methods_failures",
+    "check_handler",
     "compile_pattern",
     "convert_osc2re",
     "has_wildcards",
@@ -56,7 +83,6 @@ __all__ = [
     "validate_address",
 ]
 
-_impl = _accel.load("matcher")
 _log = logging.getLogger("oscwire.oscmethod")
 
 # Argument schemes: one-item tuples, so that ``OSCARG_ADDRESS + OSCARG_DATAUNPACK`` lists
@@ -100,10 +126,74 @@ _FORBIDDEN_IN_ADDRESS = frozenset(" #*,/?[]{}") | frozenset(map(chr, range(32)))
 has_wildcards: Callable[[str], bool] = _impl.has_wildcards
 
 
-@functools.lru_cache(maxsize=1024)
-def compile_pattern(pattern: str) -> Any:
-    """Compile a spec-semantics OSC pattern (bounded cache); raises OSCPatternError."""
-    return _impl.compile_pattern(pattern)
+#: Bytes (estimated) that the cache of :func:`compile_pattern` holds at most.
+PATTERN_CACHE_BYTES = 1 << 20
+#: Patterns longer than this (characters) are compiled for each call, never cached.
+PATTERN_CACHE_MAX_LENGTH = 256
+
+
+def pattern_footprint(pattern: str) -> int:
+    """An upper estimate of the bytes a compiled *pattern* and its cache entry take.
+
+    Measured with tracemalloc on both twins: at most about 125 bytes per pattern
+    character (a pattern of one-character parts, ``/?/?/?...``); this adds margin.
+    """
+    return 512 + 160 * len(pattern)
+
+
+class _PatternCache:
+    """:func:`compile_pattern`: compiled spec patterns in a cache bounded in bytes.
+
+    Least recently used entries go first when the estimated total
+    (:func:`pattern_footprint`) would pass ``max_bytes``; patterns longer than
+    ``max_length`` are not cached at all. oscwire itself never caches a pattern a peer
+    sent: the dispatcher compiles those for one lookup and keeps only its result.
+    """
+
+    def __init__(self, max_bytes: int, max_length: int) -> None:
+        self.max_bytes = max_bytes
+        self.max_length = max_length
+        self._entries: OrderedDict[str, _matcher.CompiledPattern] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, pattern: str) -> _matcher.CompiledPattern:
+        """Compile a spec-semantics OSC pattern (cached); raises OSCPatternError."""
+        with self._lock:
+            cached = self._entries.get(pattern)
+            if cached is not None:
+                self._entries.move_to_end(pattern)
+                return cached
+        compiled: _matcher.CompiledPattern = _impl.compile_pattern(pattern)
+        if type(pattern) is not str or len(pattern) > self.max_length:
+            return compiled
+        size = pattern_footprint(pattern)
+        with self._lock:
+            if pattern not in self._entries:
+                while self._entries and self._bytes + size > self.max_bytes:
+                    oldest, _ = self._entries.popitem(last=False)
+                    self._bytes -= pattern_footprint(oldest)
+                if self._bytes + size <= self.max_bytes:
+                    self._entries[pattern] = compiled
+                    self._bytes += size
+        return compiled
+
+    @property
+    def cached_bytes(self) -> int:
+        """Estimated bytes held now."""
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def cache_clear(self) -> None:
+        """Drop every cached pattern (as ``functools.lru_cache`` objects do)."""
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+
+compile_pattern = _PatternCache(PATTERN_CACHE_BYTES, PATTERN_CACHE_MAX_LENGTH)
 
 
 def match_pattern(pattern: str, address: str) -> bool:
@@ -111,7 +201,8 @@ def match_pattern(pattern: str, address: str) -> bool:
 
     ``?``, ``*``, ``[...]``, ``[!...]``, ``{a,b}`` work inside one part (never across
     ``/``) and ``//`` stands for any number of levels. A malformed pattern raises
-    :class:`~oscwire._errors.OSCPatternError`.
+    :class:`~oscwire._errors.OSCPatternError`. Short patterns are cached
+    (:func:`compile_pattern`, bounded in bytes).
     """
     return compile_pattern(pattern).match(address)
 
@@ -208,6 +299,138 @@ def _default_packopt_copy(packopt: Any) -> Any:
     return duplicate() if duplicate is not None else copy.copy(packopt)
 
 
+# --- handler signatures --------------------------------------------------------------
+
+# What each scheme passes, in words, for error messages.
+_SCHEME_WORDS = {
+    "data_unpack": "the message's arguments, one parameter each",
+    "data": "the message's arguments as one tuple",
+    "message": "the message",
+    "message_unpack": "address, type tags and arguments (3 parameters)",
+    "address": "the address",
+    "typetags": "the type tags",
+    "extra_unpack": "the items of extra",
+    "extra": "extra",
+    "methodfilter": "the MethodFilter",
+    "packopt": "the packet options",
+    "readername": "the reader's name",
+    "srcident": "the source",
+    "readtime": "the read time",
+}
+
+# First parameter names that can only mean "the OSC address" (python-osc's examples).
+_ADDRESS_ONLY_NAMES = frozenset({"unused_addr", "osc_address", "address_pattern", "addrpattern"})
+# Names that mean it when *args follows them: ``def handler(address, *args)``.
+_ADDRESS_NAMES = frozenset({"address", "addr"}) | _ADDRESS_ONLY_NAMES
+
+
+def _handler_name(function: Callable[..., Any]) -> str:
+    name = getattr(function, "__qualname__", None)
+    return repr(name) if isinstance(name, str) else repr(function)
+
+
+def _scheme_counts(argscheme: Sequence[str], extra: Any) -> tuple[int, bool]:
+    """(positional arguments the scheme always passes, True when more may come)."""
+    fixed = 0
+    variable = False
+    for scheme in argscheme:
+        if scheme == "data_unpack":
+            variable = True
+        elif scheme == "message_unpack":
+            fixed += 3
+        elif scheme == "extra_unpack":
+            try:
+                fixed += len(extra)
+            except TypeError:
+                variable = True  # extra may be set later; its size is not known now
+        else:
+            fixed += 1
+    return fixed, variable
+
+
+def check_handler(
+    function: Callable[..., Any], argscheme: Sequence[str], extra: Any = None
+) -> None:
+    """Raise :class:`~oscwire._errors.OSCHandlerSignatureError` (a ``TypeError``) when
+    *function* cannot take what *argscheme* passes it.
+
+    Fixed schemes are checked exactly (``inspect.Signature.bind``). With
+    ``OSCARG_DATAUNPACK`` the number of arguments is known only per message, so what can
+    be known is checked: required keyword-only parameters, more fixed arguments than the
+    function takes, and python-osc's ``def handler(address, *args)`` (its first parameter
+    would receive the first OSC argument, not the address; see docs/matching.md).
+    Callables without a signature (some builtins and C functions) are not checked.
+    """
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):
+        return
+    scheme = tuple(argscheme)
+    fixed, variable = _scheme_counts(scheme, extra)
+    passes = " + ".join(_SCHEME_WORDS.get(s, s) for s in scheme) or "no arguments"
+    problem = _signature_problem(signature, scheme, fixed, variable)
+    if problem is None:
+        return
+    raise OSCHandlerSignatureError(
+        f"handler {_handler_name(function)} with signature {signature} cannot take what "
+        f"argscheme {scheme!r} passes ({passes}): {problem}"
+    )
+
+
+def _signature_problem(
+    signature: inspect.Signature, scheme: tuple[str, ...], fixed: int, variable: bool
+) -> Optional[str]:
+    """Why *signature* cannot take the arguments, with the fix; None when it can."""
+    parameters = list(signature.parameters.values())
+    positional = [
+        p
+        for p in parameters
+        if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    ]
+    star = any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in parameters)
+    if not variable:
+        try:
+            signature.bind(*([None] * fixed))
+        except TypeError as error:
+            return f"{error}. Make its parameters match, or change argscheme"
+        return None
+    keyword_only = [
+        p.name
+        for p in parameters
+        if p.kind is inspect.Parameter.KEYWORD_ONLY and p.default is inspect.Parameter.empty
+    ]
+    if keyword_only:
+        return (
+            f"required keyword-only parameter(s) {', '.join(keyword_only)} are never "
+            "passed. Give them defaults, or make them positional"
+        )
+    if fixed > len(positional) and not star:
+        return (
+            f"it takes at most {len(positional)} positional argument(s) and argscheme "
+            f"always passes {fixed} besides the message's arguments. Add parameters, or "
+            "change argscheme"
+        )
+    if scheme[0] == "data_unpack" and positional:
+        first = positional[0]
+        follows = parameters[parameters.index(first) + 1 : parameters.index(first) + 2]
+        after_star = bool(follows) and follows[0].kind is inspect.Parameter.VAR_POSITIONAL
+        if first.name in _ADDRESS_ONLY_NAMES or (first.name in _ADDRESS_NAMES and after_star):
+            return (
+                f"its first parameter {first.name!r} looks like python-osc's address "
+                "parameter, but OSCARG_DATAUNPACK passes the message's first argument there. "
+                "To receive the address first, use argscheme=OSCARG_ADDRESS + "
+                "OSCARG_DATAUNPACK; if that parameter really takes the first OSC argument, "
+                "rename it"
+            )
+    return None
+
+
+# --- the filter ----------------------------------------------------------------------
+
+# Serialises failure counting and the lazy creation of a filter's log throttle.
+_FAILURE_LOCK = threading.Lock()
+
+
 class MethodFilter:
     """An address pattern and the function to call for the messages it matches.
 
@@ -216,12 +439,24 @@ class MethodFilter:
     "spec"), ``argscheme``, ``needpackopt``, ``extra``, ``workqueue``, ``lock``, ``logger``.
     ``failures`` counts handler calls that raised (they are logged, never propagated).
     Malformed patterns raise :class:`~oscwire._errors.OSCPatternError`, invalid literal
-    spec addresses :class:`~oscwire._errors.OSCInvalidAddressError` (both ``ValueError``).
+    spec addresses :class:`~oscwire._errors.OSCInvalidAddressError` (both ``ValueError``);
+    an invalid regular expression ("re", or an "osc" pattern whose osc4py3 regex would be
+    invalid) raises :class:`~oscwire._errors.OSCRegexError`, also a ``re.error``; an
+    unknown argument scheme :class:`~oscwire._errors.OSCArgschemeError`, also a
+    ``RuntimeError``; a function that cannot take what the scheme passes
+    :class:`~oscwire._errors.OSCHandlerSignatureError`, a ``TypeError``
+    (:func:`check_handler`). It implements :class:`oscwire._dispatchable.Dispatchable`.
     """
 
-    # A slot makes the per-call read of _fastfunc (by call_methods) cheaper; __dict__ keeps
+    # fastfunc is a slot, read by the matcher twins for every call; __dict__ keeps
     # instances open to the extra attributes osc4py3 code may set on them.
-    __slots__ = ("__dict__", "__weakref__", "_fastfunc")
+    __slots__ = ("__dict__", "__weakref__", "fastfunc")
+
+    #: The function when a call is just ``function(*message.arguments)``, else None.
+    #: Read-only: it follows ``function``, ``argscheme``, ``workqueue`` and ``lock``. A
+    #: dispatcher may call it directly (as :func:`call_methods` does) and must then report
+    #: a raising call with :meth:`failed`.
+    fastfunc: Optional[Callable[..., Any]]
 
     def __init__(
         self,
@@ -242,35 +477,41 @@ class MethodFilter:
             raise OSCPatternError(f"an address pattern is a str, not {type(addrpattern).__name__}")
         for scheme in argscheme:
             if scheme not in _SCHEMES:
-                raise ValueError(f"OSC MethodFilter unknown argument scheme {scheme!r}")
+                raise OSCArgschemeError(f"OSC MethodFilter unknown argument scheme {scheme!r}")
+        check_handler(function, argscheme, extra)
         self.addrpattern = addrpattern
         self.patternkind = patternkind
         self.logger = logger
         self.extra = extra
         self.failures = 0
+        self._throttle: Optional[LogThrottle] = None
         #: Literal part the index files this filter under (spec address, osc prefix), or None.
         self.literal: Optional[str] = None
         #: Compiled spec pattern for a handler-side spec pattern, else None.
         self.compiled: Any = None
+        #: Compiled "osc" kind pattern (the twin's OscPattern), else None.
+        self.oscpattern: Optional[_matcher.OscPattern] = None
         self.repattern: Optional[str] = None
         self.reobject: Optional[re.Pattern[str]] = None
         if patternkind == "spec":
             if has_wildcards(addrpattern):
-                self.compiled = compile_pattern(addrpattern)
+                self.compiled = _impl.compile_pattern(addrpattern)
             else:
                 self.literal = validate_address(addrpattern)
         else:
             if patternkind == "osc":
+                # Matched by the twin's linear OscPattern; the regex is kept for osc4py3
+                # code that reads repattern/reobject (running it can take quadratic time).
+                self.oscpattern = _impl.compile_osc_pattern(addrpattern)
+                self.literal = self.oscpattern.literal
                 self.repattern = convert_osc2re(addrpattern)
-                if not has_wildcards(addrpattern):
-                    self.literal = addrpattern
             else:
                 self.repattern = addrpattern
             try:
                 self.reobject = re.compile(self.repattern)
             except re.error as error:
-                raise OSCPatternError(
-                    f"bad {patternkind} pattern {addrpattern!r}: {error}"
+                raise OSCRegexError(
+                    f"bad {patternkind} pattern {addrpattern!r}: {error}", error
                 ) from None
         self._function = function
         self._argscheme = tuple(argscheme)
@@ -278,24 +519,21 @@ class MethodFilter:
         self._lock = lock
         self._refresh()
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "fastfunc":
+            raise AttributeError(
+                "MethodFilter.fastfunc is read-only: it follows function, argscheme, "
+                "workqueue and lock"
+            )
+        object.__setattr__(self, name, value)
+
     # function, argscheme, workqueue and lock decide the fast path: keep it in step.
     def _refresh(self) -> None:
         self.needpackopt = OSCARG_PACKOPT[0] in self._argscheme
         simple = (
             self._argscheme == OSCARG_DATAUNPACK and self._workqueue is None and self._lock is None
         )
-        #: The function when a call is just ``function(*message.arguments)``, else None.
-        self._fastfunc = self._function if simple else None
-
-    @property
-    def fastfunc(self) -> Optional[Callable[..., Any]]:
-        """The function when a call is just ``function(*message.arguments)``, else None.
-
-        Read-only; it follows ``function``, ``argscheme``, ``workqueue`` and ``lock``. A
-        dispatcher may call it directly (that is what :func:`call_methods` does) and must
-        then report a raising call with :meth:`failed`.
-        """
-        return self._fastfunc
+        object.__setattr__(self, "fastfunc", self._function if simple else None)
 
     @property
     def function(self) -> Callable[..., Any]:
@@ -350,18 +588,23 @@ class MethodFilter:
     def match(self, address: str) -> bool:
         """True when a message sent to *address* is for this filter.
 
-        For a literal "spec" filter, an *address* holding wildcards is a message-side pattern
-        matched against the filter's address (a malformed one matches nothing).
+        "osc" filters answer as osc4py3's regex does, in linear time. For a literal
+        "spec" filter, an *address* holding wildcards is a message-side pattern matched
+        against the filter's address (a malformed one matches nothing; it is compiled
+        for this call only, never cached).
         """
+        oscpattern = self.oscpattern
+        if oscpattern is not None:
+            return oscpattern.match(address)
         if self.reobject is not None:
             return self.reobject.match(address) is not None
         if self.compiled is not None:
-            return self.compiled.match(address)
+            return bool(self.compiled.match(address))
         if address == self.literal:
             return True
-        if has_wildcards(address):
+        if self.literal is not None and has_wildcards(address):
             try:
-                return match_pattern(address, self.literal)
+                return bool(_impl.compile_pattern(address).match(self.literal))
             except OSCPatternError:
                 return False
         return False
@@ -369,25 +612,42 @@ class MethodFilter:
     def failed(self, what: str = "Failure in message processing") -> None:
         """Count and log (with the current exception) a call of this filter that raised.
 
-        Call it from an ``except`` block when calling :attr:`fastfunc` yourself.
+        Call it from an ``except`` block when calling :attr:`fastfunc` yourself. The first
+        failure of each kind (*what*) is logged with its traceback, on the filter's
+        ``logger`` (else ``oscwire.oscmethod``); the next ones are counted and summed up
+        in lines "…and N more failures of handler '/x' (<function f>)" (at most one per
+        10 s, and when the filter is dropped or the program exits). ``failures`` counts
+        every one.
         """
-        self.failures += 1
-        (self.logger or _log).exception("OSC method %r: %s", self.addrpattern, what)
-
-    # The compiled matcher and older code call it by this name.
-    _failed = failed
+        with _FAILURE_LOCK:
+            self.failures += 1
+            throttle = self._throttle
+            if throttle is None:
+                throttle = LogThrottle(self.logger or _log)
+                self._throttle = throttle
+                weakref.finalize(self, throttle.flush)
+        throttle.log(
+            logging.ERROR,
+            what,
+            f"failures of handler {self.addrpattern!r} ({self._function!r})",
+            "OSC method %r (%r): %s",
+            self.addrpattern,
+            self._function,
+            what,
+            exc_info=True,
+        )
 
     def __call__(self, message: Any, packopt: Any) -> None:
         """Build the handler's arguments from ``argscheme`` and call it (or queue the call).
 
         A handler that raises is logged and counted in ``failures``; nothing propagates.
         """
-        fast = self._fastfunc
+        fast = self.fastfunc
         if fast is not None:
             try:
                 fast(*message.arguments)
             except Exception:
-                self._failed()
+                self.failed()
             return
         if self.needpackopt and packopt is not None:
             # A copy, as the call may run later (workqueue) with its own options.
@@ -412,7 +672,7 @@ class MethodFilter:
                 try:
                     args.extend(self.extra)
                 except TypeError:
-                    self._failed("extra cannot be unpacked (OSCARG_EXTRAUNPACK)")
+                    self.failed("extra cannot be unpacked (OSCARG_EXTRAUNPACK)")
                     return
             elif scheme == "extra":
                 args.append(self.extra)
@@ -440,7 +700,7 @@ class MethodFilter:
                 with lock:
                     self._function(*args)
         except Exception:
-            self._failed()
+            self.failed()
 
 
 def call_methods(methods: Sequence[MethodFilter], message: Any, packopt: Any) -> int:
@@ -449,7 +709,8 @@ def call_methods(methods: Sequence[MethodFilter], message: Any, packopt: Any) ->
     The compiled twin calls the plain ``function(*arguments)`` filters directly, which is
     what makes fan-out to many handlers fast; failures are logged and counted as usual.
     """
-    return _impl.call_methods(methods, message, packopt)
+    calls: int = _impl.call_methods(methods, message, packopt)
+    return calls
 
 
 #: ``call_methods_failures(methods, message, packopt) -> int``: call every filter of
@@ -463,7 +724,7 @@ call_methods_failures: Callable[[Sequence[MethodFilter], Any, Any], int] = (
 #: ``call_flat_failures(flat) -> (calls, failures)``: :data:`call_methods_failures` for
 #: each ``methods, message, packopt`` triple of a flat list, in order (compiled loop); what
 #: a handler thread runs for one batch of one source.
-call_flat_failures: Callable[[list], tuple[int, int]] = _impl.call_flat_failures
+call_flat_failures: Callable[[list[Any]], tuple[int, int]] = _impl.call_flat_failures
 
 
 class _Node:
@@ -476,20 +737,41 @@ class _Node:
         self.methods: list[MethodFilter] = []
 
 
+#: Longest incoming address (characters) that pattern matching sees; see MethodIndex.
+MAX_PATTERN_ADDRESS = 1024
+
+
+def _cache_entry_bytes(address: str, result: tuple[MethodFilter, ...]) -> int:
+    """Bytes one entry of a MethodIndex result cache takes (key, tuple, dict slot)."""
+    return sys.getsizeof(address) + sys.getsizeof(result) + 64
+
+
 class MethodIndex:
     """The registered filters of a dispatcher, found for an incoming address in flat time.
 
     Literal "spec" addresses sit in a dict (exact lookups) and in a trie of their parts
     (walked by message-side patterns such as ``/mixer/*/fader``); literal "osc" patterns
     sit in a dict of prefixes; other filters (patterns, "re") are tested one by one.
-    Results are cached per address (bounded, cleared on add/remove). :meth:`match` returns
-    filters in registration order, each once. Safe to use from several threads.
+    Results are cached per address (bounded in entries and in bytes, cleared on
+    add/remove). :meth:`match` returns filters in registration order, each once. Safe to
+    use from several threads.
+
+    Addresses longer than *max_pattern_address* characters get exact lookups only (literal
+    "spec" addresses and literal "osc" prefixes): message-side patterns are not walked
+    and pattern filters ("osc" with wildcards, handler-side "spec" patterns, "re") are not
+    tried, because a raw regex can cost quadratic time or worse in the address's length.
+    Each such address is counted in :attr:`too_long` and logged (rate-limited).
     """
 
-    #: Addresses longer than this are not cached (keeps the cache's memory bounded).
+    #: Addresses longer than this are not cached.
     MAX_CACHED_ADDRESS = 256
 
-    def __init__(self, cache_size: int = 4096) -> None:
+    def __init__(
+        self,
+        cache_size: int = 4096,
+        cache_bytes: int = 2 << 20,
+        max_pattern_address: int = MAX_PATTERN_ADDRESS,
+    ) -> None:
         self._lock = threading.Lock()
         self._order: dict[MethodFilter, int] = {}
         self._counter = 0
@@ -500,6 +782,14 @@ class MethodIndex:
         self._scan: list[MethodFilter] = []
         self._cache: dict[str, tuple[MethodFilter, ...]] = {}
         self._cache_size = max(0, cache_size)
+        self._cache_bytes = 0
+        #: Bytes the result cache may hold (estimated with sys.getsizeof).
+        self.cache_bytes = max(0, cache_bytes)
+        #: Longest address that pattern matching sees (characters).
+        self.max_pattern_address = max_pattern_address
+        #: Lookups whose address was too long for pattern matching (and skipped some).
+        self.too_long = 0
+        self._throttle = LogThrottle(_log)
 
     def __len__(self) -> int:
         return len(self._order)
@@ -532,7 +822,7 @@ class MethodIndex:
                 self._prefix_lengths = sorted({len(p) for p in self._prefixes})
             else:
                 self._scan.append(method)
-            self._cache.clear()
+            self.clear_cache()
 
     def remove(self, method: MethodFilter) -> bool:
         """Unregister *method*; False when it was not registered."""
@@ -558,8 +848,13 @@ class MethodIndex:
                 self._prefix_lengths = sorted({len(p) for p in self._prefixes})
             else:
                 self._scan.remove(method)
-            self._cache.clear()
+            self.clear_cache()
             return True
+
+    def clear_cache(self) -> None:
+        """Forget every cached result (add and remove do it themselves)."""
+        self._cache.clear()
+        self._cache_bytes = 0
 
     @staticmethod
     def _drop(table: dict[str, list[MethodFilter]], key: str, method: MethodFilter) -> None:
@@ -589,37 +884,71 @@ class MethodIndex:
     def _lookup(self, address: str) -> tuple[MethodFilter, ...]:
         with self._lock:
             found: list[MethodFilter] = []
+            size = len(address)
+            searchable = size <= self.max_pattern_address
+            skipped = False
             if has_wildcards(address):
-                try:
-                    compiled = compile_pattern(address)
-                except OSCPatternError:
-                    _log.debug("malformed message address pattern %r matches nothing", address)
+                if not searchable:
+                    skipped = True
                 else:
-                    found.extend(self._walk(compiled))
+                    # Compiled for this lookup only: the pattern is the peer's choice.
+                    try:
+                        compiled = _impl.compile_pattern(address)
+                    except OSCPatternError:
+                        _log.debug("malformed message address pattern %r matches nothing", address)
+                    else:
+                        found.extend(self._walk(compiled))
             else:
                 found.extend(self._exact.get(address, ()))
-            size = len(address)
             for length in self._prefix_lengths:
                 if length > size:
                     break
                 for method in self._prefixes.get(address[:length], ()):
-                    # The regex has the last word (osc4py3's '.*$' stops at a newline).
+                    # The filter has the last word (osc4py3's '.*$' stops at a newline).
                     if method.match(address):
                         found.append(method)
-            for method in self._scan:
-                if method.match(address):
-                    found.append(method)
+            if searchable:
+                for method in self._scan:
+                    if method.match(address):
+                        found.append(method)
+            elif self._scan:
+                skipped = True
             if len(found) > 1:
                 order = self._order
                 found = sorted(set(found), key=order.__getitem__)
             result = tuple(found)
+            if skipped:
+                self._too_long(size)
             if self._cache_size and size <= self.MAX_CACHED_ADDRESS:
-                cache = self._cache
-                if len(cache) >= self._cache_size:
-                    # Drop the oldest entry: dicts keep insertion order.
-                    del cache[next(iter(cache))]
-                cache[address] = result
+                self._remember(address, result)
             return result
+
+    def _remember(self, address: str, result: tuple[MethodFilter, ...]) -> None:
+        """Cache *result*, dropping the oldest entries to stay within both bounds."""
+        cache = self._cache
+        cost = _cache_entry_bytes(address, result)
+        if cost > self.cache_bytes:
+            return
+        while cache and (
+            len(cache) >= self._cache_size or self._cache_bytes + cost > self.cache_bytes
+        ):
+            # Dicts keep insertion order: the first key is the oldest.
+            oldest = next(iter(cache))
+            self._cache_bytes -= _cache_entry_bytes(oldest, cache.pop(oldest))
+        cache[address] = result
+        self._cache_bytes += cost
+
+    def _too_long(self, size: int) -> None:
+        self.too_long += 1
+        self._throttle.log(
+            logging.WARNING,
+            "too long",
+            "addresses too long for pattern matching",
+            "OSC address of %d characters is longer than max_pattern_address (%d): only "
+            "exact lookups, no pattern matching",
+            size,
+            self.max_pattern_address,
+        )
 
     def _walk(self, compiled: Any) -> list[MethodFilter]:
         """Literal spec methods whose address matches the compiled message-side pattern."""
