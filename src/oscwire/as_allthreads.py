@@ -60,11 +60,8 @@ _POLICY = _policies.AllThreadsPolicy
 def osc_startup(**kwargs: Any) -> None:
     """Start OSC processing (allthreads policy); a second call does nothing.
 
-    Keywords: ``logger`` (a :class:`logging.Logger`), ``execthreadscount`` (10: handler
-    threads, as_allthreads only), ``writethreadscount`` (accepted; writes never block),
-    ``patternkind`` (``"osc"``: osc4py3 matching, the default; ``"spec"``: OSC 1.0/1.1),
-    ``max_delayed``, ``honor_timetag``, ``forget_oldmsg``, ``timetag_offset``,
-    ``check_subbundle_timetag``.
+    Keywords: see :func:`oscwire._facade.startup` (``logger``, ``execthreadscount``,
+    ``patternkind``, ``raise_send_errors``, the bounds of future bundles...).
     """
     _facade.startup(_POLICY, **kwargs)
 
