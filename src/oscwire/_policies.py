@@ -210,10 +210,9 @@ class QueueExecutor:
                 system.count_waiting_bytes(-nbytes)
 
 
-class ComThreadsPolicy(_CommThreadPolicy):
-    """Communication thread; handlers run in the thread that calls :meth:`process`."""
-
-    name = "comthreads"
+class _QueuedPolicy(_CommThreadPolicy):
+    """A communication thread, and handler calls queued in a :class:`WorkQueue` (whose
+    consumers the subclass chooses)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -227,15 +226,25 @@ class ComThreadsPolicy(_CommThreadPolicy):
     def backlog(self) -> int:
         return len(self.queue) if self.queue is not None else 0
 
-    def attach(self, system: OSCSystem, monitor: Any) -> None:
+    def _make_queue(self, system: OSCSystem, parallel: bool) -> WorkQueue:
         self.queue = WorkQueue(system.logger, maxjobs=MAX_EXEC_JOBS)
-        self._executor = QueueExecutor(self, self.queue, parallel=False)
-        super().attach(system, monitor)
+        self._executor = QueueExecutor(self, self.queue, parallel=parallel)
+        return self.queue
 
     def detach(self, deadline: float) -> None:
         super().detach(deadline)
         if self.queue is not None:
             self.queue.terminate(timeout=max(0.0, deadline - time.monotonic()))
+
+
+class ComThreadsPolicy(_QueuedPolicy):
+    """Communication thread; handlers run in the thread that calls :meth:`process`."""
+
+    name = "comthreads"
+
+    def attach(self, system: OSCSystem, monitor: Any) -> None:
+        self._make_queue(system, parallel=False)
+        super().attach(system, monitor)
 
     def process(self, timeout: float) -> None:
         queue = self.queue
@@ -249,7 +258,7 @@ class ComThreadsPolicy(_CommThreadPolicy):
         queue.run_pending()
 
 
-class AllThreadsPolicy(_CommThreadPolicy):
+class AllThreadsPolicy(_QueuedPolicy):
     """Communication thread plus *execthreadscount* handler threads (0: handlers run in the
     communication thread)."""
 
@@ -258,28 +267,13 @@ class AllThreadsPolicy(_CommThreadPolicy):
     def __init__(self, execthreadscount: int = 10) -> None:
         super().__init__()
         self.execthreadscount = max(0, int(execthreadscount))
-        self.queue: Optional[WorkQueue] = None
-        self._executor: Optional[QueueExecutor] = None
-
-    @property
-    def executor(self) -> Optional[CallExecutor]:
-        return self._executor
-
-    def backlog(self) -> int:
-        return len(self.queue) if self.queue is not None else 0
 
     def attach(self, system: OSCSystem, monitor: Any) -> None:
         if self.execthreadscount:
-            self.queue = WorkQueue(system.logger, maxjobs=MAX_EXEC_JOBS)
-            self.queue.on_exit = system.handler_exit
-            self.queue.add_working_threads(self.execthreadscount)
-            self._executor = QueueExecutor(self, self.queue, parallel=True)
+            queue = self._make_queue(system, parallel=True)
+            queue.on_exit = system.handler_exit
+            queue.add_working_threads(self.execthreadscount)
         super().attach(system, monitor)
-
-    def detach(self, deadline: float) -> None:
-        super().detach(deadline)
-        if self.queue is not None:
-            self.queue.terminate(timeout=max(0.0, deadline - time.monotonic()))
 
     def process(self, timeout: float) -> None:
         if timeout:
