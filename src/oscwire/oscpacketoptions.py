@@ -146,23 +146,7 @@ class PacketOptions:
 #: Every field and its default value.
 _DEFAULTS: dict[str, Any] = {
     name: getattr(PacketOptions, name)
-    for name in (
-        "honor_timetag",
-        "forget_oldmsg",
-        "timetag_offset",
-        "check_subbundle_timetag",
-        "readername",
-        "srcident",
-        "readtime",
-        "message",
-        "method",
-        "chantarget",
-        "nodelay",
-        "event",
-        "srcaddress",
-        "readchannel",
-        "timetag",
-    )
+    for name in (*_REPR_FIELDS, "srcaddress", "readchannel", "timetag")
 }
 
 
