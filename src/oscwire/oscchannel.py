@@ -531,6 +531,19 @@ class TransportChannel:
             logger=self.logger,
         )
 
+    def log_send_failure(self, size: int, destination: Any, error: BaseException) -> None:
+        """Log (rate-limited) a packet of *size* bytes the OS refused, which was dropped."""
+        self.log_limited(
+            logging.WARNING,
+            "send",
+            "failed sends",
+            "OSC channel %r: send of %d bytes to %r failed, packet dropped: %s",
+            self.chaname,
+            size,
+            destination if destination is not None else self.peer_description(),
+            error,
+        )
+
     def stats_dict(self) -> dict[str, Any]:
         """The counters of this channel (what ``osc_stats(name)`` returns)."""
         return self.stats.as_dict()
@@ -865,16 +878,7 @@ class TransportChannel:
                 done = write(rawoscdata, packopt, destination)
             except OSError as error:
                 stats.send_errors += 1
-                self.log_limited(
-                    logging.WARNING,
-                    "send",
-                    "failed sends",
-                    "OSC channel %r: send of %d bytes to %r failed, packet dropped: %s",
-                    self.chaname,
-                    len(rawoscdata),
-                    destination if destination is not None else self.peer_description(),
-                    error,
-                )
+                self.log_send_failure(len(rawoscdata), destination, error)
                 done = True
             except Exception:
                 stats.send_errors += 1

@@ -532,17 +532,7 @@ class UdpMcChannel(oscchannel.TransportChannel):
                     packopt.signal_event()
                 except Exception:
                     self.logger.exception("OSC channel %r: failure in packet event", self.chaname)
-            destination = entry[2] if entry[2] is not None else self._target
-            self.log_limited(
-                logging.WARNING,
-                "send",
-                "failed sends",
-                "OSC channel %r: send of %d bytes to %r failed, packet dropped: %s",
-                self.chaname,
-                len(entry[0]),
-                destination,
-                error,
-            )
+            self.log_send_failure(len(entry[0]), entry[2], error)
 
     def batch_queue(self) -> Optional[tuple[Any, int]]:
         """``(queue, limit)`` while packets may be appended to the write queue directly.
@@ -635,16 +625,7 @@ class UdpMcChannel(oscchannel.TransportChannel):
                     f"too large for one UDP datagram ({error.strerror}); send less per "
                     "packet, or use TCP",
                 ) from None
-            self.log_limited(
-                logging.WARNING,
-                "send",
-                "failed sends",
-                "OSC channel %r: send of %d bytes to %r failed, packet dropped: %s",
-                self.chaname,
-                len(rawoscdata),
-                self._target,
-                error,
-            )
+            self.log_send_failure(len(rawoscdata), None, error)
             return True
         stats = self.stats
         stats.sent += 1
