@@ -537,10 +537,10 @@ class TransportChannel:
             logging.WARNING,
             "send",
             "failed sends",
-            "OSC channel %r: send of %d bytes to %r failed, packet dropped: %s",
+            "OSC channel %r: send of %d bytes to %s failed, packet dropped: %s",
             self.chaname,
             size,
-            destination if destination is not None else self.peer_description(),
+            repr(destination) if destination is not None else self.peer_description(),
             error,
         )
 
