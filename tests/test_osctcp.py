@@ -32,7 +32,7 @@ from _support_tcp import (
     server,
     wait_closed,
 )
-from oscwire import framing, osctcp
+from oscwire import framing, oscstream
 from oscwire.oscbuildparse import OSCMessage, decode_packet, encode_packet
 from oscwire.oscmethod import OSCARG_DATAUNPACK, OSCARG_PACKOPT
 from oscwire.osctcp import TcpChannel
@@ -195,7 +195,7 @@ SPLIT_PACKETS = [
     ("framing", "sent_as"), [("size", "size"), ("slip", "slip"), ("auto", "size"), ("auto", "slip")]
 )
 def test_packets_split_at_every_byte(framing_impl, monkeypatch, system, framing, sent_as):
-    monkeypatch.setattr(osctcp, "framing", framing_impl)
+    monkeypatch.setattr(oscstream, "framing", framing_impl)
     wire = b"".join(FRAMERS[sent_as](p) for p in SPLIT_PACKETS)
     cuts = [[cut] for cut in range(1, len(wire))] + [list(range(1, len(wire)))]
     for number, points in enumerate(cuts):
@@ -285,6 +285,10 @@ def test_a_closed_connection_frees_its_place_at_once(system):
     first, second = raw_client(srv.bound_port), raw_client(srv.bound_port)
     try:
         assert pump(system, lambda: len(srv.connections()) == 2)
+        # A peer that sent something lingers for its replies (one that sent nothing would
+        # be closed at once).
+        first.sendall(frame_size(osc_int_message("/x", 0)))
+        assert pump(system, lambda: sum(c.stats.received for c in srv.connections()) == 1)
         first.close()
         assert pump(system, lambda: any(c.reading_paused for c in srv.connections()))
         third = raw_client(srv.bound_port)
@@ -321,7 +325,7 @@ GARBAGE_CASES = {
 
 @pytest.mark.parametrize("case", list(GARBAGE_CASES))
 def test_bad_peer_is_dropped_and_others_served(framing_impl, monkeypatch, case):
-    monkeypatch.setattr(osctcp, "framing", framing_impl)
+    monkeypatch.setattr(oscstream, "framing", framing_impl)
     framing, garbage, options = GARBAGE_CASES[case]
     system = make_system("allthreads")
     lost = Recorder()
@@ -356,7 +360,7 @@ def test_bad_peer_is_dropped_and_others_served(framing_impl, monkeypatch, case):
 def test_peer_sending_undecodable_packets_is_dropped(framing_impl, monkeypatch, system, framing):
     # Well-framed packets that are not OSC, then silence: the verdict must not wait for a
     # next read that never comes.
-    monkeypatch.setattr(osctcp, "framing", framing_impl)
+    monkeypatch.setattr(oscstream, "framing", framing_impl)
     got = Recorder()
     system.method("/ok", got)
     srv = server(system, framing=framing, tcp_maxbadpackets=20)
@@ -386,7 +390,7 @@ SLIP_GARBAGE = {
 def test_slip_frame_that_cannot_be_osc_drops_the_peer(framing_impl, monkeypatch, framing, case):
     # A SLIP frame holds an OSC packet, which starts with "/" or "#": anything else is not
     # an OSC peer, known from the frame's first byte.
-    monkeypatch.setattr(osctcp, "framing", framing_impl)
+    monkeypatch.setattr(oscstream, "framing", framing_impl)
     system = make_system("allthreads")
     lost = Recorder()
     try:
@@ -746,11 +750,11 @@ def test_connection_from_an_existing_socket_with_addrinfo_tuple(system):
         assert recv_exactly(outside, len(expected)) == expected
 
 
-def test_out_of_descriptors_pauses_accepting_without_spinning(system):
+def test_out_of_descriptors_pauses_accepting_without_spinning(system, caplog):
     import errno
 
     srv = server(system)
-    real = srv.tcpsock
+    real = srv.listen_socket
 
     class Exhausted:
         def accept(self):
@@ -760,17 +764,16 @@ def test_out_of_descriptors_pauses_accepting_without_spinning(system):
             return real.fileno()
 
     watched = system.monitor.watched_count()
-    srv.tcpsock = Exhausted()
+    srv.listen_socket = Exhausted()
     try:
         srv.process_event()
         assert system.monitor.watched_count() == watched - 1
         assert srv.stats.recv_errors == 1
+        assert "accept failed: [Errno 24] Too many open files" in caplog.text
     finally:
-        srv.tcpsock = real
-    deadline = time.monotonic() + 2
-    while system.monitor.watched_count() != watched and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert system.monitor.watched_count() == watched
+        srv.listen_socket = real
+    # The pause ends by a timer of the system (run by osc_process() in this policy).
+    assert pump(system, lambda: system.monitor.watched_count() == watched, timeout=2)
     with raw_client(srv.bound_port):
         assert pump(system, lambda: len(srv.connections()) == 1)
 
