@@ -189,7 +189,7 @@ class CloseReason(enum.Enum):
     GARBAGE = ("garbage", "", logging.WARNING)
     IDLE = ("idle", "idle_timeouts", logging.INFO)
     PARTIAL = ("partial", "partial_timeouts", logging.WARNING)
-    EVICTED = ("evicted", "evictions", logging.INFO)
+    EVICTED = ("evicted", "evictions", logging.WARNING)  # the server is full
     SLOW = ("slow", "slow_closes", logging.WARNING)
     MEMORY = ("memory", "memory_closes", logging.WARNING)
     LOCAL = ("local", "", logging.DEBUG)  # closed here (terminate, deactivate)
@@ -223,6 +223,8 @@ class ByteBudget:
         self.limit = limit
         self.used = 0
         self._lock = threading.Lock()
+        #: Held while a connection is closed to make room (see :class:`CloseSlowPeer`).
+        self.shed_lock = threading.RLock()
         self._members: weakref.WeakSet[StreamConnection] = weakref.WeakSet()
 
     def try_take(self, nbytes: int) -> bool:
@@ -232,6 +234,10 @@ class ByteBudget:
                 return False
             self.used += nbytes
             return True
+
+    def fits(self, nbytes: int) -> bool:
+        """True when *nbytes* more would fit now (nothing counted)."""
+        return not self.limit or self.used + nbytes <= self.limit
 
     def adjust(self, delta: int) -> bool:
         """Count *delta* more (or fewer) bytes, fitting or not; True when over the limit."""
@@ -285,29 +291,38 @@ class CloseSlowPeer(WriteOverflowPolicy):
     memory at once and tells it clearly (a disconnection it can see and count), where
     dropping packets from the middle of its reply stream would break request/reply
     pairing silently and keep its memory held. When the budget shared by all connections
-    is full, the connection holding the most queued bytes is the one closed. A packet
-    larger than the bound by itself is only dropped.
+    is full, the connection holding the most queued bytes is the one closed (one thread at
+    a time per budget, so that two do not both see it full while the first frees it). A
+    packet larger than the bound by itself is only dropped.
     """
 
     def overflow(self, connection: StreamConnection, nbytes: int, shared: bool) -> bool:
-        victim = connection
         budget = connection.write_budget
-        if shared and budget is not None:
-            closable = [
+        if not shared or budget is None:
+            if connection.queued_bytes == 0:
+                connection.refuse_packet(nbytes, shared)  # too big by itself
+                return False
+            return self._close_self(connection)
+        with budget.shed_lock:
+            if budget.fits(nbytes):
+                return True  # another thread made room meanwhile
+            holders = [
                 member
                 for member in budget.members()
-                if isinstance(member.write_overflow, CloseSlowPeer) and member.connected
+                if isinstance(member.write_overflow, CloseSlowPeer) and member.queued_bytes
             ]
-            if closable:
-                victim = max(closable, key=lambda member: member.queued_bytes)
-        if victim.queued_bytes == 0:
-            # Nothing queued to free there: the packet alone is too big, or the budget is
-            # held by connections that this policy does not close.
-            connection.refuse_packet(nbytes, shared)
-            return False
-        if victim is not connection:
-            victim.close_stream(CloseReason.SLOW)
+            if not holders:
+                # The budget is held by connections that this policy does not close.
+                connection.refuse_packet(nbytes, shared)
+                return False
+            victim = max(holders, key=lambda member: member.queued_bytes)
+            if victim is connection:
+                return self._close_self(connection)
+            victim.close_stream(CloseReason.SLOW)  # gives its bytes back before returning
             return True
+
+    @staticmethod
+    def _close_self(connection: StreamConnection) -> bool:
         connection.stats.send_dropped += 1
         connection.stats.write_overflows += 1
         connection.close_stream(CloseReason.SLOW)
@@ -1056,6 +1071,22 @@ class StreamConnection(oscchannel.TransportChannel):
             budget.adjust(delta)
             self._budget_held += delta
 
+    def reply_packet(self, packet: Any, destination: Any) -> bool:
+        """Encode *packet* and queue it back to the peer (dropped, counted and logged once
+        per cause when the connection has ended meanwhile)."""
+        if not self.can_reply():
+            self.stats.send_dropped += 1
+            self.throttle.log(
+                logging.WARNING,
+                ("noreply", self.chaname if self.owner is None else None),
+                "replies dropped on ended connections",
+                "OSC stream %r: connection with %r ended, reply dropped",
+                self.chaname,
+                self.peer_address,
+            )
+            return False
+        return super().reply_packet(packet, destination)
+
     # ----- writing ---------------------------------------------------------------------
     def frame_outgoing(self, rawoscdata: Any) -> Any:
         """Frame one raw packet for the stream (size prefix or SLIP)."""
@@ -1148,8 +1179,10 @@ class StreamConnection(oscchannel.TransportChannel):
                 return 0
 
     def _write_failed(self, stream: ByteStream, error: OSError, packets: int) -> None:
-        self.stats.send_errors += 1
         self.stats.send_dropped += packets
+        if self.stream is not stream:
+            return  # closed here meanwhile (by another thread): not a send failure
+        self.stats.send_errors += 1
         self.throttle.log(
             logging.WARNING,
             ("send", self.chaname if self.owner is None else None),
