@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 from oscwire._asyncio_runtime import AsyncioSystem
 from oscwire._runtime import OSCSystem
-from oscwire.osctcp import TcpChannel
+from oscwire.osctcp import TcpChannel, TcpClient, TcpListener
 
 POLICIES = ("eventloop", "comthreads", "allthreads")
 #: The thread policies plus the asyncio one (its loop runs in a thread of the test).
@@ -222,24 +222,34 @@ class Recorder:
 
 def server(
     system: OSCSystem, name: str = "srv", framing: str = "size", **options: Any
-) -> TcpChannel:
-    """A TCP server channel on 127.0.0.1, OS-chosen port."""
+) -> TcpListener:
+    """A TCP server channel on 127.0.0.1, OS-chosen port (made by osc4py3's factory)."""
     opts = {"tcp_host": "127.0.0.1", "tcp_port": 0, "tcp_framing": framing, "osc_system": system}
     opts.update(options)
-    return TcpChannel(name, "e", opts)
+    channel = TcpChannel(name, "e", opts)
+    assert isinstance(channel, TcpListener)
+    return channel
 
 
 def client(
-    system: OSCSystem, port: int, name: str = "cli", framing: str = "size", **options: Any
-) -> TcpChannel:
-    """A TCP client channel to 127.0.0.1:*port*."""
+    system: OSCSystem,
+    port: int | None,
+    name: str = "cli",
+    framing: str = "size",
+    **options: Any,
+) -> TcpClient:
+    """A TCP client channel to 127.0.0.1:*port* (made by osc4py3's factory)."""
+    assert port is not None
     opts = {"tcp_host": "127.0.0.1", "tcp_port": port, "tcp_framing": framing, "osc_system": system}
     opts.update(options)
-    return TcpChannel(name, "w", opts)
+    channel = TcpChannel(name, "w", opts)
+    assert isinstance(channel, TcpClient)
+    return channel
 
 
-def raw_client(port: int, host: str = "127.0.0.1", timeout: float = 5.0) -> socket.socket:
-    """A plain connected TCP socket."""
+def raw_client(port: int | None, host: str = "127.0.0.1", timeout: float = 5.0) -> socket.socket:
+    """A plain connected TCP socket (to a port read from ``bound_port``)."""
+    assert port is not None
     return socket.create_connection((host, port), timeout=timeout)
 
 
@@ -276,4 +286,5 @@ def free_port() -> int:
     """A TCP port free right now on 127.0.0.1 (for programs that cannot take port 0)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port

@@ -222,6 +222,8 @@ class StreamListener(oscchannel.TransportChannel):
             if self._connections.get(connection.chaname) is connection:
                 del self._connections[connection.chaname]
                 self.stats.add(connection.stats)
+                # Its packets may still be decoded, its replies dropped: count them here.
+                connection.stats = connection.stats.forwarding_to(self.stats)
         if self.timeout_watch is not None:
             self.timeout_watch.discard(connection)
 

@@ -94,11 +94,13 @@ class ByteStream(Protocol):
 class ConnectionOwner(Protocol):
     """What a listener gives the connections it accepted (see :mod:`oscwire.osclistener`)."""
 
-    throttle: LogThrottle
     write_budget: Optional[ByteBudget]
     read_budget: Optional[ByteBudget]
-    timeout_watch: TimeoutWatch
+    timeout_watch: Optional[TimeoutWatch]
     read_buffer: ReadBuffer
+
+    @property
+    def throttle(self) -> LogThrottle: ...
 
     def connection_ended(self, connection: StreamConnection) -> None: ...
 
@@ -170,12 +172,48 @@ class StreamStats(oscchannel.ChannelStats):
         """A snapshot of every counter."""
         return {name: getattr(self, name) for name in self.ALL}
 
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}={v}" for k, v in self.as_dict().items() if v)
+        return f"{type(self).__name__}({inner})"
+
+    def forwarding_to(self, target: StreamStats) -> StreamStats:
+        """A copy of these counters that adds every later change to *target* too.
+
+        What a listener gives a connection that ended, once its totals are carried over:
+        packets it read are still being decoded, replies to it are still being dropped,
+        and the listener's totals must see those too.
+        """
+        copy = _ForwardingStats(target)
+        for name in self.ALL:
+            object.__setattr__(copy, name, getattr(self, name))
+        return copy
+
     def add(self, other: StreamStats) -> None:
         """Add the counters of *other* to these (a closed connection's totals)."""
         for name in self.ALL:
             value = getattr(other, name)
             if value:  # leave alone what *other* never counted (written by other threads)
                 setattr(self, name, getattr(self, name) + value)
+
+
+class _ForwardingStats(StreamStats):
+    """Counters that pass on every change to another :class:`StreamStats` (slow: for
+    ended connections only)."""
+
+    __slots__ = ("_target",)
+    _COUNTERS = frozenset(StreamStats.ALL)
+    _target: StreamStats
+
+    def __init__(self, target: StreamStats) -> None:
+        object.__setattr__(self, "_target", target)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in self._COUNTERS:
+            delta = value - getattr(self, name, 0)
+            if delta:
+                target = self._target
+                setattr(target, name, getattr(target, name) + delta)
+        object.__setattr__(self, name, value)
 
 
 class CloseReason(enum.Enum):

@@ -36,6 +36,7 @@ from oscwire.oscstream import (
     WRITE_FRAMINGS,
     ByteStream,
     CloseReason,
+    ConnectionOwner,
     StreamConnection,
     StreamSettings,
     StreamStats,
@@ -120,6 +121,8 @@ class TcpChannel(oscchannel.TransportChannel):
     chankindprefix = "tcp"
     option_prefix = "tcp"
     settings: StreamSettings
+    #: The local port once open (a server's listening port, a client's own port).
+    bound_port: Optional[int]
 
     def __new__(
         cls, name: str, mode: str, options: Optional[dict[str, Any]] = None, **kwargs: Any
@@ -483,4 +486,5 @@ class TcpListener(StreamListener, TcpChannel):
             monitor=self.monitor,
             auto_start=False,
         )
-        return TcpConnection(name, "rw", options, settings=self.settings, owner=self)
+        owner: ConnectionOwner = self
+        return TcpConnection(name, "rw", options, settings=self.settings, owner=owner)
