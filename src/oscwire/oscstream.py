@@ -488,6 +488,7 @@ class StreamSettings:
         write = get("writeframing", both)
         if write is None:
             write = "slip" if options.get("write_withslip") else "size"
+        write = _check_framing(write, WRITE_FRAMINGS, f"{prefix}_writeframing")
         read = get("readframing", both)
         if read is None:
             if options.get("read_withslip"):
@@ -498,7 +499,7 @@ class StreamSettings:
                 read = "auto" if write == "auto" else write
         return cls(
             readframing=_check_framing(read, READ_FRAMINGS, f"{prefix}_readframing"),
-            writeframing=_check_framing(write, WRITE_FRAMINGS, f"{prefix}_writeframing"),
+            writeframing=write,
             slip_flagatstart=bool(options.get("write_slip_flagatstart", True)),
             headerunpack=options.get("read_headerunpack", framing.DEFAULT_HEADER),
             maxpacket=int(
