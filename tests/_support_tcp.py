@@ -156,6 +156,11 @@ def pump(
     return until()
 
 
+def reaches(read: Callable[[], int], target: int) -> Callable[[], bool]:
+    """A condition for :func:`pump`: ``read()`` equals *target* (bound now, read later)."""
+    return lambda: read() == target
+
+
 def run_coroutine(system: OSCSystem, coroutine: Awaitable[Any], timeout: float = 10.0) -> Any:
     """Run *coroutine* in the loop of an asyncio *system* (what must run in the loop)."""
     assert isinstance(system, AsyncioSystem) and system.loop is not None

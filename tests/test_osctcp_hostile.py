@@ -12,6 +12,8 @@ import contextlib
 import logging
 import socket
 import struct
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -19,6 +21,7 @@ from _support_tcp import (
     ALL_POLICIES,
     POLICIES,
     Recorder,
+    client,
     frame_size,
     frame_slip,
     make_system,
@@ -27,6 +30,7 @@ from _support_tcp import (
     osc_string,
     pump,
     raw_client,
+    reaches,
     recv_exactly,
     server,
     stop_system,
@@ -34,11 +38,18 @@ from _support_tcp import (
     wait_closed,
 )
 from oscwire import osclistener
+from oscwire._runtime import OSCSystem
 from oscwire.oscbuildparse import OSCMessage
 from oscwire.oscmethod import OSCARG_PACKOPT
-from oscwire.osctcp import TcpChannel
 
 MiB = 1024 * 1024
+
+
+def _calls(system: OSCSystem) -> int:
+    """Handler calls made so far by *system*."""
+    assert system.dispatcher is not None
+    calls: int = system.dispatcher.stats.as_dict()["calls"]
+    return calls
 
 
 def _int_blob_message(address: str, value: int, blob: bytes) -> bytes:
@@ -54,22 +65,24 @@ def _int_blob_message(address: str, value: int, blob: bytes) -> bytes:
 
 
 @pytest.fixture(params=POLICIES)
-def system(request):
+def system(request: pytest.FixtureRequest) -> Iterator[OSCSystem]:
     current = make_system(request.param)
     yield current
     stop_system(current)
 
 
-def _reason_log(caplog, reason: str) -> list[str]:
+def _reason_log(caplog: pytest.LogCaptureFixture, reason: str) -> list[str]:
     return [r.getMessage() for r in caplog.records if f"ended ({reason})" in r.getMessage()]
 
 
 # --------------------------------------------------------------- [9.6] peers that never read
-def test_a_peer_that_never_reads_its_replies_is_closed_and_its_memory_returned(system, caplog):
+def test_a_peer_that_never_reads_its_replies_is_closed_and_its_memory_returned(
+    system: OSCSystem, caplog: pytest.LogCaptureFixture
+) -> None:
     blob = b"\xab" * (64 * 1024)
     lost = Recorder()
 
-    def answer(packopt):
+    def answer(packopt: Any) -> None:
         system.reply(packopt, OSCMessage("/blob", ",b", [blob]))
 
     system.method("/req", answer, argscheme=OSCARG_PACKOPT)
@@ -83,7 +96,7 @@ def test_a_peer_that_never_reads_its_replies_is_closed_and_its_memory_returned(s
         # 400 replies of 64 KiB (25 MiB) wanted; the peer reads none of them.
         peer.sendall(frame_size(osc_int_message("/req")) * 400)
         assert pump(system, lambda: len(lost) == 1)
-        assert pump(system, lambda: system.dispatcher.stats.calls == 400)
+        assert pump(system, lambda: _calls(system) == 400)
         _, peak = measure()
         current, _ = measure()
     assert lost.calls[0][2][1] == "slow"
@@ -98,13 +111,15 @@ def test_a_peer_that_never_reads_its_replies_is_closed_and_its_memory_returned(s
     assert len(_reason_log(caplog, "slow")) == 1
 
 
-def test_the_shared_write_budget_closes_the_biggest_slow_peer_and_serves_readers(caplog):
+def test_the_shared_write_budget_closes_the_biggest_slow_peer_and_serves_readers(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     system = make_system("allthreads")  # serves while the test blocks on the reader
     try:
         # 10 MiB of replies per slow peer: more than the kernel keeps for it (4 MiB here).
         blob = b"\xcd" * (256 * 1024)
 
-        def answer(packopt):
+        def answer(packopt: Any) -> None:
             system.reply(packopt, OSCMessage("/blob", ",b", [blob]))
 
         system.method("/req", answer, argscheme=OSCARG_PACKOPT)
@@ -141,20 +156,13 @@ def test_the_shared_write_budget_closes_the_biggest_slow_peer_and_serves_readers
         stop_system(system)
 
 
-def test_a_client_drops_new_packets_past_its_byte_bound_and_keeps_the_rest_in_order(caplog):
+def test_a_client_drops_new_packets_past_its_byte_bound_and_keeps_the_rest_in_order(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     system = make_system("eventloop")
     listener = socket.create_server(("127.0.0.1", 0))
     try:
-        cli = TcpChannel(
-            "cli",
-            "w",
-            {
-                "tcp_host": "127.0.0.1",
-                "tcp_port": listener.getsockname()[1],
-                "tcp_writemaxbytes": 256 * 1024,
-                "osc_system": system,
-            },
-        )
+        cli = client(system, listener.getsockname()[1], tcp_writemaxbytes=256 * 1024)
         peer, _ = listener.accept()
         blob = bytes(range(256)) * 64  # 16 KiB
         accepted = []
@@ -186,7 +194,7 @@ def test_a_client_drops_new_packets_past_its_byte_bound_and_keeps_the_rest_in_or
 
 # ------------------------------------------------------------------ [9.7] connection churn
 @pytest.mark.parametrize("policy", ALL_POLICIES)
-def test_connect_close_churn_leaves_memory_and_the_table_as_they_were(policy):
+def test_connect_close_churn_leaves_memory_and_the_table_as_they_were(policy: str) -> None:
     system = make_system(policy)
     try:
         # A long linger: peers that sent nothing must be gone at once anyway.
@@ -198,7 +206,7 @@ def test_connect_close_churn_leaves_memory_and_the_table_as_they_were(policy):
             for number in range(rounds):
                 socks = [raw_client(port) for _ in range(batch)]
                 accepted = (number + 1) * batch
-                assert pump(system, lambda a=accepted: srv.stats.connections_accepted == a)
+                assert pump(system, reaches(lambda: srv.stats.connections_accepted, accepted))
                 peak = max(peak, measure()[1])
                 for sock in socks:
                     sock.close()
@@ -214,7 +222,7 @@ def test_connect_close_churn_leaves_memory_and_the_table_as_they_were(policy):
         stop_system(system)
 
 
-def test_peers_that_half_close_linger_within_the_connection_bound(system):
+def test_peers_that_half_close_linger_within_the_connection_bound(system: OSCSystem) -> None:
     srv = server(system, tcp_eoflinger=30.0, tcp_maxconnections=20)
     for number in range(5):
         socks = []
@@ -224,7 +232,7 @@ def test_peers_that_half_close_linger_within_the_connection_bound(system):
             socks.append(sock)
         # Each new peer of a full server takes the place of one that stopped sending.
         accepted = 20 * (number + 1)
-        assert pump(system, lambda a=accepted: srv.stats.connections_accepted == a)
+        assert pump(system, reaches(lambda: srv.stats.connections_accepted, accepted))
         for sock in socks:
             sock.shutdown(socket.SHUT_WR)
         assert pump(system, lambda: all(c.lingering for c in srv.connections()))
@@ -239,7 +247,9 @@ def test_peers_that_half_close_linger_within_the_connection_bound(system):
 
 # ------------------------------------------------------------------------- [9.8] slow loris
 @pytest.mark.parametrize("policy", ALL_POLICIES)
-def test_slow_loris_peers_give_their_places_to_a_legitimate_client(policy, caplog):
+def test_slow_loris_peers_give_their_places_to_a_legitimate_client(
+    policy: str, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO)
     system = make_system(policy)
     try:
@@ -270,7 +280,9 @@ def test_slow_loris_peers_give_their_places_to_a_legitimate_client(policy, caplo
         stop_system(system)
 
 
-def test_a_full_server_of_active_peers_still_refuses(system, monkeypatch):
+def test_a_full_server_of_active_peers_still_refuses(
+    system: OSCSystem, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Peers that just arrived are not evictable (a long threshold makes it certain here).
     monkeypatch.setattr(osclistener, "EVICT_MIN_AGE", 60.0)
     srv = server(system, tcp_maxconnections=3)
@@ -288,7 +300,7 @@ def test_a_full_server_of_active_peers_still_refuses(system, monkeypatch):
 
 
 @pytest.mark.parametrize("policy", ALL_POLICIES)
-def test_idle_and_stalled_peers_time_out(policy, caplog):
+def test_idle_and_stalled_peers_time_out(policy: str, caplog: pytest.LogCaptureFixture) -> None:
     system = make_system(policy)
     try:
         lost = Recorder()
@@ -312,7 +324,7 @@ def test_idle_and_stalled_peers_time_out(policy, caplog):
         stop_system(system)
 
 
-def test_a_busy_stream_cut_mid_packet_at_every_read_never_times_out(system):
+def test_a_busy_stream_cut_mid_packet_at_every_read_never_times_out(system: OSCSystem) -> None:
     got = Recorder()
     system.method("/n", got)
     srv = server(system, tcp_partial_timeout=0.2, tcp_readbuffer=4096)
@@ -327,7 +339,9 @@ def test_a_busy_stream_cut_mid_packet_at_every_read_never_times_out(system):
     assert got.calls == [(i,) for i in range(3000)]
 
 
-def test_unfinished_slip_frames_are_bounded_across_connections(system, caplog):
+def test_unfinished_slip_frames_are_bounded_across_connections(
+    system: OSCSystem, caplog: pytest.LogCaptureFixture
+) -> None:
     srv = server(system, framing="slip", tcp_readmaxbytes_total=MiB)
     socks = [raw_client(srv.bound_port) for _ in range(20)]
     try:
@@ -355,7 +369,9 @@ def test_unfinished_slip_frames_are_bounded_across_connections(system, caplog):
 
 
 # ---------------------------------------------------------------- [9.10] throttled log lines
-def test_a_crowd_of_bad_peers_logs_one_line_then_a_summary(caplog):
+def test_a_crowd_of_bad_peers_logs_one_line_then_a_summary(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     system = make_system("eventloop")
     try:
         srv = server(system)
@@ -376,14 +392,16 @@ def test_a_crowd_of_bad_peers_logs_one_line_then_a_summary(caplog):
     assert summaries == ["…and 19 more connections ended (framing) (only the first are shown)"]
 
 
-def test_refused_connections_log_one_line_then_a_summary(system, caplog):
-    def refuse(name, verb, params):
+def test_refused_connections_log_one_line_then_a_summary(
+    system: OSCSystem, caplog: pytest.LogCaptureFixture
+) -> None:
+    def refuse(name: str, verb: str, params: Any) -> None:
         raise PermissionError("not you")
 
     srv = server(system, actions_handlers={"conreq": refuse})
     for number in range(12):
         with raw_client(srv.bound_port):
-            assert pump(system, lambda n=number: srv.stats.connections_refused == n + 1)
+            assert pump(system, reaches(lambda: srv.stats.connections_refused, number + 1))
     lines = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
     assert len(lines) == 1 and "conreq handler: PermissionError('not you')" in lines[0]
     srv.terminate()
@@ -391,7 +409,7 @@ def test_refused_connections_log_one_line_then_a_summary(system, caplog):
     assert lines[-1].startswith("…and 11 more connections refused by 'srv' (conreq)")
 
 
-def test_peer_triggered_drops_are_warnings(caplog):
+def test_peer_triggered_drops_are_warnings(caplog: pytest.LogCaptureFixture) -> None:
     # Visible with no logging configured (Python's last resort shows WARNING and above).
     system = make_system("eventloop")
     try:
@@ -405,7 +423,7 @@ def test_peer_triggered_drops_are_warnings(caplog):
         stop_system(system)
 
 
-def test_slip_framing_keeps_each_connection_alive_between_frames(system):
+def test_slip_framing_keeps_each_connection_alive_between_frames(system: OSCSystem) -> None:
     # A control: complete SLIP frames with pauses between them are neither partial nor
     # counted against the read budget.
     got = Recorder()
@@ -414,6 +432,6 @@ def test_slip_framing_keeps_each_connection_alive_between_frames(system):
     with raw_client(srv.bound_port) as sock:
         for i in range(10):
             sock.sendall(frame_slip(osc_int_message("/s", i)))
-            assert pump(system, lambda i=i: len(got) == i + 1)
+            assert pump(system, reaches(lambda: len(got), i + 1))
             assert srv.read_budget.used == 0
     assert srv.stats.memory_closes == 0

@@ -108,10 +108,10 @@ class StreamListener(oscchannel.TransportChannel):
         self.settings = StreamSettings.from_options(options, prefix, DEFAULT_IDLE_TIMEOUT)
         maxsources = options.get("read_maxsources", oscchannel.MAX_SOURCES_ALLOWED)
         self.maxconnections = int(get("maxconnections", maxsources))
-        self.write_budget: Optional[ByteBudget] = get("writebudget", None) or ByteBudget(
+        self.write_budget: ByteBudget = get("writebudget", None) or ByteBudget(
             int(get("writemaxbytes_total", DEFAULT_WRITE_TOTAL))
         )
-        self.read_budget: Optional[ByteBudget] = get("readbudget", None) or ByteBudget(
+        self.read_budget: ByteBudget = get("readbudget", None) or ByteBudget(
             int(get("readmaxbytes_total", DEFAULT_READ_TOTAL))
         )
         self.read_buffer = ReadBuffer()
@@ -231,7 +231,7 @@ class StreamListener(oscchannel.TransportChannel):
         """The incomplete packets of all connections pass the read budget: close the
         connections stalled mid-packet the longest until they fit again."""
         budget = self.read_budget
-        while budget is not None and budget.over():
+        while budget.over():
             stalled = [c for c in self.connections() if c.partial_since is not None]
             if not stalled:
                 return

@@ -94,10 +94,17 @@ class ByteStream(Protocol):
 class ConnectionOwner(Protocol):
     """What a listener gives the connections it accepted (see :mod:`oscwire.osclistener`)."""
 
-    write_budget: Optional[ByteBudget]
-    read_budget: Optional[ByteBudget]
-    timeout_watch: Optional[TimeoutWatch]
-    read_buffer: ReadBuffer
+    @property
+    def write_budget(self) -> Optional[ByteBudget]: ...
+
+    @property
+    def read_budget(self) -> Optional[ByteBudget]: ...
+
+    @property
+    def timeout_watch(self) -> Optional[TimeoutWatch]: ...
+
+    @property
+    def read_buffer(self) -> ReadBuffer: ...
 
     @property
     def throttle(self) -> LogThrottle: ...

@@ -123,6 +123,8 @@ class TcpChannel(oscchannel.TransportChannel):
     settings: StreamSettings
     #: The local port once open (a server's listening port, a client's own port).
     bound_port: Optional[int]
+    #: ``"server"``, ``"client"`` or ``"connection"``: for people, never for decisions.
+    role: str
 
     def __new__(
         cls, name: str, mode: str, options: Optional[dict[str, Any]] = None, **kwargs: Any
