@@ -28,7 +28,8 @@ from oscwire import oscstream
 from oscwire._runtime import OSCSystem
 from oscwire.oscbuildparse import OSCMessage
 from oscwire.oscmethod import OSCARG_DATAUNPACK, OSCARG_PACKOPT
-from oscwire.oscstream import ByteBudget, StreamConnection, StreamSettings, TimeoutWatch
+from oscwire.oscstream import StreamConnection, StreamSettings
+from oscwire.oscstreamlimits import ByteBudget, ReadBuffer, TimeoutWatch
 
 
 class PairConnection(StreamConnection):
@@ -166,3 +167,24 @@ def test_a_timeout_watch_keeps_one_timer_at_the_earliest_deadline() -> None:
     assert host.timers[2][2].cancelled
     watch.arm(start + 1.0)
     assert len(host.timers) == 3
+
+
+def test_a_read_buffer_grows_for_bursts_and_shrinks_back() -> None:
+    buffers = ReadBuffer()
+    buf, view = buffers.get(256 * 1024)
+    assert len(buf) == ReadBuffer.SMALL and view.obj is buf
+    sizes = []
+    for _ in range(4):  # each wake-up filled the buffer: a burst
+        buffers.used(len(buffers.get(256 * 1024)[0]), 256 * 1024)
+        sizes.append(len(buffers.get(256 * 1024)[0]))
+    assert sizes == [64 * 1024, 256 * 1024, 256 * 1024, 256 * 1024]
+    for _ in range(ReadBuffer.SHRINK_AFTER - 1):  # small reads: not yet
+        buffers.used(100, 256 * 1024)
+    assert len(buffers.get(256 * 1024)[0]) == 256 * 1024
+    buffers.used(100, 256 * 1024)
+    assert len(buffers.get(256 * 1024)[0]) == ReadBuffer.SMALL
+    # A smaller read size never makes it grow past that size.
+    small = ReadBuffer()
+    small.get(4096)
+    small.used(4096, 4096)
+    assert len(small.get(4096)[0]) == 4096

@@ -33,7 +33,7 @@ from _support_tcp import (
     stop_system,
     wait_closed,
 )
-from oscwire import osclistener, oscstream, osctcp
+from oscwire import osclistener, oscstream, oscstreamlimits, oscstreamstats, osctcp
 from oscwire._runtime import OSCSystem
 from oscwire.oscbuildparse import OSCMessage
 from oscwire.osclistener import StreamListener
@@ -98,7 +98,7 @@ def test_each_role_refuses_what_it_cannot_be(system: OSCSystem, make: object, me
 
 
 def test_no_behaviour_is_chosen_by_comparing_the_role_string() -> None:
-    for module in (osctcp, oscstream, osclistener):
+    for module in (osctcp, oscstream, osclistener, oscstreamlimits, oscstreamstats):
         tree = ast.parse(inspect.getsource(module))
         compared = [
             node.lineno

@@ -22,16 +22,9 @@ from typing import Any, Callable, Optional
 
 from oscwire import oscchannel
 from oscwire._logutil import LogThrottle
-from oscwire.oscstream import (
-    CLOSE_SLOW_PEER,
-    ByteBudget,
-    CloseReason,
-    ReadBuffer,
-    StreamConnection,
-    StreamSettings,
-    StreamStats,
-    TimeoutWatch,
-)
+from oscwire.oscstream import StreamConnection, StreamSettings
+from oscwire.oscstreamlimits import CLOSE_SLOW_PEER, ByteBudget, ReadBuffer, TimeoutWatch
+from oscwire.oscstreamstats import CloseReason, StreamStats
 
 __all__ = ["ListenerStats", "StreamListener"]
 

@@ -8,12 +8,9 @@ and leave in large ``send`` calls when writable; bounded in packets *and* bytes)
 back-pressure, the verdicts on bad peers (framing errors, garbage, idle and stalled peers)
 and the counters. It knows nothing of addresses or sockets: it reads and writes a
 :class:`ByteStream` (a connected socket is one) that a subclass installs with
-:meth:`StreamConnection.install_stream`.
-
-The pieces a listener shares among its connections live here too: :class:`ByteBudget`
-(bytes queued or buffered, summed over many connections), :class:`TimeoutWatch` (one
-timer of the system for the idle and partial-packet timeouts of many connections) and the
-write-overflow policies (:data:`DROP_NEW_PACKET`, :data:`CLOSE_SLOW_PEER`).
+:meth:`StreamConnection.install_stream`. Its options are read once into
+:class:`StreamSettings`; what it shares with the other connections of a listener is in
+:mod:`oscwire.oscstreamlimits`, its counters in :mod:`oscwire.oscstreamstats`.
 """
 
 from __future__ import annotations
@@ -25,27 +22,25 @@ import functools
 import logging
 import threading
 import time
-import weakref
 from typing import Any, Callable, Optional, Protocol
 
 from oscwire import framing, oscchannel
 from oscwire._errors import OSCFramingError
 from oscwire._logutil import LogThrottle
+from oscwire.oscstreamlimits import (
+    DROP_NEW_PACKET,
+    ByteBudget,
+    ReadBuffer,
+    TimeoutWatch,
+    WriteOverflowPolicy,
+)
+from oscwire.oscstreamstats import CloseReason, StreamStats
 
 __all__ = [
-    "CLOSE_SLOW_PEER",
-    "DROP_NEW_PACKET",
-    "ByteBudget",
     "ByteStream",
-    "CloseReason",
-    "CloseSlowPeer",
     "ConnectionOwner",
-    "DropNewPacket",
-    "ReadBuffer",
     "StreamConnection",
     "StreamSettings",
-    "StreamStats",
-    "TimeoutWatch",
 ]
 
 #: Largest read (``<prefix>_readbuffer``): a burst is cut into packets in few calls.
@@ -114,137 +109,6 @@ class ConnectionOwner(Protocol):
     def shed_read_memory(self) -> None: ...
 
 
-# ----------------------------------------------------------------------------- counters
-_STREAM_COUNTERS = (
-    "connections_accepted",
-    "connections_refused",
-    "connect_failures",
-    "resolve_failures",
-    "reconnects",
-    "disconnects",
-    "resets",
-    "idle_timeouts",
-    "partial_timeouts",
-    "evictions",
-    "slow_closes",
-    "memory_closes",
-    "write_overflows",
-)
-
-
-class StreamStats(oscchannel.ChannelStats):
-    """:class:`~oscwire.oscchannel.ChannelStats` plus the counters of stream connections.
-
-    Every counter is documented in ``docs/tcp.md`` (*Counters*).
-    """
-
-    __slots__ = _STREAM_COUNTERS
-    #: Every counter, in :meth:`as_dict` order.
-    ALL = oscchannel.ChannelStats.__slots__ + _STREAM_COUNTERS
-
-    bad_packets: int
-    bytes_received: int
-    bytes_sent: int
-    decoded: int
-    dropped_received: int
-    encode_errors: int
-    framing_errors: int
-    handler_errors: int
-    read_pauses: int
-    received: int
-    recv_errors: int
-    send_dropped: int
-    send_errors: int
-    sent: int
-    sources_refused: int
-    connections_accepted: int
-    connections_refused: int
-    connect_failures: int
-    resolve_failures: int
-    reconnects: int
-    disconnects: int
-    resets: int
-    idle_timeouts: int
-    partial_timeouts: int
-    evictions: int
-    slow_closes: int
-    memory_closes: int
-    write_overflows: int
-
-    def __init__(self) -> None:
-        for name in self.ALL:
-            setattr(self, name, 0)
-
-    def as_dict(self) -> dict[str, int]:
-        """A snapshot of every counter."""
-        return {name: getattr(self, name) for name in self.ALL}
-
-    def __repr__(self) -> str:
-        inner = ", ".join(f"{k}={v}" for k, v in self.as_dict().items() if v)
-        return f"{type(self).__name__}({inner})"
-
-    def forwarding_to(self, target: StreamStats) -> StreamStats:
-        """A copy of these counters that adds every later change to *target* too.
-
-        What a listener gives a connection that ended, once its totals are carried over:
-        packets it read are still being decoded, replies to it are still being dropped,
-        and the listener's totals must see those too.
-        """
-        copy = _ForwardingStats(target)
-        for name in self.ALL:
-            object.__setattr__(copy, name, getattr(self, name))
-        return copy
-
-    def add(self, other: StreamStats) -> None:
-        """Add the counters of *other* to these (a closed connection's totals)."""
-        for name in self.ALL:
-            value = getattr(other, name)
-            if value:  # leave alone what *other* never counted (written by other threads)
-                setattr(self, name, getattr(self, name) + value)
-
-
-class _ForwardingStats(StreamStats):
-    """Counters that pass on every change to another :class:`StreamStats` (slow: for
-    ended connections only)."""
-
-    __slots__ = ("_target",)
-    _COUNTERS = frozenset(StreamStats.ALL)
-    _target: StreamStats
-
-    def __init__(self, target: StreamStats) -> None:
-        object.__setattr__(self, "_target", target)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in self._COUNTERS:
-            delta = value - getattr(self, name, 0)
-            if delta:
-                target = self._target
-                setattr(target, name, getattr(target, name) + delta)
-        object.__setattr__(self, name, value)
-
-
-class CloseReason(enum.Enum):
-    """Why a connection ended: the ``disconnected`` handler's *reason*, the counter it
-    adds to (besides ``disconnects``) and the level of its log line."""
-
-    CLOSED = ("closed", "", logging.DEBUG)  # the peer closed normally
-    RESET = ("reset", "resets", logging.WARNING)
-    ERROR = ("error", "", logging.WARNING)
-    FRAMING = ("framing", "", logging.WARNING)
-    GARBAGE = ("garbage", "", logging.WARNING)
-    IDLE = ("idle", "idle_timeouts", logging.INFO)
-    PARTIAL = ("partial", "partial_timeouts", logging.WARNING)
-    EVICTED = ("evicted", "evictions", logging.WARNING)  # the server is full
-    SLOW = ("slow", "slow_closes", logging.WARNING)
-    MEMORY = ("memory", "memory_closes", logging.WARNING)
-    LOCAL = ("local", "", logging.DEBUG)  # closed here (terminate, deactivate)
-
-    def __init__(self, label: str, counter: str, level: int) -> None:
-        self.label = label
-        self.counter = counter
-        self.level = level
-
-
 class _Enqueued(enum.Enum):
     """What :meth:`StreamConnection._enqueue_locked` did."""
 
@@ -252,197 +116,6 @@ class _Enqueued(enum.Enum):
     QUEUED = 2  # queued behind the running write operation
     FULL_OWN = 3  # refused: the connection's own bounds
     FULL_SHARED = 4  # refused: the shared budget
-
-
-# ------------------------------------------------------------------------------ budgets
-class ByteBudget:
-    """A bound of bytes shared by several connections (queued writes, or partial reads).
-
-    *limit* 0 means no bound. Members (connections) join so that an overflow policy can
-    find the one that holds the most. Thread-safe; the lock is never held while calling out.
-    """
-
-    def __init__(self, limit: int) -> None:
-        if limit < 0:
-            raise ValueError(f"byte budget must be >= 0 (0: no bound), not {limit}")
-        self.limit = limit
-        self.used = 0
-        self._lock = threading.Lock()
-        #: Held while a connection is closed to make room (see :class:`CloseSlowPeer`).
-        self.shed_lock = threading.RLock()
-        self._members: weakref.WeakSet[StreamConnection] = weakref.WeakSet()
-
-    def try_take(self, nbytes: int) -> bool:
-        """Count *nbytes* more if they fit under the limit; False (nothing counted) if not."""
-        with self._lock:
-            if self.limit and self.used + nbytes > self.limit:
-                return False
-            self.used += nbytes
-            return True
-
-    def fits(self, nbytes: int) -> bool:
-        """True when *nbytes* more would fit now (nothing counted)."""
-        return not self.limit or self.used + nbytes <= self.limit
-
-    def adjust(self, delta: int) -> bool:
-        """Count *delta* more (or fewer) bytes, fitting or not; True when over the limit."""
-        with self._lock:
-            self.used += delta
-            return bool(self.limit) and self.used > self.limit
-
-    def over(self) -> bool:
-        """True while more than the limit is counted."""
-        return bool(self.limit) and self.used > self.limit
-
-    def join(self, member: StreamConnection) -> None:
-        with self._lock:
-            self._members.add(member)
-
-    def leave(self, member: StreamConnection) -> None:
-        with self._lock:
-            self._members.discard(member)
-
-    def members(self) -> list[StreamConnection]:
-        """A snapshot of the members."""
-        with self._lock:
-            return list(self._members)
-
-
-class WriteOverflowPolicy:
-    """What a connection does with a packet that its write bounds cannot take."""
-
-    def overflow(self, connection: StreamConnection, nbytes: int, shared: bool) -> bool:
-        """Handle a packet of *nbytes* refused by the connection's own bound (*shared*
-        False) or by the budget shared with other connections (*shared* True).
-
-        Return True when room was made (the packet is tried once more), False when the
-        packet is dropped — counted and logged here."""
-        raise NotImplementedError
-
-
-class DropNewPacket(WriteOverflowPolicy):
-    """Drop the packet that does not fit; what is queued stays (clients: the program's own
-    link to a server, whose queue it wants kept)."""
-
-    def overflow(self, connection: StreamConnection, nbytes: int, shared: bool) -> bool:
-        connection.refuse_packet(nbytes, shared)
-        return False
-
-
-class CloseSlowPeer(WriteOverflowPolicy):
-    """Close the peer that does not read (accepted connections: a server's replies).
-
-    A peer whose replies pile up is not being served anyway: closing it frees all its
-    memory at once and tells it clearly (a disconnection it can see and count), where
-    dropping packets from the middle of its reply stream would break request/reply
-    pairing silently and keep its memory held. When the budget shared by all connections
-    is full, the connection holding the most queued bytes is the one closed (one thread at
-    a time per budget, so that two do not both see it full while the first frees it). A
-    packet larger than the bound by itself is only dropped.
-    """
-
-    def overflow(self, connection: StreamConnection, nbytes: int, shared: bool) -> bool:
-        budget = connection.write_budget
-        if not shared or budget is None:
-            if connection.queued_bytes == 0:
-                connection.refuse_packet(nbytes, shared)  # too big by itself
-                return False
-            return self._close_self(connection)
-        with budget.shed_lock:
-            if budget.fits(nbytes):
-                return True  # another thread made room meanwhile
-            holders = [
-                member
-                for member in budget.members()
-                if isinstance(member.write_overflow, CloseSlowPeer) and member.queued_bytes
-            ]
-            if not holders:
-                # The budget is held by connections that this policy does not close.
-                connection.refuse_packet(nbytes, shared)
-                return False
-            victim = max(holders, key=lambda member: member.queued_bytes)
-            if victim is connection:
-                return self._close_self(connection)
-            victim.close_stream(CloseReason.SLOW)  # gives its bytes back before returning
-            return True
-
-    @staticmethod
-    def _close_self(connection: StreamConnection) -> bool:
-        connection.stats.send_dropped += 1
-        connection.stats.write_overflows += 1
-        connection.close_stream(CloseReason.SLOW)
-        return False
-
-
-#: The policies (stateless: one instance each).
-DROP_NEW_PACKET = DropNewPacket()
-CLOSE_SLOW_PEER = CloseSlowPeer()
-
-
-# ----------------------------------------------------------------------------- timeouts
-class TimeoutWatch:
-    """One timer of the system (``call_later``) for the timeouts of many connections.
-
-    The timer is due at the earliest deadline of its members; when it fires, members past
-    a deadline are closed and it is set again for the next one. A connection whose deadline
-    moves later (it was active) costs nothing until then; one whose deadline comes sooner
-    calls :meth:`arm`. No thread, no polling, and at most one live timer per watch.
-    """
-
-    def __init__(self, host: oscchannel.ChannelHost) -> None:
-        self._host = host
-        self._members: set[StreamConnection] = set()
-        self._lock = threading.Lock()
-        self._timer: Optional[oscchannel.TimerHandle] = None
-        #: Monotonic time the timer is due (inf: not set).
-        self.due = float("inf")
-        self._closed = False
-
-    def add(self, connection: StreamConnection) -> None:
-        with self._lock:
-            self._members.add(connection)
-        self.arm(connection.next_deadline())
-
-    def discard(self, connection: StreamConnection) -> None:
-        with self._lock:
-            self._members.discard(connection)
-
-    def __len__(self) -> int:
-        return len(self._members)
-
-    def arm(self, deadline: Optional[float]) -> None:
-        """Make sure the timer fires by *deadline* (monotonic; None: no deadline)."""
-        if deadline is None or deadline >= self.due:
-            return
-        with self._lock:
-            if self._closed or deadline >= self.due:
-                return
-            old = self._timer
-            self.due = deadline
-            self._timer = self._host.call_later(deadline - time.monotonic(), self._fire)
-        if old is not None:
-            old.cancel()
-
-    def close(self) -> None:
-        """Cancel the timer and forget the members."""
-        with self._lock:
-            self._closed = True
-            timer, self._timer = self._timer, None
-            self._members.clear()
-        if timer is not None:
-            timer.cancel()
-
-    def _fire(self) -> None:
-        with self._lock:
-            self._timer = None
-            self.due = float("inf")
-            members = list(self._members)
-        now = time.monotonic()
-        for connection in members:
-            connection.check_timeouts(now)
-        upcoming = [d for d in (c.next_deadline() for c in members) if d is not None]
-        if upcoming:
-            self.arm(min(upcoming))
 
 
 # ----------------------------------------------------------------------------- settings
@@ -538,28 +211,6 @@ class StreamSettings:
         if kind == "slip":
             return functools.partial(framing.slip_encode, flag_at_start=self.slip_flagatstart)
         return framing.size_prefix
-
-
-# ------------------------------------------------------------------------- read buffers
-class ReadBuffer(threading.local):
-    """A read buffer per thread that reads, shared by the connections of one owner.
-
-    An accepted connection holds no read buffer of its own: what a read brings is cut
-    into packets (copies) before the next read, so the bytes are free again at once.
-    5 000 connections cost nothing here, and nothing is left behind when they close.
-    Allocated at the first read of each thread.
-    """
-
-    buffer: Optional[bytearray] = None
-    view: Optional[memoryview] = None
-
-    def get(self, size: int) -> tuple[bytearray, memoryview]:
-        buffer = self.buffer
-        view = self.view
-        if buffer is None or view is None or len(buffer) < size:
-            buffer = self.buffer = bytearray(size)
-            view = self.view = memoryview(buffer)
-        return buffer, view
 
 
 # ---------------------------------------------------------------------------- connection
@@ -765,13 +416,14 @@ class StreamConnection(oscchannel.TransportChannel):
         if stream is None or decoder is None:
             return
         settings = self.settings
-        size = settings.readsize
-        buf, view = self.read_buffer.get(size)
+        readbuffer = self.read_buffer
+        buf, view = readbuffer.get(settings.readsize)
+        size = min(len(buf), settings.readsize)
+        largest = 0
         stats = self.stats
         packets: list[bytes] = []
         lost: Optional[CloseReason] = None
         problem: Optional[BaseException] = None
-        got = False
         for _ in range(settings.readbatch):
             try:
                 with self._io_lock:
@@ -788,7 +440,8 @@ class StreamConnection(oscchannel.TransportChannel):
                 lost = CloseReason.CLOSED
                 break
             stats.bytes_received += count
-            got = True
+            if count > largest:
+                largest = count
             try:
                 found = decoder.feed(view[:count])
             except OSCFramingError as error:
@@ -817,7 +470,8 @@ class StreamConnection(oscchannel.TransportChannel):
                 break
             if count < size:
                 break
-        if got:
+        if largest:
+            readbuffer.used(largest, settings.readsize)
             self._after_read(decoder, bool(packets))
         if packets:
             ident = self.srcident

@@ -35,12 +35,11 @@ from oscwire.oscstream import (
     READ_FRAMINGS,
     WRITE_FRAMINGS,
     ByteStream,
-    CloseReason,
     ConnectionOwner,
     StreamConnection,
     StreamSettings,
-    StreamStats,
 )
+from oscwire.oscstreamstats import CloseReason, StreamStats
 
 __all__ = [
     "READ_FRAMINGS",
