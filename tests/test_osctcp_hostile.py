@@ -41,6 +41,7 @@ from oscwire import osclistener
 from oscwire._runtime import OSCSystem
 from oscwire.oscbuildparse import OSCMessage
 from oscwire.oscmethod import OSCARG_PACKOPT
+from oscwire.oscstreamlimits import ByteBudget
 
 MiB = 1024 * 1024
 
@@ -187,6 +188,31 @@ def test_a_client_drops_new_packets_past_its_byte_bound_and_keeps_the_rest_in_or
                 with contextlib.suppress(BlockingIOError):
                     data += peer.recv(1 << 20)
         assert bytes(data) == expected
+    finally:
+        listener.close()
+        stop_system(system)
+
+
+def test_a_budget_shared_by_two_clients_bounds_them_together() -> None:
+    system = make_system("eventloop")
+    listener = socket.create_server(("127.0.0.1", 0))
+    try:
+        shared = ByteBudget(256 * 1024)
+        port = listener.getsockname()[1]
+        clients = [client(system, port, name=f"c{i}", tcp_writebudget=shared) for i in range(2)]
+        peers = [listener.accept()[0] for _ in clients]  # never read
+        blob = b"\x01" * (16 * 1024)
+        for _ in range(600):  # 9.6 MiB each: more than the kernel takes
+            for channel in clients:
+                system.send_packet(OSCMessage("/b", ",b", [blob]), channel.chaname)
+        assert shared.used <= 256 * 1024
+        assert shared.used == sum(c.queued_bytes for c in clients)
+        assert all(c.stats.write_overflows > 0 and c.connected for c in clients)
+        for channel in clients:
+            channel.terminate()
+        assert shared.used == 0
+        for peer in peers:
+            peer.close()
     finally:
         listener.close()
         stop_system(system)

@@ -290,7 +290,10 @@ class StreamConnection(oscchannel.TransportChannel):
         self.last_activity = time.monotonic()
         #: Monotonic time the packet being received began (None: between packets).
         self.partial_since: Optional[float] = None
-        if owner is not None:
+        if owner is None:
+            # A budget shared with other channels (one bound for several clients...).
+            self.write_budget = options.get(f"{self.option_prefix}_writebudget")
+        else:
             self._throttle = owner.throttle
             self.write_budget = owner.write_budget
             self.read_budget = owner.read_budget
