@@ -222,13 +222,14 @@ class StreamListener(oscchannel.TransportChannel):
 
     def shed_read_memory(self) -> None:
         """The incomplete packets of all connections pass the read budget: close the
-        connections stalled mid-packet the longest until they fit again."""
+        connections stalled mid-packet the longest until they fit again (each at most
+        once: one that another thread is closing gives its bytes back by itself)."""
         budget = self.read_budget
-        while budget.over():
-            stalled = [c for c in self.connections() if c.partial_since is not None]
-            if not stalled:
+        stalled = [c for c in self.connections() if c.partial_since is not None]
+        stalled.sort(key=lambda c: c.partial_since or 0.0)
+        for victim in stalled:
+            if not budget.over():
                 return
-            victim = min(stalled, key=lambda c: c.partial_since or 0.0)
             victim.close_stream(CloseReason.MEMORY)
 
     def _make_room(self) -> bool:
