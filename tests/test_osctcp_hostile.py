@@ -350,6 +350,21 @@ def test_idle_and_stalled_peers_time_out(policy: str, caplog: pytest.LogCaptureF
         stop_system(system)
 
 
+def test_a_connection_the_server_keeps_writing_to_is_not_idle(system: OSCSystem) -> None:
+    srv = server(system, tcp_idle_timeout=0.3)
+    with raw_client(srv.bound_port) as quiet:  # reads, never sends
+        assert pump(system, lambda: len(srv.connections()) == 1)
+        (conn,) = srv.connections()
+        for value in range(30):  # about 1.5 s of pushes, 50 ms apart
+            system.send_packet(OSCMessage("/push", ",i", [value]), conn.chaname)
+            pump(system, lambda: False, timeout=0.05)
+        assert conn.connected and srv.stats.idle_timeouts == 0
+        expected = b"".join(frame_size(osc_int_message("/push", v)) for v in range(30))
+        assert recv_exactly(quiet, len(expected)) == expected
+        # Nothing either way now: idle.
+        assert pump(system, lambda: srv.stats.idle_timeouts == 1)
+
+
 def test_a_busy_stream_cut_mid_packet_at_every_read_never_times_out(system: OSCSystem) -> None:
     got = Recorder()
     system.method("/n", got)

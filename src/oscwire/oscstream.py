@@ -286,8 +286,11 @@ class StreamConnection(oscchannel.TransportChannel):
         self._good_seen = 0
         self._bad_streak = 0
         self._dropped_seen = 0
-        #: Monotonic time of the last byte read or written (idle timeout, eviction).
+        #: Monotonic time of the last byte read, or of the first look at the counters
+        #: that saw bytes written since the previous look (idle timeout, eviction): the
+        #: send path stays free of clock reads.
         self.last_activity = time.monotonic()
+        self._sent_seen = 0
         #: Monotonic time the packet being received began (None: between packets).
         self.partial_since: Optional[float] = None
         if owner is None:
@@ -601,12 +604,19 @@ class StreamConnection(oscchannel.TransportChannel):
             deadline = partial if deadline is None else min(deadline, partial)
         return deadline
 
+    def _saw_sends(self, now: float) -> None:
+        sent = self.stats.bytes_sent
+        if sent != self._sent_seen:
+            self._sent_seen = sent
+            self.last_activity = now
+
     def check_timeouts(self, now: float) -> None:
         """Close the connection if its peer was idle or stalled mid-packet for too long
         (called by the :class:`TimeoutWatch`, from the loop that runs the I/O)."""
         stream = self.stream
         if stream is None or self._peer_done:
             return
+        self._saw_sends(now)
         if self.reading_paused:
             # Reading is paused here (the handlers are behind): the peer waits for us.
             self.last_activity = now
@@ -632,6 +642,7 @@ class StreamConnection(oscchannel.TransportChannel):
             return None
         if self._peer_done:
             return (0, self.last_activity)
+        self._saw_sends(now)
         since = self.partial_since
         if since is not None:
             return (1, since) if now - since >= min_age else None
@@ -925,7 +936,6 @@ class StreamConnection(oscchannel.TransportChannel):
             stats = self.stats
             stats.sent += 1
             stats.bytes_sent += sent
-            self.last_activity = time.monotonic()
             rest = len(data) - sent
             if rest:
                 # Committed to the stream: the rest is kept whatever the bounds say.
@@ -988,8 +998,6 @@ class StreamConnection(oscchannel.TransportChannel):
                             return
                         done += sent
                         stats.bytes_sent += sent
-                        if sent:
-                            self.last_activity = time.monotonic()
                     if sent < len(remain):
                         self._wremain = remain[sent:]
                         self._wait_writable()
@@ -1022,8 +1030,6 @@ class StreamConnection(oscchannel.TransportChannel):
                 done += sent
                 stats.sent += len(batch)
                 stats.bytes_sent += sent
-                if sent:
-                    self.last_activity = time.monotonic()
                 events = [e.packopt for e in batch if e.packopt is not None and e.packopt.event]
                 if sent < len(data):
                     self._wremain = memoryview(data)[sent:]
