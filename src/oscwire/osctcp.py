@@ -251,7 +251,6 @@ class TcpClient(TcpConnection):
         self._retry_timer: Optional[oscchannel.TimerHandle] = None
         #: A socket connected by the attempt thread, waiting for the loop to install it.
         self._arrived: Optional[tuple[socket.socket, Any]] = None
-        self._attempts_open = False
         super().__init__(name, mode, options, **kwargs)
 
     # ----- connecting ------------------------------------------------------------------
@@ -321,8 +320,7 @@ class TcpClient(TcpConnection):
             logging.WARNING,
             ("connect", self.chaname),
             f"failed connection attempts of {self.chaname!r}",
-            "OSC TCP client %r: %s; next attempt in %.3g s",
-            self.chaname,
+            "%s; next attempt in %.3g s",  # the error names the client and the address
             error,
             self._next_delay,
         )
