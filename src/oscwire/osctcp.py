@@ -310,7 +310,15 @@ class TcpClient(TcpConnection):
     def _connected_with(self, sock: socket.socket, peer: Any) -> None:
         self.install_stream(sock, peer)
         self.bound_port = sock.getsockname()[1]
-        self.logger.info("OSC TCP client %r connected to %r", self.chaname, peer)
+        # A server that accepts and drops us over and over must not flood the log either.
+        self.throttle.log(
+            logging.INFO,
+            ("connected", self.chaname),
+            f"connections of {self.chaname!r}",
+            "OSC TCP client %r connected to %r",
+            self.chaname,
+            peer,
+        )
 
     def _attempt_failed(self, error: OSError, first: bool = False) -> None:
         self.stats.connect_failures += 1
