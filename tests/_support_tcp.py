@@ -7,18 +7,24 @@ tests compare oscwire against an independent encoding.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import select
 import socket
 import struct
 import threading
 import time
-from collections.abc import Iterable
+import tracemalloc
+from collections.abc import Awaitable, Iterable, Iterator
 from typing import Any, Callable
 
+from oscwire._asyncio_runtime import AsyncioSystem
 from oscwire._runtime import OSCSystem
-from oscwire.osctcp import TcpChannel
+from oscwire.osctcp import TcpChannel, TcpClient, TcpListener
 
 POLICIES = ("eventloop", "comthreads", "allthreads")
+#: The thread policies plus the asyncio one (its loop runs in a thread of the test).
+ALL_POLICIES = (*POLICIES, "asyncio")
 
 END = 0xC0
 ESC = 0xDB
@@ -94,8 +100,43 @@ def unframe_slip(data: bytes) -> list[bytes]:
 
 
 def make_system(policy: str) -> OSCSystem:
-    """A started system of *policy*, with few handler threads (a 2-core machine)."""
+    """A started system of *policy*, with few handler threads (a 2-core machine).
+
+    ``"asyncio"``: an :class:`AsyncioSystem` on a new loop run by a daemon thread; end it
+    with :func:`stop_system` (``terminate()`` alone leaves the loop running).
+    """
+    if policy == "asyncio":
+        loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=loop.run_forever, name="test-asyncio", daemon=True)
+        thread.start()
+        system = AsyncioSystem(loop=loop)
+
+        async def start() -> None:
+            system.start()
+
+        asyncio.run_coroutine_threadsafe(start(), loop).result(10)
+        return system
     return OSCSystem(policy, execthreadscount=2).start()
+
+
+def stop_system(system: OSCSystem) -> None:
+    """Terminate *system* (and stop the loop of an asyncio one, in its own thread)."""
+    if isinstance(system, AsyncioSystem) and system.loop is not None:
+        loop = system.loop
+
+        async def stop() -> None:
+            system.terminate()
+
+        if loop.is_running():
+            asyncio.run_coroutine_threadsafe(stop(), loop).result(10)
+            loop.call_soon_threadsafe(loop.stop)
+            deadline = time.monotonic() + 5
+            while loop.is_running() and time.monotonic() < deadline:
+                time.sleep(0.01)
+        if not loop.is_running():
+            loop.close()
+        return
+    system.terminate()
 
 
 def pump(
@@ -108,8 +149,65 @@ def pump(
         if until():
             return True
         for system in group:
-            system.process(0.002)
+            if isinstance(system, AsyncioSystem):
+                time.sleep(0.002)  # its loop runs in its own thread
+            else:
+                system.process(0.002)
     return until()
+
+
+def reaches(read: Callable[[], int], target: int) -> Callable[[], bool]:
+    """A condition for :func:`pump`: ``read()`` equals *target* (bound now, read later)."""
+    return lambda: read() == target
+
+
+def run_coroutine(system: OSCSystem, coroutine: Awaitable[Any], timeout: float = 10.0) -> Any:
+    """Run *coroutine* in the loop of an asyncio *system* (what must run in the loop)."""
+    assert isinstance(system, AsyncioSystem) and system.loop is not None
+    return asyncio.run_coroutine_threadsafe(coroutine, system.loop).result(timeout)  # type: ignore[arg-type]
+
+
+@contextlib.contextmanager
+def traced_memory() -> Iterator[Callable[[], tuple[int, int]]]:
+    """Trace Python allocations; yields ``measure() -> (current, peak)`` in bytes, relative
+    to the start (peak since the start)."""
+    started = not tracemalloc.is_tracing()
+    if started:
+        tracemalloc.start()
+    base, _ = tracemalloc.get_traced_memory()
+    tracemalloc.reset_peak()
+
+    def measure() -> tuple[int, int]:
+        current, peak = tracemalloc.get_traced_memory()
+        return current - base, peak - base
+
+    try:
+        yield measure
+    finally:
+        if started:
+            tracemalloc.stop()
+
+
+class FakeResolver:
+    """Stands in for :func:`socket.getaddrinfo` for names ending in ``.oscwire-test``:
+    each resolves to the loopback address set in :attr:`addresses` (a missing name fails
+    like an unknown host); every other name goes to the real resolver. Counts lookups."""
+
+    SUFFIX = ".oscwire-test"
+
+    def __init__(self, real: Callable[..., Any]) -> None:
+        self.real = real
+        self.addresses: dict[str, str] = {}
+        self.lookups: dict[str, int] = {}
+
+    def __call__(self, host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if not (isinstance(host, str) and host.endswith(self.SUFFIX)):
+            return self.real(host, port, *args, **kwargs)
+        self.lookups[host] = self.lookups.get(host, 0) + 1
+        address = self.addresses.get(host)
+        if address is None:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return self.real(address, port, *args, **kwargs)
 
 
 class Recorder:
@@ -129,24 +227,34 @@ class Recorder:
 
 def server(
     system: OSCSystem, name: str = "srv", framing: str = "size", **options: Any
-) -> TcpChannel:
-    """A TCP server channel on 127.0.0.1, OS-chosen port."""
+) -> TcpListener:
+    """A TCP server channel on 127.0.0.1, OS-chosen port (made by osc4py3's factory)."""
     opts = {"tcp_host": "127.0.0.1", "tcp_port": 0, "tcp_framing": framing, "osc_system": system}
     opts.update(options)
-    return TcpChannel(name, "e", opts)
+    channel = TcpChannel(name, "e", opts)
+    assert isinstance(channel, TcpListener)
+    return channel
 
 
 def client(
-    system: OSCSystem, port: int, name: str = "cli", framing: str = "size", **options: Any
-) -> TcpChannel:
-    """A TCP client channel to 127.0.0.1:*port*."""
+    system: OSCSystem,
+    port: int | None,
+    name: str = "cli",
+    framing: str = "size",
+    **options: Any,
+) -> TcpClient:
+    """A TCP client channel to 127.0.0.1:*port* (made by osc4py3's factory)."""
+    assert port is not None
     opts = {"tcp_host": "127.0.0.1", "tcp_port": port, "tcp_framing": framing, "osc_system": system}
     opts.update(options)
-    return TcpChannel(name, "w", opts)
+    channel = TcpChannel(name, "w", opts)
+    assert isinstance(channel, TcpClient)
+    return channel
 
 
-def raw_client(port: int, host: str = "127.0.0.1", timeout: float = 5.0) -> socket.socket:
-    """A plain connected TCP socket."""
+def raw_client(port: int | None, host: str = "127.0.0.1", timeout: float = 5.0) -> socket.socket:
+    """A plain connected TCP socket (to a port read from ``bound_port``)."""
+    assert port is not None
     return socket.create_connection((host, port), timeout=timeout)
 
 
@@ -183,4 +291,5 @@ def free_port() -> int:
     """A TCP port free right now on 127.0.0.1 (for programs that cannot take port 0)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port

@@ -30,7 +30,7 @@ _LAYER_MODULES = [
         "oscnettools oscpacketoptions osctoolspools"
     ),
     # 1: channels and monitoring.
-    "_channel_options oscscheduling oscchannel oscudpmc osctcp",
+    "_channel_options oscscheduling oscchannel oscudpmc oscstreamlimits oscstreamstats oscstream osclistener osctcp",
     # 2: distributing (send) and dispatching (receive).
     "oscdistributing oscdispatching",
     # 3: the runtime and its policies.

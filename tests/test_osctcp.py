@@ -13,6 +13,9 @@ import socket
 import struct
 import threading
 import time
+from collections.abc import Iterator
+from types import ModuleType
+from typing import Any, Callable
 
 import pytest
 
@@ -28,18 +31,20 @@ from _support_tcp import (
     osc_int_message,
     pump,
     raw_client,
+    reaches,
     recv_exactly,
     server,
     wait_closed,
 )
-from oscwire import framing, osctcp
+from oscwire import framing, oscstream
+from oscwire._runtime import OSCSystem
 from oscwire.oscbuildparse import OSCMessage, decode_packet, encode_packet
 from oscwire.oscmethod import OSCARG_DATAUNPACK, OSCARG_PACKOPT
-from oscwire.osctcp import TcpChannel
+from oscwire.osctcp import TcpChannel, TcpConnection
 
 
 @pytest.fixture
-def system(request):
+def system(request: pytest.FixtureRequest) -> Iterator[OSCSystem]:
     """An event-loop system, terminated after the test."""
     policy = getattr(request, "param", "eventloop")
     current = make_system(policy)
@@ -50,10 +55,10 @@ def system(request):
 # ----------------------------------------------------------------- both framings both ways
 @pytest.mark.parametrize("system", POLICIES, indirect=True)
 @pytest.mark.parametrize("framing", ["size", "slip"])
-def test_client_to_server_and_reply_back(system, framing):
+def test_client_to_server_and_reply_back(system: OSCSystem, framing: str) -> None:
     data, replies = Recorder(), Recorder()
 
-    def answer(value, packopt):
+    def answer(value: int, packopt: Any) -> None:
         system.reply(packopt, OSCMessage("/reply", ",i", [value * 2]))
 
     system.method("/data", data)
@@ -76,7 +81,7 @@ def test_client_to_server_and_reply_back(system, framing):
 
 
 @pytest.mark.parametrize("framing", ["size", "slip"])
-def test_client_writes_hand_checked_frames(system, framing):
+def test_client_writes_hand_checked_frames(system: OSCSystem, framing: str) -> None:
     listener = socket.create_server(("127.0.0.1", 0))
     try:
         cli = client(system, listener.getsockname()[1], framing=framing)
@@ -96,7 +101,7 @@ def test_client_writes_hand_checked_frames(system, framing):
 @pytest.mark.parametrize(
     ("framing", "sent_as"), [("size", "size"), ("slip", "slip"), ("auto", "size"), ("auto", "slip")]
 )
-def test_server_reads_hand_made_frames(system, framing, sent_as):
+def test_server_reads_hand_made_frames(system: OSCSystem, framing: str, sent_as: str) -> None:
     got = Recorder()
     system.method("/n", got)
     srv = server(system, framing=framing)
@@ -107,8 +112,8 @@ def test_server_reads_hand_made_frames(system, framing, sent_as):
     assert got.calls == [(i, -i) for i in range(20)]
 
 
-def test_auto_server_answers_each_peer_in_its_framing(system):
-    def answer(value, packopt):
+def test_auto_server_answers_each_peer_in_its_framing(system: OSCSystem) -> None:
+    def answer(value: int, packopt: Any) -> None:
         system.reply(packopt, OSCMessage("/r", ",i", [value + 1]))
 
     system.method("/q", answer, argscheme=OSCARG_DATAUNPACK + OSCARG_PACKOPT)
@@ -131,7 +136,7 @@ def test_auto_server_answers_each_peer_in_its_framing(system):
             sock.close()
 
 
-def test_slip_without_leading_end_and_custom_flag(system):
+def test_slip_without_leading_end_and_custom_flag(system: OSCSystem) -> None:
     got = Recorder()
     system.method("/s", got)
     srv = server(system, framing="slip")
@@ -147,7 +152,7 @@ def test_slip_without_leading_end_and_custom_flag(system):
     assert cli.stats.bytes_sent == len(frame_slip(osc_int_message("/s", 3))) - 1
 
 
-def test_ipv6_loopback(system):
+def test_ipv6_loopback(system: OSCSystem) -> None:
     if not socket.has_ipv6:
         pytest.skip("no IPv6")
     try:
@@ -168,7 +173,7 @@ def test_ipv6_loopback(system):
 
 
 # ------------------------------------------------------------------ every split of a stream
-def _tcp_pair():
+def _tcp_pair() -> tuple[socket.socket, socket.socket]:
     listener = socket.create_server(("127.0.0.1", 0))
     with listener:
         outside = socket.create_connection(listener.getsockname(), timeout=5)
@@ -176,11 +181,24 @@ def _tcp_pair():
     return inside, outside
 
 
-def _read_until(channel, collected, count, timeout=5.0):
+def _read_until(
+    channel: TcpConnection, collected: list[bytes], count: int, timeout: float = 5.0
+) -> None:
     deadline = time.monotonic() + timeout
     while len(collected) < count and time.monotonic() < deadline:
-        if select.select([channel.tcpsock], [], [], 0.05)[0]:
+        sock = channel.tcpsock
+        assert sock is not None
+        if select.select([sock], [], [], 0.05)[0]:
             channel.process_read_raw()
+
+
+def collected_into(out: list[bytes]) -> Callable[[list[tuple[Any, Any, Any]]], None]:
+    """A stand-in for ``received_packets`` that keeps the raw packets in *out*."""
+
+    def received(items: list[tuple[Any, Any, Any]]) -> None:
+        out.extend(item[0] for item in items)
+
+    return received
 
 
 SPLIT_PACKETS = [
@@ -194,14 +212,20 @@ SPLIT_PACKETS = [
 @pytest.mark.parametrize(
     ("framing", "sent_as"), [("size", "size"), ("slip", "slip"), ("auto", "size"), ("auto", "slip")]
 )
-def test_packets_split_at_every_byte(framing_impl, monkeypatch, system, framing, sent_as):
-    monkeypatch.setattr(osctcp, "framing", framing_impl)
+def test_packets_split_at_every_byte(
+    framing_impl: ModuleType,
+    monkeypatch: pytest.MonkeyPatch,
+    system: OSCSystem,
+    framing: str,
+    sent_as: str,
+) -> None:
+    monkeypatch.setattr(oscstream, "framing", framing_impl)
     wire = b"".join(FRAMERS[sent_as](p) for p in SPLIT_PACKETS)
     cuts = [[cut] for cut in range(1, len(wire))] + [list(range(1, len(wire)))]
     for number, points in enumerate(cuts):
         inside, outside = _tcp_pair()
         collected: list[bytes] = []
-        channel = TcpChannel(
+        channel = TcpConnection(
             f"split{number}",
             "rw",
             {
@@ -211,7 +235,7 @@ def test_packets_split_at_every_byte(framing_impl, monkeypatch, system, framing,
                 "monitor": None,
             },
         )
-        channel.received_packets = lambda items, out=collected: out.extend(i[0] for i in items)
+        monkeypatch.setattr(channel, "received_packets", collected_into(collected))
         try:
             start = 0
             for point in [*points, len(wire)]:
@@ -231,7 +255,7 @@ def test_packets_split_at_every_byte(framing_impl, monkeypatch, system, framing,
 
 
 # ---------------------------------------------------------------------------- many clients
-def test_hundred_clients_at_once():
+def test_hundred_clients_at_once() -> None:
     srv_system = make_system("allthreads")
     cli_system = make_system("eventloop")
     try:
@@ -256,7 +280,7 @@ def test_hundred_clients_at_once():
         srv_system.terminate()
 
 
-def test_connection_bound_refuses_extra_connections(system):
+def test_connection_bound_refuses_extra_connections(system: OSCSystem) -> None:
     srv = server(system, tcp_maxconnections=3)
     socks = [raw_client(srv.bound_port) for _ in range(5)]
     try:
@@ -278,13 +302,17 @@ def test_connection_bound_refuses_extra_connections(system):
             sock.close()
 
 
-def test_a_closed_connection_frees_its_place_at_once(system):
+def test_a_closed_connection_frees_its_place_at_once(system: OSCSystem) -> None:
     # The server keeps a connection whose peer stopped sending open a while for its
     # replies (tcp_eoflinger); that must not keep a new peer out of a full server.
     srv = server(system, tcp_maxconnections=2, tcp_eoflinger=30.0)
     first, second = raw_client(srv.bound_port), raw_client(srv.bound_port)
     try:
         assert pump(system, lambda: len(srv.connections()) == 2)
+        # A peer that sent something lingers for its replies (one that sent nothing would
+        # be closed at once).
+        first.sendall(frame_size(osc_int_message("/x", 0)))
+        assert pump(system, lambda: sum(c.stats.received for c in srv.connections()) == 1)
         first.close()
         assert pump(system, lambda: any(c.reading_paused for c in srv.connections()))
         third = raw_client(srv.bound_port)
@@ -320,15 +348,19 @@ GARBAGE_CASES = {
 
 
 @pytest.mark.parametrize("case", list(GARBAGE_CASES))
-def test_bad_peer_is_dropped_and_others_served(framing_impl, monkeypatch, case):
-    monkeypatch.setattr(osctcp, "framing", framing_impl)
+def test_bad_peer_is_dropped_and_others_served(
+    framing_impl: ModuleType, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    monkeypatch.setattr(oscstream, "framing", framing_impl)
     framing, garbage, options = GARBAGE_CASES[case]
+    assert isinstance(framing, str) and isinstance(garbage, bytes) and isinstance(options, dict)
+    extra: dict[str, Any] = options
     system = make_system("allthreads")
     lost = Recorder()
     try:
         got = Recorder()
         system.method("/ok", got)
-        srv = server(system, framing=framing, actions_handlers={"disconnected": lost}, **options)
+        srv = server(system, framing=framing, actions_handlers={"disconnected": lost}, **extra)
         sent_as = "size" if framing == "auto" else framing
         with raw_client(srv.bound_port) as good, raw_client(srv.bound_port) as bad:
             bad_address = bad.getsockname()
@@ -353,10 +385,12 @@ def test_bad_peer_is_dropped_and_others_served(framing_impl, monkeypatch, case):
 
 
 @pytest.mark.parametrize("framing", ["size", "slip"])
-def test_peer_sending_undecodable_packets_is_dropped(framing_impl, monkeypatch, system, framing):
+def test_peer_sending_undecodable_packets_is_dropped(
+    framing_impl: ModuleType, monkeypatch: pytest.MonkeyPatch, system: OSCSystem, framing: str
+) -> None:
     # Well-framed packets that are not OSC, then silence: the verdict must not wait for a
     # next read that never comes.
-    monkeypatch.setattr(osctcp, "framing", framing_impl)
+    monkeypatch.setattr(oscstream, "framing", framing_impl)
     got = Recorder()
     system.method("/ok", got)
     srv = server(system, framing=framing, tcp_maxbadpackets=20)
@@ -383,10 +417,12 @@ SLIP_GARBAGE = {
 
 @pytest.mark.parametrize("framing", ["slip", "auto"])
 @pytest.mark.parametrize("case", list(SLIP_GARBAGE))
-def test_slip_frame_that_cannot_be_osc_drops_the_peer(framing_impl, monkeypatch, framing, case):
+def test_slip_frame_that_cannot_be_osc_drops_the_peer(
+    framing_impl: ModuleType, monkeypatch: pytest.MonkeyPatch, framing: str, case: str
+) -> None:
     # A SLIP frame holds an OSC packet, which starts with "/" or "#": anything else is not
     # an OSC peer, known from the frame's first byte.
-    monkeypatch.setattr(osctcp, "framing", framing_impl)
+    monkeypatch.setattr(oscstream, "framing", framing_impl)
     system = make_system("allthreads")
     lost = Recorder()
     try:
@@ -410,7 +446,7 @@ def test_slip_frame_that_cannot_be_osc_drops_the_peer(framing_impl, monkeypatch,
         system.terminate()
 
 
-def test_bad_packets_among_good_ones_keep_the_peer(system):
+def test_bad_packets_among_good_ones_keep_the_peer(system: OSCSystem) -> None:
     got = Recorder()
     system.method("/ok", got)
     srv = server(system, tcp_maxbadpackets=3)
@@ -422,13 +458,13 @@ def test_bad_packets_among_good_ones_keep_the_peer(system):
                 + frame_size(b"nope")
                 + frame_size(osc_int_message("/ok", i))
             )
-            assert pump(system, lambda i=i: len(got) == i + 1)
+            assert pump(system, reaches(lambda: len(got), i + 1))
     assert got.calls == [(i,) for i in range(10)]
     assert srv.stats.disconnects == 0
 
 
 # ------------------------------------------------------------------------ volume and order
-def test_hundred_thousand_messages_in_order():
+def test_hundred_thousand_messages_in_order() -> None:
     receiver = make_system("allthreads")
     sender = make_system("eventloop")
     try:
@@ -450,7 +486,7 @@ def test_hundred_thousand_messages_in_order():
         receiver.terminate()
 
 
-def test_slow_peer_queue_then_drain_without_spinning():
+def test_slow_peer_queue_then_drain_without_spinning() -> None:
     system = make_system("allthreads")
     listener = socket.create_server(("127.0.0.1", 0))
     try:
@@ -478,10 +514,10 @@ def test_slow_peer_queue_then_drain_without_spinning():
 
 
 # ------------------------------------------------------------- handlers, close and reset
-def test_conreq_can_refuse_and_connected_disconnected_fire(system):
+def test_conreq_can_refuse_and_connected_disconnected_fire(system: OSCSystem) -> None:
     events = Recorder()
 
-    def conreq(name, verb, params):
+    def conreq(name: str, verb: str, params: Any) -> None:
         events(name, verb, params)
         if len([e for e in events.calls if e[1] == "conreq"]) == 2:
             raise PermissionError("second one refused")
@@ -507,7 +543,7 @@ def test_conreq_can_refuse_and_connected_disconnected_fire(system):
         second.close()
 
 
-def test_peer_reset_is_counted(system):
+def test_peer_reset_is_counted(system: OSCSystem) -> None:
     events = Recorder()
     srv = server(system, actions_handlers={"disconnected": events})
     sock = raw_client(srv.bound_port)
@@ -521,7 +557,7 @@ def test_peer_reset_is_counted(system):
     assert conn.stats.resets == 1 and conn.stats.disconnects == 1
 
 
-def test_client_without_reconnect_closes_when_server_goes(system):
+def test_client_without_reconnect_closes_when_server_goes(system: OSCSystem) -> None:
     events = Recorder()
     srv = server(system)
     cli = client(
@@ -537,7 +573,7 @@ def test_client_without_reconnect_closes_when_server_goes(system):
     assert cli.stats.send_dropped == 1
 
 
-def test_client_refused_raises_and_leaves_no_channel(system):
+def test_client_refused_raises_and_leaves_no_channel(system: OSCSystem) -> None:
     with socket.create_server(("127.0.0.1", 0)) as probe:
         port = probe.getsockname()[1]
     with pytest.raises(ConnectionRefusedError):
@@ -545,7 +581,7 @@ def test_client_refused_raises_and_leaves_no_channel(system):
     assert system.get_channel("cli") is None
 
 
-def test_connect_timeout():
+def test_connect_timeout() -> None:
     system = make_system("eventloop")
     # A listener that never accepts, whose queue is full: SYNs get no answer.
     listener = socket.socket()
@@ -574,7 +610,7 @@ def test_connect_timeout():
         system.terminate()
 
 
-def test_client_reconnects_and_keeps_queued_packets():
+def test_client_reconnects_and_keeps_queued_packets() -> None:
     receiver = make_system("allthreads")
     sender = make_system("eventloop")
     try:
@@ -599,7 +635,7 @@ def test_client_reconnects_and_keeps_queued_packets():
         receiver.terminate()
 
 
-def test_client_reconnect_waits_for_a_late_server():
+def test_client_reconnect_waits_for_a_late_server() -> None:
     receiver = make_system("allthreads")
     sender = make_system("eventloop")
     try:
@@ -618,7 +654,7 @@ def test_client_reconnect_waits_for_a_late_server():
         receiver.terminate()
 
 
-def test_terminate_returns_fast_and_closes_every_connection():
+def test_terminate_returns_fast_and_closes_every_connection() -> None:
     system = make_system("allthreads")
     srv = server(system)
     socks = [raw_client(srv.bound_port) for _ in range(10)]
@@ -649,14 +685,14 @@ def test_terminate_returns_fast_and_closes_every_connection():
         ("e", {"tcp_forceipv4": True, "tcp_forceipv6": True}),
     ],
 )
-def test_bad_options_are_refused(system, mode, options):
+def test_bad_options_are_refused(system: OSCSystem, mode: str, options: dict[str, Any]) -> None:
     opts = {"tcp_host": "127.0.0.1", "tcp_port": 0, "osc_system": system, **options}
     with pytest.raises(ValueError):
         TcpChannel("bad", mode, opts)
     assert system.get_channel("bad") is None
 
 
-def test_osc4py3_framing_options_map_to_tcp_framing(system):
+def test_osc4py3_framing_options_map_to_tcp_framing(system: OSCSystem) -> None:
     got = Recorder()
     system.method("/m", got)
     srv = TcpChannel(
@@ -683,7 +719,7 @@ def test_osc4py3_framing_options_map_to_tcp_framing(system):
 # ------------------------------------------------------------------------------ façades
 @pytest.mark.parametrize("policy", POLICIES)
 @pytest.mark.parametrize("framing", ["size", "slip"])
-def test_facade_functions_in_every_policy(policy, framing):
+def test_facade_functions_in_every_policy(policy: str, framing: str) -> None:
     from oscwire import _facade
     from oscwire._tcp_facade import osc_tcp_client, osc_tcp_server
 
@@ -694,6 +730,7 @@ def test_facade_functions_in_every_policy(policy, framing):
         srv = osc_tcp_server(
             "127.0.0.1", 0, "tcpsrv", framing=framing if policy != "allthreads" else "auto"
         )
+        assert srv.bound_port
         osc_tcp_client("127.0.0.1", srv.bound_port, "tcpcli", framing=framing)
         _facade.osc_send(OSCMessage("/f", ",i", [11]), "tcpcli")
         deadline = time.monotonic() + 5
@@ -706,7 +743,7 @@ def test_facade_functions_in_every_policy(policy, framing):
         _facade.osc_terminate()
 
 
-def test_packet_event_is_signalled_once_written(system):
+def test_packet_event_is_signalled_once_written(system: OSCSystem) -> None:
     from oscwire.oscpacketoptions import PacketOptions
 
     listener = socket.create_server(("127.0.0.1", 0))
@@ -723,7 +760,7 @@ def test_packet_event_is_signalled_once_written(system):
         listener.close()
 
 
-def test_connection_from_an_existing_socket_with_addrinfo_tuple(system):
+def test_connection_from_an_existing_socket_with_addrinfo_tuple(system: OSCSystem) -> None:
     got = Recorder()
     system.method("/c", got, argscheme=OSCARG_DATAUNPACK + OSCARG_PACKOPT)
     listener = socket.create_server(("127.0.0.1", 0))
@@ -734,6 +771,7 @@ def test_connection_from_an_existing_socket_with_addrinfo_tuple(system):
     channel = TcpChannel(
         "given", "rw", {"tcp_consocket": inside, "tcp_consocketspec": spec, "osc_system": system}
     )
+    assert isinstance(channel, TcpConnection)
     with outside:
         assert channel.role == "connection" and channel.peer_address == address
         outside.sendall(frame_size(osc_int_message("/c", 3)))
@@ -746,37 +784,43 @@ def test_connection_from_an_existing_socket_with_addrinfo_tuple(system):
         assert recv_exactly(outside, len(expected)) == expected
 
 
-def test_out_of_descriptors_pauses_accepting_without_spinning(system):
+def test_out_of_descriptors_pauses_accepting_without_spinning(
+    system: OSCSystem, caplog: pytest.LogCaptureFixture
+) -> None:
     import errno
 
     srv = server(system)
-    real = srv.tcpsock
+    real = srv.listen_socket
+    monitor = system.monitor
+    assert real is not None and monitor is not None
 
-    class Exhausted:
-        def accept(self):
+    class Exhausted(socket.socket):
+        def accept(self) -> tuple[socket.socket, Any]:
             raise OSError(errno.EMFILE, "Too many open files")
 
-        def fileno(self):
+        def fileno(self) -> int:
+            assert real is not None
             return real.fileno()
 
-    watched = system.monitor.watched_count()
-    srv.tcpsock = Exhausted()
+    watched = monitor.watched_count()
+    exhausted = Exhausted()
+    srv.listen_socket = exhausted
     try:
         srv.process_event()
-        assert system.monitor.watched_count() == watched - 1
+        assert monitor.watched_count() == watched - 1
         assert srv.stats.recv_errors == 1
+        assert "accept failed: [Errno 24] Too many open files" in caplog.text
     finally:
-        srv.tcpsock = real
-    deadline = time.monotonic() + 2
-    while system.monitor.watched_count() != watched and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert system.monitor.watched_count() == watched
+        srv.listen_socket = real
+        socket.socket.close(exhausted)
+    # The pause ends by a timer of the system (run by osc_process() in this policy).
+    assert pump(system, lambda: monitor.watched_count() == watched, timeout=2)
     with raw_client(srv.bound_port):
         assert pump(system, lambda: len(srv.connections()) == 1)
 
 
-def test_connected_handler_can_greet_the_new_peer(system):
-    def greet(name, verb, params):
+def test_connected_handler_can_greet_the_new_peer(system: OSCSystem) -> None:
+    def greet(name: str, verb: str, params: Any) -> None:
         system.send_packet(OSCMessage("/hello", ",i", [len(name)]), name)
 
     srv = server(system, actions_handlers={"connected": greet})
@@ -792,7 +836,7 @@ def test_connected_handler_can_greet_the_new_peer(system):
 
 
 @pytest.mark.parametrize("policy", ["eventloop", "comthreads", "allthreads"])
-def test_replies_reach_a_peer_that_half_closed(policy) -> None:
+def test_replies_reach_a_peer_that_half_closed(policy: str) -> None:
     """A client that sends, then shuts down its sending side, still gets its replies."""
     from oscwire._runtime import OSCSystem
 
@@ -808,10 +852,12 @@ def test_replies_reach_a_peer_that_half_closed(policy) -> None:
             "e",
             {"osc_system": system, "tcp_host": "127.0.0.1", "tcp_port": 0, "tcp_eoflinger": 2.0},
         )
-        replies = []
+        replies: list[int] = []
+        port = server.bound_port
+        assert port
 
         def client() -> None:
-            with socket.create_connection(("127.0.0.1", server.bound_port), timeout=5) as sock:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
                 for value in range(3):
                     sock.sendall(
                         framing.size_prefix(

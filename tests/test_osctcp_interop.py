@@ -14,6 +14,9 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Callable
 
 import pytest
 
@@ -26,6 +29,7 @@ from _support_tcp import (
     pump,
     server,
 )
+from oscwire._runtime import OSCSystem
 from oscwire.oscbuildparse import OSCMessage
 from oscwire.oscmethod import OSCARG_ADDRESS, OSCARG_DATA, OSCARG_DATAUNPACK, OSCARG_PACKOPT
 
@@ -33,15 +37,15 @@ MODES = {"1.0": "size", "1.1": "slip"}
 
 
 @pytest.fixture
-def system():
+def system() -> Iterator[OSCSystem]:
     """A system whose threads serve TCP while the test blocks in a peer's API."""
     current = make_system("allthreads")
     yield current
     current.terminate()
 
 
-def _answer_with_double(system):
-    def answer(value, packopt):
+def _answer_with_double(system: OSCSystem) -> Callable[[int, Any], None]:
+    def answer(value: int, packopt: Any) -> None:
         system.reply(packopt, OSCMessage("/reply", ",i", [value * 2]))
 
     return answer
@@ -50,7 +54,9 @@ def _answer_with_double(system):
 # ------------------------------------------------------------------------------ python-osc
 @pytest.mark.parametrize("mode", list(MODES))
 @pytest.mark.parametrize("server_framing", ["fixed", "auto"])
-def test_python_osc_client_to_our_server_and_reply(system, mode, server_framing):
+def test_python_osc_client_to_our_server_and_reply(
+    system: OSCSystem, mode: str, server_framing: str
+) -> None:
     tcp_client = pytest.importorskip("pythonosc.tcp_client")
     from pythonosc.osc_message import OscMessage
 
@@ -77,13 +83,13 @@ def test_python_osc_client_to_our_server_and_reply(system, mode, server_framing)
 
 
 @pytest.mark.parametrize("mode", list(MODES))
-def test_our_client_to_python_osc_server_and_reply(system, mode):
+def test_our_client_to_python_osc_server_and_reply(system: OSCSystem, mode: str) -> None:
     osc_tcp_server = pytest.importorskip("pythonosc.osc_tcp_server")
     from pythonosc.dispatcher import Dispatcher
 
     seen = Recorder()
 
-    def handler(address, *args):
+    def handler(address: str, *args: Any) -> tuple[str, Any]:
         seen(address, *args)
         # python-osc sends a handler's result back on the connection, in the same mode.
         return ("/reply", args[0] * 2)
@@ -113,7 +119,7 @@ def test_our_client_to_python_osc_server_and_reply(system, mode):
 
 
 # ------------------------------------------------------------------------ liblo's tools
-def _tool(name):
+def _tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
         pytest.skip(f"{name} not installed (Debian package liblo-tools)")
@@ -121,7 +127,7 @@ def _tool(name):
 
 
 @pytest.mark.parametrize("framing", ["size", "auto"])
-def test_liblo_oscsend_to_our_server(system, framing):
+def test_liblo_oscsend_to_our_server(system: OSCSystem, framing: str) -> None:
     oscsend = _tool("oscsend")
     got = Recorder()
     system.method("/addr", got)
@@ -134,7 +140,7 @@ def test_liblo_oscsend_to_our_server(system, framing):
 
 
 @pytest.mark.parametrize("framing", ["size", "slip"])
-def test_our_client_to_liblo_oscdump(system, framing, tmp_path):
+def test_our_client_to_liblo_oscdump(system: OSCSystem, framing: str, tmp_path: Path) -> None:
     # liblo (0.31) detects SLIP on a TCP connection: it checks our escaping of END and ESC.
     oscdump = _tool("oscdump")
     port = free_port()
@@ -159,7 +165,7 @@ def test_our_client_to_liblo_oscdump(system, framing, tmp_path):
         system.send_packet(OSCMessage("/y", ",i", [-7]), "cli")
         system.send_packet(OSCMessage("/z", ",b", [b"\xc0\xdb\x01"]), "cli")
 
-        def lines():
+        def lines() -> list[str]:
             return [line.split(" ", 1)[1] for line in dump.read_text().splitlines()]
 
         assert pump(system, lambda: len(lines()) >= 3)
@@ -170,7 +176,7 @@ def test_our_client_to_liblo_oscdump(system, framing, tmp_path):
 
 
 # ------------------------------------------------------------------------------ pyliblo3
-def _pyliblo3_server():
+def _pyliblo3_server() -> tuple[Any, Any, int]:
     lo = pytest.importorskip("pyliblo3")
     port = free_port()
     try:
@@ -179,14 +185,14 @@ def _pyliblo3_server():
         pytest.skip(f"pyliblo3 TCP server unavailable: {error}")
 
 
-def _recv_until(peer, until, timeout=5.0):
+def _recv_until(peer: Any, until: Callable[[], bool], timeout: float = 5.0) -> bool:
     deadline = time.monotonic() + timeout
     while not until() and time.monotonic() < deadline:
         peer.recv(20)
     return until()
 
 
-def test_our_client_to_pyliblo3_server(system):
+def test_our_client_to_pyliblo3_server(system: OSCSystem) -> None:
     _lo, peer, port = _pyliblo3_server()
     try:
         seen = Recorder()
@@ -200,7 +206,7 @@ def test_our_client_to_pyliblo3_server(system):
         peer.free()
 
 
-def test_pyliblo3_to_our_server_and_reply_on_its_connection(system):
+def test_pyliblo3_to_our_server_and_reply_on_its_connection(system: OSCSystem) -> None:
     # liblo answers a TCP source by opening a new connection to it, so the reply direction
     # is checked this way round: a pyliblo3 server sends, and reads our reply on the
     # connection it opened.
@@ -227,7 +233,7 @@ def test_pyliblo3_to_our_server_and_reply_on_its_connection(system):
 
 
 # ------------------------------------------------------------------------------ scsynth
-def _terminate(process, timeout=5.0):
+def _terminate(process: subprocess.Popen[bytes], timeout: float = 5.0) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
@@ -238,13 +244,13 @@ def _terminate(process, timeout=5.0):
 
 
 @pytest.fixture
-def scsynth_port():
+def scsynth_port() -> Iterator[int]:
     """The TCP port of a running scsynth (see ``_support_peers.running_scsynth``)."""
     with running_scsynth() as ports:
         yield ports["tcp"]
 
 
-def test_scsynth_status_and_version_over_tcp(system, scsynth_port):
+def test_scsynth_status_and_version_over_tcp(system: OSCSystem, scsynth_port: int) -> None:
     replies = Recorder()
     system.method("/status.reply", replies, argscheme=OSCARG_ADDRESS + OSCARG_DATA)
     system.method("/version.reply", replies, argscheme=OSCARG_ADDRESS + OSCARG_DATA)

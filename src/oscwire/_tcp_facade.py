@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from oscwire import _facade
-from oscwire.osctcp import TcpChannel
+from oscwire.osctcp import TcpClient, TcpListener
 
 __all__ = ["osc_tcp_client", "osc_tcp_server"]
 
@@ -36,7 +36,7 @@ def _options(address: str, port: int, framing: str, extra: dict[str, Any]) -> di
 
 def osc_tcp_server(
     address: str, port: int, name: str, framing: str = "size", **options: Any
-) -> TcpChannel:
+) -> TcpListener:
     """Accept OSC over TCP on *address*:*port* ("*": every interface; port 0: any free one).
 
     *framing* is ``"size"`` (a 4-byte big-endian length before each packet, OSC 1.0, as
@@ -49,12 +49,12 @@ def osc_tcp_server(
     """
     if framing not in _SERVER_FRAMINGS:
         raise ValueError(f"OSC TCP server framing must be one of {_SERVER_FRAMINGS}: {framing!r}")
-    return TcpChannel(name, "e", _options(address, port, framing, options))
+    return TcpListener(name, "e", _options(address, port, framing, options))
 
 
 def osc_tcp_client(
     address: str, port: int, name: str, framing: str = "size", **options: Any
-) -> TcpChannel:
+) -> TcpClient:
     """Connect to an OSC TCP server at *address*:*port* and send through channel *name*.
 
     *framing* is ``"size"`` (OSC 1.0 length prefix, the default) or ``"slip"`` (OSC 1.1).
@@ -65,4 +65,4 @@ def osc_tcp_client(
     """
     if framing not in _CLIENT_FRAMINGS:
         raise ValueError(f"OSC TCP client framing must be one of {_CLIENT_FRAMINGS}: {framing!r}")
-    return TcpChannel(name, "rw", _options(address, port, framing, options))
+    return TcpClient(name, "rw", _options(address, port, framing, options))

@@ -267,6 +267,12 @@ class TransportChannel:
     #: Further option keys a subclass reads itself (not warned about).
     option_keys: ClassVar[frozenset[str]] = frozenset()
 
+    @classmethod
+    def extra_option_keys(cls) -> frozenset[str]:
+        """The keys this class reads beyond :attr:`options_class`'s (:attr:`option_keys`;
+        a subclass may compute them, e.g. from a prefix)."""
+        return cls.option_keys
+
     def __init__(self, name: str, mode: str, options: Optional[dict[str, Any]] = None) -> None:
         options = dict(options or {})
         if not isinstance(name, str) or not name:
@@ -279,7 +285,7 @@ class TransportChannel:
         self.options = self.options_class.parse(
             options,
             name,
-            extra_keys=self.option_keys,
+            extra_keys=type(self).extra_option_keys(),
             strict=type(self).__module__.startswith("oscwire."),
         )
         opts = self.options
