@@ -228,6 +228,7 @@ def demo_programs() -> list[Program]:
                     osc4py3_bug=bug,
                     normalize=normalize_rundemo,
                     kind="demo",
+                    summary=f"osc4py3's demos/rundemo.py, {policy}, {mode}, menu answered by a script",
                 )
             )
     # The server in each policy fed by the event loop client (osc4py3 receives in every
@@ -252,6 +253,8 @@ def demo_programs() -> list[Program]:
                 osc4py3_bug=bug,
                 normalize=normalize_speed,
                 kind="demo",
+                summary=f"osc4py3's demos/speedudpsrv.py ({server_policy}) fed by speedudpcli.py "
+                f"({client_policy}), 200 messages",
             )
         )
     return programs

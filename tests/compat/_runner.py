@@ -15,6 +15,7 @@ its docstring). ``python tests/compat/_runner.py NAME...`` runs programs by hand
 
 from __future__ import annotations
 
+import ast
 import enum
 import functools
 import os
@@ -107,6 +108,7 @@ class Program:
     osc4py3_bug: Optional[str] = None
     normalize: Optional[Callable[[str], str]] = None  # for demos that print timings
     kind: str = "program"
+    summary: str = ""  # what the program does, for the report
 
     def source(self) -> str:
         return self.files[self.entry]
@@ -171,6 +173,7 @@ def load_program(path: Path) -> Program:
         needs.update(Need(word) for word in line["needs"].split())
     expected_path = path.with_suffix(".expected")
     bug = BUG_LINE.search(source)
+    docstring = ast.get_docstring(ast.parse(source)) or ""
     return Program(
         name=path.stem,
         files={path.name: source},
@@ -178,6 +181,7 @@ def load_program(path: Path) -> Program:
         needs=frozenset(needs),
         expected=expected_path.read_text(encoding="utf-8") if expected_path.exists() else None,
         osc4py3_bug=" ".join(bug["bug"].split()) if bug else None,
+        summary=" ".join(docstring.split("\n\n")[0].split()),
     )
 
 

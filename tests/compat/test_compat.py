@@ -166,3 +166,44 @@ def test_rundemo_normalization() -> None:
         "Au menu\n"
         "##### handler function called with: ('c', 3)\n"
     )
+
+
+def test_signature_comparison() -> None:
+    """public_names' rules: extra optional parameters keep a signature compatible; a
+    renamed, missing or newly required parameter makes it differ."""
+    from public_names import Status, compare_callable
+
+    def theirs(a, b=1):  # type: ignore[no-untyped-def]
+        pass
+
+    def same(a, b=1):  # type: ignore[no-untyped-def]
+        pass
+
+    def extra_optional(a, b=2, c=None):  # type: ignore[no-untyped-def]
+        pass
+
+    def renamed(x, b=1):  # type: ignore[no-untyped-def]
+        pass
+
+    def required(a, b=1, *, c):  # type: ignore[no-untyped-def]
+        pass
+
+    def no_default(a, b):  # type: ignore[no-untyped-def]
+        pass
+
+    assert compare_callable(theirs, same)[0] is Status.SAME
+    assert compare_callable(theirs, extra_optional)[0] is Status.COMPATIBLE
+    for other in (renamed, required, no_default):
+        assert compare_callable(theirs, other)[0] is Status.DIFFERS, other.__name__
+
+
+def test_names_table_in_the_report_is_current() -> None:
+    """docs/compat-report.md ends with public_names' table for the installed versions:
+    regenerate it (make_report.py) when oscwire's public names change."""
+    from make_report import REPORT
+    from public_names import markdown
+
+    heading = "## Public names of osc4py3 1.0.8\n\n"
+    text = REPORT.read_text(encoding="utf-8")
+    assert heading in text
+    assert text.split(heading, 1)[1] == markdown()
