@@ -51,6 +51,14 @@ OBSERVATIONS = """\
   with a logger); oscwire's standard asks errors a program makes to be raised to it.
   `el_unknown_channel` pins today's shared behaviour: if oscwire starts raising, that
   program (and the migration note) must change together.
+- **Names no program uses** (see the table below): besides the module API of gap 1,
+  oscbuildparse's type-tag constants (`OSCTYPE_*`, `osctypes_refs`, `BEGIN_*`), the
+  monitor classes (`SelectSocketMonitor`, `PollingMonitor`, ...), the as_* modules' state
+  variables (`dispatcher`, `write_queue`, `generallogger`, ...), osctcp's placeholder
+  classes and the whole `oscpeeradapt` module are missing; `encode_packet(content=...)`
+  and `decode_packet(rawoscdata=...)` called by keyword fail (parameters renamed `packet`
+  and `raw`). The count includes osc4py3's module-level leftovers (`oscbuildparse.i`,
+  `print_function`), which need no counterpart.
 - **Sources are kept as tests/compat data.** `MANIFEST.in` includes `tests *.py` only:
   an sdist lacks the `.expected` files and `programs/ruff.toml`; CI runs from the
   checkout, so it is not affected (`recursive-include tests *.expected *.toml` would fix
