@@ -128,9 +128,11 @@ GAPS: tuple[Gap, ...] = (
         "Deadlines are absolute times in time.time()'s base (every *_process_loop and "
         "monitor_oneloop docstring says so): deadline2timeout(time.time() - 5) is 0.",
         "deadline2timeout(time.time() - 5) is about 1.8e9 seconds: a deadline written as "
-        "osc4py3 documents it becomes a wait of decades (monitor_oneloop(time.time() + 0.1) "
-        "would block).",
-        "oscscheduling.deadline2timeout().",
+        "osc4py3 documents it becomes a wait of decades; Monitor.monitor_oneloop() caps it "
+        "at MAX_WAIT (1 s instead of the 0.1 s asked by time.time() + 0.1, or 0 for a "
+        "past deadline), wait_select_deadline() does not cap it.",
+        "oscscheduling.deadline2timeout() (used by Monitor.monitor_oneloop() and "
+        "wait_select_deadline()).",
         "Compute the public function with time.time(); keep a private monotonic variant for "
         "oscwire's own loops.",
     ),
