@@ -62,10 +62,17 @@ def twin_available(twin: Variant) -> bool:
     return twin is Variant.PYTHON or all(_accel.compiled_available(part) for part in _accel.PARTS)
 
 
-def skip_unless_runnable(program: Program, twin: Variant) -> None:
+def twin_deselected(config: pytest.Config, twin: Variant) -> bool:
+    """True for the compiled twin under ``--no-c-extensions`` (tests/conftest.py)."""
+    return twin is Variant.CYTHON and bool(config.getoption("--no-c-extensions"))
+
+
+def skip_unless_runnable(config: pytest.Config, program: Program, twin: Variant) -> None:
     missing = missing_needs(program)
     if missing:
         pytest.skip(f"needs {', '.join(need.value for need in missing)} (not available here)")
+    if twin_deselected(config, twin):
+        pytest.skip("--no-c-extensions")
     if not twin_available(twin):
         if _accel.REQUIRE_EXTENSIONS:
             pytest.fail("OSCWIRE_REQUIRE_EXTENSIONS is set but the compiled twins are missing")
@@ -82,7 +89,11 @@ def compat_results(request: pytest.FixtureRequest) -> dict[tuple[str, Variant], 
             continue
         params = callspec.params
         program, twin = PROGRAMS[params["program_name"]], params["twin"]
-        if missing_needs(program) or not twin_available(twin):
+        if (
+            missing_needs(program)
+            or twin_deselected(request.config, twin)
+            or not twin_available(twin)
+        ):
             continue
         jobs[program.name, Variant.OSC4PY3] = program
         jobs[program.name, twin] = program
@@ -91,11 +102,14 @@ def compat_results(request: pytest.FixtureRequest) -> dict[tuple[str, Variant], 
 
 @pytest.mark.parametrize(("program_name", "twin"), list(_cases()))
 def test_program(
-    program_name: str, twin: Variant, compat_results: dict[tuple[str, Variant], RunResult]
+    program_name: str,
+    twin: Variant,
+    compat_results: dict[tuple[str, Variant], RunResult],
+    request: pytest.FixtureRequest,
 ) -> None:
     """The oscwire run prints what the osc4py3 run printed (or the .expected output)."""
     program = PROGRAMS[program_name]
-    skip_unless_runnable(program, twin)
+    skip_unless_runnable(request.config, program, twin)
     reference = compat_results[program.name, Variant.OSC4PY3]
     if program.expected is None:
         assert not reference.timed_out, (
