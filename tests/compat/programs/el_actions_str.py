@@ -3,7 +3,7 @@ as an OSC message to ``_local``, at address handler + channel identifier + "/" +
 with arguments (channel name, verb, parameters).
 
 osc4py3 bug: a string action handler crashes the channel. handle_action() imports its
-    dispatcher with an absolute ``import oscdispatching`` (oscchannel.py:432), which fails
+    dispatcher with an absolute ``import oscdispatching`` (oscchannel.py:427), which fails
     with ModuleNotFoundError inside the channel constructor (activate() calls it), and it
     would then call oscdispatching.send_packet, which does not exist (send_packet is in
     oscdistributing). Expected output: the "activated" and "scheduled" messages are
