@@ -1,0 +1,38 @@
+"""osc_terminate() then osc_startup() again (comthreads policy), receiving from a plain
+socket each time, with a method registered again after each startup."""
+
+import socket
+import time
+
+from osc4py3 import oscbuildparse
+from osc4py3.as_comthreads import *
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(condition, seconds=2.0):
+    end = time.time() + seconds
+    while not condition() and time.time() < end:
+        osc_process()
+        time.sleep(0.005)
+
+
+peer = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for session in (1, 2, 3):
+    got = []
+    osc_startup()
+    port = free_port()
+    osc_udp_server("127.0.0.1", port, "srv")
+    osc_method("/session", got.append)
+    peer.sendto(
+        oscbuildparse.encode_packet(oscbuildparse.OSCMessage("/session", ",i", [session])),
+        ("127.0.0.1", port),
+    )
+    wait_for(lambda: got)
+    osc_terminate()
+    print("session", session, "received", got, flush=True)
+peer.close()
