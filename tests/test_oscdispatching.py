@@ -6,6 +6,8 @@ import threading
 import time
 import types
 
+import pytest
+
 from oscwire.oscbuildparse import OSC_IMMEDIATELY, OSCBundle, OSCMessage, unixtime2timetag
 from oscwire.oscdispatching import NOW_RESOLUTION, Dispatcher, lane_of
 from oscwire.oscmethod import MethodFilter
@@ -13,7 +15,7 @@ from oscwire.oscpacketoptions import PacketOptions
 
 
 def make(executor=None, **options):
-    disp = Dispatcher("t", options, executor=executor)
+    disp = Dispatcher("t", options, executor=executor, register=False)
     seen: list[tuple] = []
     disp.add_method(MethodFilter("/a", lambda *args: seen.append(("a", *args))))
     disp.add_method(MethodFilter("/b", lambda *args: seen.append(("b", *args))))
@@ -130,9 +132,35 @@ def test_check_subbundle_timetag() -> None:
     disp.dispatch_packet(outer, PacketOptions())
     assert seen == [("a", 1), ("a", 2)]
     seen.clear()
-    disp.dispatch_packet(outer, PacketOptions(check_subbundle_timetag=True))
+    # Called directly, as osc4py3: ValueError, after the calls of what came before it.
+    with pytest.raises(ValueError, match="sub-bundle, must be >= parent"):
+        disp.dispatch_packet(outer, PacketOptions(check_subbundle_timetag=True))
     assert seen == [("a", 1)]
     assert disp.stats.subbundle_dropped == 1
+    # Delivered by the runtime (_local, a received packet): dropped, counted, not raised.
+    seen.clear()
+    disp.deliver(outer, PacketOptions(check_subbundle_timetag=True))
+    assert seen == [("a", 1)]
+    assert disp.stats.subbundle_dropped == 2
+
+
+def test_dispatcher_names_are_unique_until_terminated_as_in_osc4py3() -> None:
+    first = Dispatcher("unique-name", {})
+    with pytest.raises(ValueError, match="dispatcher name 'unique-name' already used"):
+        Dispatcher("unique-name", {})
+    first.terminate()
+    Dispatcher("unique-name", {}).terminate()
+    # Unnamed ones (and the runtime's) are not registered.
+    Dispatcher()
+    Dispatcher()
+
+
+def test_a_late_bundle_forgotten_returns_none_as_in_osc4py3() -> None:
+    disp, seen = make()
+    late = bundle_at(time.time() - 1.0, msg("/a", 1))
+    assert disp.dispatch_packet(late, PacketOptions(forget_oldmsg=True)) is None
+    assert disp.dispatch_packet(bundle_at(time.time() + 60, msg("/a", 2)), PacketOptions()) == 0
+    assert seen == []
 
 
 def test_future_subbundle_is_held_separately() -> None:
@@ -227,7 +255,7 @@ def run_due_until(disp: Dispatcher, done, timeout: float = 2.0) -> None:
 
 
 def test_raising_handler_is_counted_and_others_still_run() -> None:
-    disp = Dispatcher("t")
+    disp = Dispatcher()
     seen = []
 
     def boom(*args):
@@ -252,7 +280,7 @@ def test_deeply_nested_bundle_is_bounded() -> None:
 
 def test_on_delayed_called_for_new_earliest_only() -> None:
     calls = []
-    disp = Dispatcher("t", on_delayed=lambda: calls.append(1))
+    disp = Dispatcher(on_delayed=lambda: calls.append(1))
     disp.dispatch_packet(bundle_at(time.time() + 10, msg("/a")), PacketOptions())
     disp.dispatch_packet(bundle_at(time.time() + 20, msg("/a")), PacketOptions())
     disp.dispatch_packet(bundle_at(time.time() + 5, msg("/a")), PacketOptions())
@@ -288,7 +316,7 @@ class _Chan:
 
 
 def test_execute_flat_runs_in_order_and_counts_failures() -> None:
-    disp = Dispatcher("t")
+    disp = Dispatcher()
     seen = []
 
     def boom(*args):
@@ -310,7 +338,7 @@ def test_execute_flat_runs_in_order_and_counts_failures() -> None:
 
 
 def test_execute_calls_attributes_errors_to_the_reader_channel() -> None:
-    disp = Dispatcher("t")
+    disp = Dispatcher()
 
     def boom(*args):
         raise ValueError("bug")
@@ -325,7 +353,7 @@ def test_execute_calls_attributes_errors_to_the_reader_channel() -> None:
 def test_handlers_see_the_time_tag_of_the_bundle_a_message_came_in() -> None:
     from oscwire.oscmethod import OSCARG_DATAUNPACK, OSCARG_PACKOPT
 
-    disp = Dispatcher("t")
+    disp = Dispatcher()
     seen = []
     disp.add_method(
         MethodFilter(

@@ -557,8 +557,9 @@ def test_monitor_options(system) -> None:
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "239.255.42.98"])
 def test_ttl_zero_is_accepted_and_sets_only_the_multicast_ttl(system, host: str) -> None:
-    """osc4py3 sets IP_MULTICAST_TTL from udpwrite_ttl (0: this host only); IP_TTL, which
-    refuses 0, stays as the OS has it."""
+    """udpwrite_ttl=0 sets IP_MULTICAST_TTL (0: this host only); IP_TTL, which refuses
+    0, stays as the OS has it. (A TTL of 1 or more sets both: see api_udpwrite_ttl in
+    tests/compat.)"""
     multicast = host.startswith("239.")
     cli = chan(
         system, "cli", "w", udpwrite_host=host, udpwrite_port=9, udpwrite_ttl=0,

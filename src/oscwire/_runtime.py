@@ -278,6 +278,7 @@ class OSCSystem:
                 {"logger": self.logger, **self.delay_options},
                 executor=None,
                 on_delayed=self.wake,
+                register=False,
             )
             self._clear_queues()
             self.running = True
@@ -478,7 +479,7 @@ class OSCSystem:
                 packet, packopt = local.popleft()
             except IndexError:
                 return
-            dispatcher.dispatch_packet(packet, packopt)
+            dispatcher.deliver(packet, packopt)
 
     # ----- receiving -------------------------------------------------------------------
     def post_received(self, channel: TransportChannel, items: list[Any], readtime: float) -> None:
@@ -737,10 +738,9 @@ def install_default_system(system: OSCSystem) -> OSCSystem:
     return system
 
 
-def _default_dispatcher() -> Dispatcher:
-    system = started_default_system()
-    assert system.dispatcher is not None
-    return system.dispatcher
+def _default_dispatcher() -> Optional[Dispatcher]:
+    system = default_system()
+    return system.dispatcher if system.running else None
 
 
 def _default_send(packet: Any, names: Any, packopt: Optional[PacketOptions]) -> int:

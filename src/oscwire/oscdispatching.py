@@ -38,6 +38,7 @@ import itertools
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Hashable, Iterable
 from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol
 
@@ -368,13 +369,26 @@ class Dispatcher:
 
     def __init__(
         self,
-        dispname: str = "global",
+        dispname: Optional[str] = None,
         options: Optional[dict[str, Any]] = None,
         executor: Optional[CallExecutor] = None,
         on_delayed: Optional[Callable[[], None]] = None,
+        *,
+        register: Optional[bool] = None,
     ) -> None:
         options = options or {}
+        # A name given registers it, as osc4py3 does (register=False: never).
+        register = dispname is not None if register is None else register
+        dispname = "global" if dispname is None else dispname
         self.dispname = dispname
+        self._registered = False
+        if register:
+            # osc4py3 names its dispatchers uniquely (all_dispatchers), until terminate().
+            with _NAMES_LOCK:
+                if dispname in _NAMED:
+                    raise ValueError(f"OSC dispatcher name {dispname!r} already used")
+                _NAMED[dispname] = self
+            self._registered = True
         self.logger: logging.Logger = options.get("logger") or _LOGGER
         self.delayed = DelayedBundles(
             int(options.get("max_delayed") or MAX_DELAYED_BUNDLES),
@@ -407,9 +421,15 @@ class Dispatcher:
         return list(self.index)
 
     def terminate(self) -> None:
-        """Forget the delayed bundles and report what the log left out (methods stay)."""
+        """Forget the delayed bundles, report what the log left out and free the name
+        (methods stay)."""
         self.clear_delayed()
         self._throttle.flush()
+        if self._registered:
+            with _NAMES_LOCK:
+                if _NAMED.get(self.dispname) is self:
+                    del _NAMED[self.dispname]
+            self._registered = False
 
     # ----- receiving raw packets (the hot path) ----------------------------------------
     def receive(self, channel: TransportChannel, items: list[Any], readtime: float) -> None:
@@ -544,31 +564,49 @@ class Dispatcher:
         )
 
     # ----- dispatching decoded packets -------------------------------------------------
-    def dispatch_packet(self, packet: Any, packopt: Optional[PacketOptions]) -> int:
-        """Dispatch a decoded message or bundle; return the number of calls made or queued.
-
-        Future bundles are held (0 calls now). Never raises for a bad packet or a failing
-        handler: both are logged and counted.
+    def dispatch_packet(self, packet: Any, packopt: Optional[PacketOptions]) -> Optional[int]:
+        """Dispatch a decoded message or bundle, as osc4py3 does: return the number of calls
+        made or queued (future bundles are held: 0), or None for a late bundle forgotten
+        (``forget_oldmsg``). A failing handler is logged and counted; a sub-bundle timed
+        before its parent (``check_subbundle_timetag``) raises ValueError, after the calls
+        of what came before it.
         """
         calls: list[Any] = []
-        count = self.collect(packet, packopt, calls)
+        try:
+            count = self.collect(packet, packopt, calls, strict=True)
+        finally:
+            if calls:
+                self.run(lane_of(packopt), calls, None, 0)
+        return None if count is _FORGOTTEN else count
+
+    def deliver(self, packet: Any, packopt: Optional[PacketOptions]) -> None:
+        """Dispatch a decoded packet on behalf of the runtime (``_local`` delivery): like
+        :meth:`dispatch_packet`, but what is wrong with the packet is only logged and
+        counted, never raised into the loop."""
+        calls: list[Any] = []
+        self.collect(packet, packopt, calls)
         if calls:
             self.run(lane_of(packopt), calls, None, 0)
-        return count
 
     def collect(
-        self, packet: Any, packopt: Optional[PacketOptions], calls: list[Any], nbytes: int = 0
-    ) -> int:
+        self,
+        packet: Any,
+        packopt: Optional[PacketOptions],
+        calls: list[Any],
+        nbytes: int = 0,
+        strict: bool = False,
+    ) -> Any:
         """Append the calls *packet* makes now to the flat list *calls*; hold its future
         bundles (*nbytes*: its raw size, if known, for the bounds). Returns the number of
-        filter calls appended."""
+        filter calls appended (:data:`_FORGOTTEN` for a late bundle forgotten). With
+        *strict*, a sub-bundle timed before its parent raises ValueError (osc4py3)."""
         if isinstance(packet, OSCMessage):
             return self._collect_message(packet, packopt, calls)
         if isinstance(packet, OSCBundle):
             when = self._bundle_due_now(packet, packopt, nbytes)
-            if when is False:
-                return 0
-            return self._collect_bundle(packet, packopt, when, calls, 0)
+            if when is False or when is _FORGOTTEN:
+                return 0 if when is False else _FORGOTTEN
+            return self._collect_bundle(packet, packopt, when, calls, 0, strict)
         self.stats.bad_packets += 1
         self.logger.error("OSC dispatcher %s: not a packet: %r", self.dispname, packet)
         return 0
@@ -615,7 +653,7 @@ class Dispatcher:
                     self.dispname,
                     -delay,
                 )
-                return False
+                return _FORGOTTEN
             if delay > NOW_RESOLUTION:
                 self.delay(when, bundle, packopt, nbytes)
                 return False
@@ -628,6 +666,7 @@ class Dispatcher:
         when: Optional[float],
         calls: list[Any],
         depth: int,
+        strict: bool = False,
     ) -> int:
         """Append the calls of a bundle due now; hold its future sub-bundles; count calls."""
         if depth >= MAX_BUNDLE_NESTING:
@@ -658,6 +697,10 @@ class Dispatcher:
                     and subwhen < when
                 ):
                     stats.subbundle_dropped += 1
+                    if strict:
+                        raise ValueError(
+                            "OSC invalid timetag in sub-bundle, must be >= parent bundle timetag"
+                        )
                     self.logger.warning(
                         "OSC dispatcher %s: sub-bundle timed before its parent, dropped",
                         self.dispname,
@@ -668,7 +711,7 @@ class Dispatcher:
                     if delay > NOW_RESOLUTION:
                         self.delay(subwhen, element, packopt, estimate_size(element))
                         continue
-                count += self._collect_bundle(element, packopt, subwhen, calls, depth + 1)
+                count += self._collect_bundle(element, packopt, subwhen, calls, depth + 1, strict)
             else:
                 stats.bad_packets += 1
                 self.logger.error(
@@ -677,7 +720,7 @@ class Dispatcher:
         return count
 
     # ----- osc4py3's finer-grained entry points ------------------------------------------
-    def dispatch_bundle(self, bundle: Any, packopt: Optional[PacketOptions]) -> int:
+    def dispatch_bundle(self, bundle: Any, packopt: Optional[PacketOptions]) -> Optional[int]:
         """Run *bundle* now when due (or with no time tag), else hold it (osc4py3 API)."""
         return self.dispatch_packet(bundle, packopt)
 
@@ -685,9 +728,11 @@ class Dispatcher:
         """Run the elements of *bundle* now, whatever its time tag (osc4py3 API); future
         sub-bundles are held. Returns the number of calls made."""
         calls: list[Any] = []
-        count = self._collect_bundle(bundle, packopt, None, calls, 0)
-        if calls:
-            self.run(lane_of(packopt), calls, None, 0)
+        try:
+            count = self._collect_bundle(bundle, packopt, None, calls, 0, strict=True)
+        finally:
+            if calls:
+                self.run(lane_of(packopt), calls, None, 0)
         return count
 
     def execute_message(self, msg: Any, packopt: Optional[PacketOptions]) -> int:
@@ -834,39 +879,62 @@ _REFUSALS = {
 
 #: Lane key, within a channel, of sources whose identification cannot be hashed.
 _UNHASHABLE = object()
+#: What collect() returns for a late bundle forgotten (forget_oldmsg).
+_FORGOTTEN: Any = object()
 
 
 # ----- osc4py3's module-level functions ----------------------------------------------------
+#: Dispatchers made with a name (osc4py3's all_dispatchers), until they terminate.
+_NAMED: weakref.WeakValueDictionary[str, Dispatcher] = weakref.WeakValueDictionary()
+_NAMES_LOCK = threading.Lock()
 _registered: Optional[Dispatcher] = None
-_default_provider: Optional[Callable[[], Dispatcher]] = None
+_default_provider: Optional[Callable[[], Optional[Dispatcher]]] = None
 
 
-def set_default_provider(provider: Callable[[], Dispatcher]) -> None:
-    """Tell where the default dispatcher comes from (the runtime registers its default
-    system's at import): a dependency the layer above injects, so this layer never
-    imports it."""
+def set_default_provider(provider: Callable[[], Optional[Dispatcher]]) -> None:
+    """Tell where the default system's dispatcher comes from (the runtime registers it at
+    import; it returns None while that system is not running): a dependency the layer
+    above injects, so this layer never imports it."""
     global _default_provider
     _default_provider = provider
 
 
-def globdisp() -> Dispatcher:
-    """The global dispatcher: the one registered, else the default system's (osc4py3)."""
+def _current_global() -> Optional[Dispatcher]:
     if _registered is not None:
         return _registered
-    if _default_provider is None:
-        raise RuntimeError("no OSC system: call osc_startup() (from an oscwire.as_* module)")
-    return _default_provider()
+    return _default_provider() if _default_provider is not None else None
 
 
-def register_global_dispatcher(disp: Dispatcher) -> None:
-    """Make *disp* the dispatcher :func:`globdisp` returns (osc4py3 API)."""
+def globdisp() -> Dispatcher:
+    """The global dispatcher (osc4py3): the one registered, else the one of the running
+    default system (``osc_startup()`` registers it); RuntimeError when there is none."""
+    disp = _current_global()
+    if disp is None:
+        raise RuntimeError("OSC no global dispatcher registered (call osc_startup())")
+    return disp
+
+
+def register_global_dispatcher(disp: Optional[Dispatcher]) -> None:
+    """Make *disp* (None: a new ``Dispatcher("global")``) the global dispatcher (osc4py3
+    API); RuntimeError when one is registered already (a running default system's
+    counts, as after osc4py3's ``osc_startup()``)."""
     global _registered
-    _registered = disp
+    if _current_global() is not None:
+        raise RuntimeError("OSC global dispatcher already registered")
+    _registered = disp if disp is not None else Dispatcher("global", {})
 
 
 def unregister_global_dispatcher() -> None:
-    """Forget the dispatcher registered with :func:`register_global_dispatcher`."""
+    """Terminate and forget the dispatcher registered with
+    :func:`register_global_dispatcher` (osc4py3 API); RuntimeError when there is none."""
     global _registered
+    if _registered is None:
+        if _current_global() is not None:
+            raise RuntimeError(
+                "OSC global dispatcher belongs to the running system: call osc_terminate()"
+            )
+        raise RuntimeError("OSC no global dispatcher registered")
+    _registered.terminate()
     _registered = None
 
 
@@ -897,13 +965,20 @@ LAST_PENDINGBUNDLE = PendingBundle(0, None, None, None)
 
 
 def delayed_process_loop(deadlinetime: Any = 0, logger: Any = None) -> None:
-    """Run the delayed bundles of the global dispatcher that are due (osc4py3 API; the
-    policies of oscwire call it themselves)."""
+    """Run the delayed bundles that are due, of the global dispatcher and of every named
+    one (osc4py3 kept them all in one queue; the policies of oscwire run the default
+    system's themselves)."""
     if deadlinetime is None:
         raise NotImplementedError(
             "oscwire runs delayed bundles in its policies: no thread loop to start here"
         )
-    globdisp().process_delayed()
+    with _NAMES_LOCK:
+        dispatchers = dict.fromkeys(_NAMED.values())
+    current = _current_global()
+    if current is not None:
+        dispatchers[current] = None
+    for disp in dispatchers:
+        disp.process_delayed()
 
 
 def next_bundle(timeout: Optional[float]) -> Any:
@@ -938,10 +1013,14 @@ _NO_MEANING = {
 def __getattr__(name: str) -> Any:
     # osc4py3's module globals, as views of the default system where they mean something.
     if name == "global_dispatcher":
-        return globdisp()
+        return _current_global()
     if name == "all_dispatchers":
-        disp = globdisp()
-        return {disp.dispname: disp}
+        with _NAMES_LOCK:
+            named = dict(_NAMED)
+        disp = _current_global()
+        if disp is not None:
+            named.setdefault(disp.dispname, disp)
+        return named
     if name in _NO_MEANING:
         raise NotImplementedError(
             f"oscwire has no oscdispatching.{name} (osc4py3 global): use {_NO_MEANING[name]}"

@@ -40,6 +40,7 @@ __all__ = [
     "RESERVED_NAMES",
     "Distributor",
     "flat_names",
+    "ordered_names",
     "send_packet",
 ]
 
@@ -51,7 +52,12 @@ RESERVED_NAMES = frozenset({"_all", "_local"})
 MAX_NAMES_DEPTH = 16
 
 
-def flat_names(names: Any, _out: Optional[dict[str, None]] = None, _depth: int = 0) -> list[str]:
+def flat_names(names: Any) -> set[str]:
+    """The set of channel names in a str or nested containers of str (osc4py3 API)."""
+    return set(ordered_names(names))
+
+
+def ordered_names(names: Any, _out: Optional[dict[str, None]] = None, _depth: int = 0) -> list[str]:
     """Flatten a str or nested containers of str into a list of unique names, in order."""
     out: dict[str, None] = {} if _out is None else _out
     if isinstance(names, str):
@@ -63,7 +69,7 @@ def flat_names(names: Any, _out: Optional[dict[str, None]] = None, _depth: int =
             if isinstance(name, str):
                 out[name] = None
             else:
-                flat_names(name, out, _depth + 1)
+                ordered_names(name, out, _depth + 1)
     return list(out)
 
 
@@ -144,7 +150,7 @@ class Distributor:
                         return self._send_failed(error)
                 return 1 if channel.transmit_data(raw, packopt) else 0
         try:
-            targets = flat_names(names)
+            targets = ordered_names(names)
         except (TypeError, ValueError) as error:
             return self._bad_names(names, f"bad channel names {names!r}: {error}")
         channels = host.channels
@@ -364,7 +370,7 @@ def packet_send_function(packet: Any, packopt: Any, targets: Any, logger: Any = 
 def transmit_rawpacket(rawpacket: Any, packopt: Any, writersnames: Any, logger: Any = None) -> None:
     """Queue an already encoded packet on the writer channels *writersnames* of the
     default system (osc4py3 API; unknown names raise, as every send does)."""
-    for name in flat_names(writersnames):
+    for name in ordered_names(writersnames):
         channel = oscchannel.get_channel(name)
         if channel is None or not channel.is_writer:
             raise OSCUnknownChannelError(f"OSC transmit_rawpacket: no writer channel {name!r}")

@@ -697,8 +697,13 @@ class MethodFilter:
             if lock is None:
                 self._function(*args)
             else:
-                with lock:
+                # acquire()/release(), as osc4py3 calls them: any object with those two
+                # methods works (not only context managers).
+                lock.acquire()
+                try:
                     self._function(*args)
+                finally:
+                    lock.release()
         except Exception:
             self.failed()
 

@@ -54,12 +54,14 @@ MonitorOperation = collections.namedtuple("MonitorOperation", "operation fileno 
 
 
 def deadline2timeout(deadlinetime: Optional[float]) -> Optional[float]:
-    """Seconds from now (monotonic) to *deadlinetime*: None stays None, 0 stays 0, never < 0."""
+    """Seconds from now to *deadlinetime*, an absolute time in :func:`time.time`'s base as
+    osc4py3 documents its deadlines: None stays None, 0 stays 0, never < 0. (oscwire's own
+    loops use timeouts and the monotonic clock.)"""
     if deadlinetime is None:
         return None
     if deadlinetime == 0:
         return 0.0
-    return max(0.0, deadlinetime - time.monotonic())
+    return max(0.0, deadlinetime - time.time())
 
 
 def merge_interest(readish: str, writing: bool, rwe: str, add: bool) -> tuple[str, bool]:
@@ -288,7 +290,8 @@ class Monitor:
                         self._selector.unregister(fileno)
 
     def monitor_oneloop(self, deadlinetime: Optional[float]) -> bool:
-        """osc4py3 name: one :meth:`step` bounded by a monotonic *deadlinetime*."""
+        """osc4py3 name: one :meth:`step` bounded by *deadlinetime* (:func:`time.time`
+        base, 0: do not wait, None: up to :data:`MAX_WAIT`)."""
         self.step(deadline2timeout(deadlinetime))
         return not self.terminated
 
@@ -464,7 +467,8 @@ def terminate_global_polling_monitor() -> None:
 
 
 def wait_select_deadline(fileno: int, deadlinetime: Optional[float], waitevents: str) -> str:
-    """Wait on one file for *waitevents* (``r``/``w``) until a monotonic deadline; ready flags."""
+    """Wait on one file for *waitevents* (``r``/``w``) until *deadlinetime* (a
+    :func:`time.time` time, as in osc4py3); return the ready flags."""
     return wait_select_timeout(fileno, deadline2timeout(deadlinetime), waitevents)
 
 

@@ -71,8 +71,9 @@ class UdpMcChannel(oscchannel.TransportChannel):
 
     Write options: ``udpwrite_host``, ``udpwrite_port``, ``udpwrite_outport`` (0: any),
     ``udpwrite_forceipv4``, ``udpwrite_forceipv6``, ``udpwrite_dontcache``,
-    ``udpwrite_reuseaddr`` (False), ``udpwrite_ttl`` (None: OS default; the multicast
-    time-to-live / hop limit, as osc4py3 sets it; 0 keeps packets on this host),
+    ``udpwrite_reuseaddr`` (False), ``udpwrite_ttl`` (None: OS default; the time-to-live /
+    hop limit of unicast and multicast packets, as osc4py3 documents it; 0 keeps multicast
+    packets on this host and leaves the unicast TTL alone, which refuses 0),
     ``udpwrite_nonblocking`` (True), ``udpwrite_sndbuf`` (None: OS default),
     ``udpwrite_replies`` (True: datagrams that arrive on the client's socket, the replies
     of servers such as scsynth, are read and dispatched; their ``readername`` is the
@@ -265,12 +266,19 @@ class UdpMcChannel(oscchannel.TransportChannel):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, int(self.udpwrite_sndbuf))
         ttl = self.udpwrite_ttl
         if ttl is not None:
-            # What osc4py3 sets: the multicast time-to-live / hop limit (0: this host
-            # only), never the unicast IP_TTL, which refuses 0.
+            # osc4py3 documents "time to live of packets, also used for multicast hops"
+            # but sets only the multicast one. Here: the multicast TTL / hop limit always
+            # (0: this host only), and the unicast one as documented — but never 0, which
+            # IP_TTL refuses (a 0 means "host-local multicast/broadcast").
+            ttl = int(ttl)
             if family == socket.AF_INET6:
-                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, int(ttl))
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, ttl)
+                if ttl > 0:
+                    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, ttl)
             else:
-                sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, int(ttl))
+                sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, ttl)
+                if ttl > 0:
+                    sock.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, ttl)
         if self.mcast_enabled:
             if self.mcast_loop is not None:
                 loop = 1 if self.mcast_loop else 0

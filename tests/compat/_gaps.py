@@ -226,30 +226,17 @@ GAPS: tuple[Gap, ...] = (
 
 #: Program name -> keys of the gaps that make it differ today (both twins alike).
 PROGRAM_GAPS: dict[str, tuple[str, ...]] = {
-    "api_channel_port0": ("module_api",),
-    "api_channel_registry": ("module_api",),
-    "api_delay_bundle": ("module_api",),
     "api_dispatch_options": ("dispatcher_api",),
     "api_dispatcher_direct": ("dispatcher_api",),
-    "api_distributing": ("module_api", "flat_names_type"),
-    "api_global_dispatcher": ("module_api",),
+    "api_distributing": ("flat_names_type",),
     "api_methodfilter_errors": ("exception_types", "methodfilter_lock"),
-    "api_module_eventloop": ("module_api",),
-    "api_rawpackets_queue": ("module_api",),
-    "api_scheduling": ("module_api", "deadline_clock"),
-    "api_transportchannel_framing": ("module_api",),
-    "api_udpmc_manual": ("module_api",),
-    "api_workqueue_polling": ("module_api",),
-    "api_workqueue_threads": ("workqueue_terminated",),
-    "at_channels_before_startup": ("prestart_policy",),
+    "api_scheduling": ("deadline_clock",),
     "codec_conversions": ("explicit_conversions",),
     "codec_errors": ("exception_types",),
     "codec_no_typetags": ("no_typetags",),
     "codec_oob_chars": ("char_layout",),
     "codec_oob_dumps": ("dump_format",),
     "codec_strings": ("utf8_strings", "exception_types"),
-    "ct_argschemes_local": ("local_readername",),
-    "el_patterns_re": ("module_api",),
 }
 
 GAPS_BY_KEY: dict[str, Gap] = {gap.key: gap for gap in GAPS}
