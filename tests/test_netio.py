@@ -343,3 +343,99 @@ def test_twins_agree_on_random_batches(spec: list[tuple[bytes, str]], max_count:
     sent = [i for i in range(len(spec)) if i not in {f[0] for f in failed}]
     assert [d for batch in batches for d, _ in batch] == [spec[i][0] for i in sent]
     assert all(ok for batch in batches for _, ok in batch)
+
+
+# ------------------------------------------- items read once: a snapshot (issue 9.1)
+
+
+def test_items_list_cleared_by_fileno_is_sent_as_it_was(netio_impl, pair) -> None:
+    """The compiled twin kept len(items) across sock.fileno() and read freed memory."""
+    receiver, _ = pair
+    target = receiver.getsockname()
+    items = [(b"%02d" % i, target) for i in range(20)]
+    expected = [data for data, _ in items]
+
+    class ClearingSocket(socket.socket):
+        def fileno(self) -> int:
+            items.clear()
+            return super().fileno()
+
+    with ClearingSocket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+        sender.setblocking(False)
+        assert netio_impl.send_batch(sender, items) == (20, [])
+    assert [data for data, _ in read_all(netio_impl, receiver, 20)] == expected
+
+
+def test_items_list_cleared_by_sendto_is_sent_as_it_was(netio_impl, pair) -> None:
+    """A malformed first item goes through sock.sendto(), which empties the list here."""
+    receiver, _ = pair
+    target = receiver.getsockname()
+    items: list[Any] = [(b"bad", ("127.0.0.1", "port"))]
+    items += [(b"%02d" % i, target) for i in range(20)]
+    expected = [data for data, _ in items[1:]]
+
+    class ClearingSocket(socket.socket):
+        def sendto(self, *args: Any) -> int:
+            items.clear()
+            return super().sendto(*args)
+
+    with ClearingSocket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+        sender.setblocking(False)
+        done, errors = netio_impl.send_batch(sender, items)
+    assert done == 21
+    assert [(index, type(error)) for index, error in errors] == [(0, TypeError)]
+    assert [data for data, _ in read_all(netio_impl, receiver, 20)] == expected
+
+
+def test_items_without_fields_are_recorded_not_raised(netio_impl, pair) -> None:
+    """An empty item was read past its end by the compiled twin (and raised in the pure)."""
+    receiver, sender = pair
+    target = receiver.getsockname()
+    bad_items: list[Any] = [[], (), 5]
+    items: list[Any] = []
+    for bad in bad_items:
+        items += [bad, (b"ok", target)]
+    done, errors = netio_impl.send_batch(sender, items)
+    assert done == len(items)
+    assert [index for index, _ in errors] == [0, 2, 4]
+    for (_, error), bad in zip(errors, bad_items):
+        with pytest.raises(Exception) as reference:
+            bad[0]
+        assert type(error) is type(reference.value) and str(error) == str(reference.value)
+    assert [data for data, _ in read_all(netio_impl, receiver, 3)] == [b"ok"] * 3
+
+
+def test_items_list_changed_by_another_thread_does_not_crash(netio_impl, pair) -> None:
+    """Bounded stress: one thread resizes the list while the other sends it (about 1 s)."""
+    import threading
+
+    receiver, sender = pair
+    target = receiver.getsockname()
+    items: list[Any] = [(b"x", target)] * 64
+    stop = threading.Event()
+    resizes = 0
+
+    def resize() -> None:
+        nonlocal resizes
+        while not stop.is_set():
+            items.clear()
+            items.extend([(b"y", target)] * (resizes % 70))
+            resizes += 1
+
+    thread = threading.Thread(target=resize, daemon=True)
+    thread.start()
+    sends = 0
+    try:
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline:
+            done, errors = netio_impl.send_batch(sender, items)
+            assert errors == [] and 0 <= done <= 70
+            sends += 1
+            # Drain so that the receive buffer never fills (loopback drops then).
+            with contextlib.suppress(BlockingIOError):
+                while True:
+                    receiver.recv(16)
+    finally:
+        stop.set()
+        thread.join(5.0)
+    assert sends > 10 and resizes > 10
