@@ -223,13 +223,6 @@ def _numpy_like(value: Any) -> bool:
     return hasattr(kind, "tolist") and hasattr(kind, "ndim") and not isinstance(value, memoryview)
 
 
-def _plain(value: Any) -> Any:
-    """A numpy scalar or array as Python values (``tolist()``), anything else as is."""
-    if _numpy_like(value):
-        return value.tolist()
-    return value
-
-
 def _truth_of(value: Any) -> Optional[bool]:
     """The bool a value *is* (``bool`` or a numpy bool), None for anything else."""
     if type(value) is bool:
