@@ -90,11 +90,11 @@ def twins():
 
 
 def outcome(func, *args):
-    """('ok', normalized result) or ('error', exception type)."""
+    """('ok', normalized result) or ('error', exception type, message)."""
     try:
         return ("ok", normalize(func(*args)))
     except Exception as error:  # compared between twins, so any type is recorded
-        return ("error", type(error))
+        return ("error", type(error), str(error))
 
 
 @SETTINGS
@@ -118,11 +118,24 @@ class Weird:
     pass
 
 
+def numpy_values() -> list:
+    """A few numpy scalars and arrays when numpy is installed (the codec duck-types them)."""
+    try:
+        import numpy as np
+    except ImportError:
+        return [None]
+    return [np.True_, np.float32(0.5), np.int64(2**40), np.array([1, 2]), np.zeros((2, 2))]
+
+
 odd_value = st.one_of(
     value,
     st.integers(),
     st.floats(),
     st.text(),
+    st.decimals(),
+    st.fractions(),
+    st.sampled_from(["42", " 7 ", "2.5", b"42", 2.7, -0.5, True, False]),
+    st.sampled_from(numpy_values()),
     st.just(Weird()),
     st.tuples(st.integers(), st.integers()),
     st.lists(st.integers(-300, 300), min_size=3, max_size=5),
