@@ -86,6 +86,14 @@ cdef extern from *:
         PyTuple_SET_ITEM(tuple, i, value);
     }
     static int oscw_is_ascii(PyObject *s) { return PyUnicode_IS_ASCII(s); }
+    /* The str of n UTF-8 bytes (a new reference), or NULL with no error set when they
+       are not valid UTF-8: the caller then takes the slow path, which words the error. */
+    static PyObject *oscw_utf8_or_null(const char *s, Py_ssize_t n) {
+        PyObject *text = PyUnicode_DecodeUTF8(s, n, NULL);
+        if (text == NULL)
+            PyErr_Clear();
+        return text;
+    }
     /* True when t is a type object and a subtype of base (no Python-level check). */
     static int oscw_is_subtype(PyObject *t, PyObject *base) {
         return PyType_Check(t) && PyType_IsSubtype((PyTypeObject *)t, (PyTypeObject *)base);
@@ -104,11 +112,13 @@ cdef extern from *:
     void oscw_set(object tuple, Py_ssize_t i, object value)
     int oscw_is_ascii(object s)
     int oscw_is_subtype(object t, object base)
+    PyObject *oscw_utf8_or_null(const char *s, Py_ssize_t n)
     int oscw_ascii_equals(object s, const unsigned char *p, Py_ssize_t n)
 
 cdef extern from "Python.h":
+    ctypedef struct PyObject
+    void Py_DecRef(PyObject *o)
     const char *PyUnicode_AsUTF8AndSize(object s, Py_ssize_t *size) except NULL
-    object PyUnicode_DecodeUTF8(const char *s, Py_ssize_t size, const char *errors)
     object PyUnicode_DecodeASCII(const char *s, Py_ssize_t size, const char *errors)
     bint PyUnicode_CheckExact(object o)
     bint PyUnicode_Check(object o)
@@ -231,13 +241,16 @@ cdef object _decode_text(
 cdef inline object _decode_utf8(
     const unsigned char *b, Py_ssize_t start, Py_ssize_t stop, _Opts o, str what
 ):
-    """The fast path of :func:`_decode_text` (UTF-8, strict): no bytes object made."""
+    """The fast path of :func:`_decode_text` (UTF-8, strict): no bytes object made, no
+    exception raised and caught for valid text."""
+    cdef PyObject *text
     if o.str_decode_utf8:
-        try:
-            return PyUnicode_DecodeUTF8(<const char *>b + start, stop - start, NULL)
-        except UnicodeDecodeError:
-            pass  # _decode_text words the error
-    return _decode_text(b, start, stop, o, what)
+        text = oscw_utf8_or_null(<const char *>b + start, stop - start)
+        if text != NULL:
+            value = <object>text
+            Py_DecRef(text)  # <object> took its own reference
+            return value
+    return _decode_text(b, start, stop, o, what)  # words the error
 
 
 cdef object _decode_value(
