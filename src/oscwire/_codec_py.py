@@ -15,6 +15,7 @@ list it sits in changes nothing.
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 from typing import Any, NoReturn, Optional
 
 from ._codec_common import (
@@ -692,7 +693,14 @@ def _encode_message(
         raise OSCInvalidDataError(f"address pattern {addr!r} does not start with '/'")
     if "\0" in addr:
         raise OSCInvalidDataError(f"address pattern {addr!r} contains a NUL character")
-    args = _arguments(addr, arguments)
+    kind = type(arguments)  # the snapshot (see _arguments), inline for the usual kinds
+    args = (
+        arguments
+        if kind is tuple
+        else tuple(arguments)
+        if kind is list
+        else _arguments(addr, arguments)
+    )
     key = None
     if options is not DEFAULT_OPTIONS:
         if options.check_addrpattern:
@@ -772,37 +780,34 @@ def _encode_bundle(out: bytearray, bundle: Any, options: CodecOptions) -> None:
     max_depth = options.max_bundle_depth
     if max_depth < 1:
         raise OSCInvalidDataError(f"bundles nested deeper than {max_depth} levels")
-    # One frame per open nested bundle: (elements, next index, offset of its size field).
-    stack: list[tuple[tuple[Any, ...], int, int]] = []
-    elements = _bundle_head(out, bundle)
-    index = 0
+    # One frame per open nested bundle: (the rest of its elements, offset of its size).
+    stack: list[tuple[Iterator[Any], int]] = []
+    elements = iter(_bundle_head(out, bundle))
     at = -1
     while True:
-        if index == len(elements):
+        for element in elements:
+            start = len(out)
+            out += b"\0\0\0\0"
+            if isinstance(element, OSCMessage):
+                addr, typetags, arguments = element
+                _encode_message(out, addr, typetags, arguments, options)
+                _close_element(out, start)
+            elif isinstance(element, OSCBundle):
+                if len(stack) + 2 > max_depth:
+                    raise OSCInvalidDataError(f"bundles nested deeper than {max_depth} levels")
+                stack.append((elements, at))
+                elements = iter(_bundle_head(out, element))
+                at = start
+                break
+            else:
+                raise OSCInvalidDataError(
+                    f"bundle element {type(element).__name__} is not an OSCMessage or OSCBundle"
+                )
+        else:  # this bundle's elements are done
             if not stack:
                 return
             _close_element(out, at)
-            elements, index, at = stack.pop()
-            continue
-        element = elements[index]
-        index += 1
-        start = len(out)
-        out += b"\0\0\0\0"
-        if isinstance(element, OSCMessage):
-            addr, typetags, arguments = element
-            _encode_message(out, addr, typetags, arguments, options)
-            _close_element(out, start)
-        elif isinstance(element, OSCBundle):
-            if len(stack) + 2 > max_depth:
-                raise OSCInvalidDataError(f"bundles nested deeper than {max_depth} levels")
-            stack.append((elements, index, at))
-            elements = _bundle_head(out, element)
-            index = 0
-            at = start
-        else:
-            raise OSCInvalidDataError(
-                f"bundle element {type(element).__name__} is not an OSCMessage or OSCBundle"
-            )
+            elements, at = stack.pop()
 
 
 def _encode_core(packet: Any, options: CodecOptions) -> bytearray:
