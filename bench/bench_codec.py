@@ -10,6 +10,9 @@ comparison with python-osc, osc4py3 and pyliblo3 is ``bench/compare_codec.py``.
 
 from __future__ import annotations
 
+from types import ModuleType
+from typing import Any
+
 import pytest
 
 from oscwire.oscbuildparse import (
@@ -53,20 +56,20 @@ WORKLOADS = {
 
 
 @pytest.mark.parametrize("workload", list(WORKLOADS))
-def test_encode(benchmark, codec_impl, workload):
+def test_encode(benchmark: Any, codec_impl: ModuleType, workload: Any) -> None:
     packet = WORKLOADS[workload]
     raw = benchmark(codec_impl.encode_packet, packet)
     assert len(raw) % 4 == 0
 
 
 @pytest.mark.parametrize("workload", list(WORKLOADS))
-def test_decode(benchmark, codec_impl, workload):
+def test_decode(benchmark: Any, codec_impl: ModuleType, workload: Any) -> None:
     raw = bytes(codec_impl.encode_packet(WORKLOADS[workload]))
     packet = benchmark(codec_impl.decode_packet, raw)
     assert type(packet) is type(WORKLOADS[workload])
 
 
-def test_encode_explicit_typetags(benchmark, codec_impl):
+def test_encode_explicit_typetags(benchmark: Any, codec_impl: ModuleType) -> None:
     packet = MESSAGE._replace(typetags=",ifs")
     benchmark(codec_impl.encode_packet, packet)
 
@@ -74,18 +77,18 @@ def test_encode_explicit_typetags(benchmark, codec_impl):
 SEND_ARGS = (1, 2.5, "hi")
 
 
-def test_encode_message(benchmark, codec_impl):
+def test_encode_message(benchmark: Any, codec_impl: ModuleType) -> None:
     """A sender's path: address and values to bytes, no message object."""
     raw = benchmark(codec_impl.encode_message, "/test/addr", SEND_ARGS)
     assert type(raw) is bytes
 
 
-def test_build_and_encode_message(benchmark, codec_impl):
+def test_build_and_encode_message(benchmark: Any, codec_impl: ModuleType) -> None:
     """The osc4py3 way: build an OSCMessage, then encode it."""
     encode = codec_impl.encode_packet
     benchmark(lambda: encode(OSCMessage("/test/addr", None, SEND_ARGS)))
 
 
-def test_build_message(benchmark):
+def test_build_message(benchmark: Any) -> None:
     """OSCMessage construction (the selected twin's constructor)."""
     benchmark(OSCMessage, "/test/addr", None, SEND_ARGS)

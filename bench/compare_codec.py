@@ -106,7 +106,7 @@ def _pythonosc_cases() -> dict[tuple[str, str], Callable[[], Any]]:
 
 
 def _osc4py3_cases() -> dict[tuple[str, str], Callable[[], Any]]:
-    from osc4py3 import oscbuildparse as obp
+    from osc4py3 import oscbuildparse as obp  # type: ignore[import-untyped]
 
     msg = obp.OSCMessage(ADDRESS, None, list(ARGS))
     bundle = obp.OSCBundle(obp.OSC_IMMEDIATELY, [msg] * 10)
@@ -131,7 +131,7 @@ def _osc4py3_cases() -> dict[tuple[str, str], Callable[[], Any]]:
 
 
 def _pyliblo3_cases() -> dict[tuple[str, str], Callable[[], Any]]:
-    import pyliblo3 as liblo
+    import pyliblo3 as liblo  # type: ignore[import-untyped]
 
     def bundle() -> Any:
         return liblo.Bundle(*[liblo.Message(ADDRESS, *ARGS) for _ in range(10)])

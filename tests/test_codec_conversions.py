@@ -15,6 +15,7 @@ import enum
 import struct
 from decimal import Decimal
 from fractions import Fraction
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -153,7 +154,7 @@ def case_id(case: Any) -> str:
 
 @pytest.mark.interop
 @pytest.mark.parametrize("case", CASES, ids=[case_id(case) for case in CASES])
-def test_explicit_tags_encode_as_osc4py3(codec_impl, case):
+def test_explicit_tags_encode_as_osc4py3(codec_impl: ModuleType, case: Any) -> None:
     tag, value = case
     # osc4py3 writes chars in the first byte: ask for that layout to compare bytes.
     expected = theirs(tag, value, None)
@@ -180,7 +181,9 @@ def test_explicit_tags_encode_as_osc4py3(codec_impl, case):
 @pytest.mark.interop
 @pytest.mark.parametrize("tag", "sSc")
 @pytest.mark.parametrize("value", ["é", "€", "naïve", "\u00ff"])
-def test_text_encodes_as_osc4py3_with_the_same_codec_options(codec_impl, tag, value):
+def test_text_encodes_as_osc4py3_with_the_same_codec_options(
+    codec_impl: ModuleType, tag: Any, value: Any
+) -> None:
     oob = {"str_encode": ("utf-8", "strict"), "char_encode": "latin-1"}
     expected = theirs(tag, value, oob)
     ours_oob = dict(oob, char_layout="osc4py3")
@@ -217,7 +220,7 @@ def test_text_encodes_as_osc4py3_with_the_same_codec_options(codec_impl, tag, va
         (",[ii]", ["1", 2.5], "00000001 00000002"),
     ],
 )
-def test_conversions_by_hand(codec_impl, tags, value, expected):
+def test_conversions_by_hand(codec_impl: ModuleType, tags: Any, value: Any, expected: Any) -> None:
     """A few of the grid's cases with their bytes written by hand (struct/spec layout)."""
     raw = codec_impl.encode_packet(OSCMessage("/a", tags, [value]))
     tag_bytes = tags.encode() + b"\0" * (4 - len(tags) % 4)
@@ -237,7 +240,9 @@ def test_conversions_by_hand(codec_impl, tags, value, expected):
         (",b", [5], "#0", OSCValueTypeError),
     ],
 )
-def test_refusals_name_argument_tag_and_value(codec_impl, tags, args, where, kind):
+def test_refusals_name_argument_tag_and_value(
+    codec_impl: ModuleType, tags: Any, args: Any, where: Any, kind: Any
+) -> None:
     with pytest.raises(kind, match=f"argument {where} ") as info:
         codec_impl.encode_packet(OSCMessage("/a", tags, args))
     bad = args[int(where[1])] if "[" not in where else args[1][1]
@@ -245,7 +250,7 @@ def test_refusals_name_argument_tag_and_value(codec_impl, tags, args, where, kin
     assert "cannot encode as" in str(info.value)
 
 
-def test_range_errors_are_also_what_osc4py3_leaked(codec_impl):
+def test_range_errors_are_also_what_osc4py3_leaked(codec_impl: ModuleType) -> None:
     with pytest.raises(struct.error):
         codec_impl.encode_packet(OSCMessage("/a", ",i", [2**31]))
     with pytest.raises(OverflowError):
@@ -256,7 +261,7 @@ def test_range_errors_are_also_what_osc4py3_leaked(codec_impl):
         codec_impl.encode_packet(OSCMessage("/a", ",s", ["é"]), {"str_encode": ("ascii", "strict")})
 
 
-def test_auto_typing_is_unchanged_by_conversions(codec_impl):
+def test_auto_typing_is_unchanged_by_conversions(codec_impl: ModuleType) -> None:
     # A str stays a string and a float a float32 without type tags.
     raw = codec_impl.encode_packet(OSCMessage("/a", None, ["42", 2.7, Decimal("1.5")]))
     assert codec_impl.decode_packet(bytes(raw)).typetags == ",sff"
@@ -269,7 +274,7 @@ def test_auto_typing_is_unchanged_by_conversions(codec_impl):
     ("tag", "value"),
     [("T", False), ("F", True), ("N", True), ("N", False), ("I", True), ("I", False)],
 )
-def test_contradicting_bools_are_refused(codec_impl, tag, value):
+def test_contradicting_bools_are_refused(codec_impl: ModuleType, tag: Any, value: Any) -> None:
     with pytest.raises(
         OSCInvalidDataError, match=f"argument #1 .*contradicts the type tag '{tag}'"
     ):
@@ -293,14 +298,14 @@ def test_contradicting_bools_are_refused(codec_impl, tag, value):
         ("N", ""),
     ],
 )
-def test_placeholders_are_accepted(codec_impl, tag, value):
+def test_placeholders_are_accepted(codec_impl: ModuleType, tag: Any, value: Any) -> None:
     """Values osc4py3 programs pass for the value-less tags (osc4py3 ignores them)."""
     raw = codec_impl.encode_packet(OSCMessage("/a", ",i" + tag, [1, value]))
     assert bytes(raw) == b"/a\0\0,i" + tag.encode() + b"\0" + struct.pack(">i", 1)
 
 
 @pytest.mark.skipif(np is None, reason="numpy not installed")
-def test_numpy_bools_contradict_too(codec_impl):
+def test_numpy_bools_contradict_too(codec_impl: ModuleType) -> None:
     with pytest.raises(OSCInvalidDataError, match="contradicts"):
         codec_impl.encode_packet(OSCMessage("/a", ",T", [np.False_]))
     assert codec_impl.encode_packet(OSCMessage("/a", ",TF", [np.True_, np.False_]))
@@ -353,7 +358,9 @@ class FailingList(list):  # type: ignore[type-arg]
         (None, FailingList([1])),
     ],
 )
-def test_a_values_own_exception_is_wrapped_with_its_cause(codec_impl, tags, value):
+def test_a_values_own_exception_is_wrapped_with_its_cause(
+    codec_impl: ModuleType, tags: Any, value: Any
+) -> None:
     with pytest.raises(OSCInvalidDataError, match="argument #1") as info:
         codec_impl.encode_packet(
             OSCMessage("/a", None if tags is None else ",i" + tags[1:], [0, value])
@@ -364,7 +371,7 @@ def test_a_values_own_exception_is_wrapped_with_its_cause(codec_impl, tags, valu
         assert "(Failing <Failing object>)" in str(info.value)
 
 
-def test_failing_conversion_in_encode_message(codec_impl):
+def test_failing_conversion_in_encode_message(codec_impl: ModuleType) -> None:
     with pytest.raises(OSCInvalidDataError) as info:
         codec_impl.encode_message("/a", [Failing()], ",f")
     assert isinstance(info.value.__cause__, Boom)

@@ -13,6 +13,7 @@ import os
 import struct
 import subprocess
 import sys
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -36,7 +37,7 @@ def encode(codec_impl: Any, args: list[Any], tags: Any = None) -> bytes:
 
 
 @pytest.mark.parametrize(("value", "tags"), [(np.True_, ",T"), (np.False_, ",F")])
-def test_numpy_bools_are_true_and_false(codec_impl, value, tags):
+def test_numpy_bools_are_true_and_false(codec_impl: ModuleType, value: Any, tags: Any) -> None:
     assert encode(codec_impl, [value]) == message(tags, b"")
 
 
@@ -54,11 +55,13 @@ def test_numpy_bools_are_true_and_false(codec_impl, value, tags):
         (np.str_("hé"), ",s", osc_string("hé")),
     ],
 )
-def test_numpy_scalars_auto_type_as_their_python_values(codec_impl, value, tags, data):
+def test_numpy_scalars_auto_type_as_their_python_values(
+    codec_impl: ModuleType, value: Any, tags: Any, data: Any
+) -> None:
     assert encode(codec_impl, [value]) == message(tags, data)
 
 
-def test_numpy_int_outside_int64_and_complex_are_refused(codec_impl):
+def test_numpy_int_outside_int64_and_complex_are_refused(codec_impl: ModuleType) -> None:
     with pytest.raises(OSCInvalidDataError, match=r"argument #0 .*complex"):
         encode(codec_impl, [np.complex64(1 + 2j)])
     with pytest.raises(OSCInvalidDataError, match=r"argument #0"):
@@ -78,7 +81,9 @@ def test_numpy_int_outside_int64_and_complex_are_refused(codec_impl):
         (np.array(7), ",i", struct.pack(">i", 7)),  # 0-d: the scalar it holds
     ],
 )
-def test_arrays_are_osc_arrays_of_their_items(codec_impl, array, tags, data):
+def test_arrays_are_osc_arrays_of_their_items(
+    codec_impl: ModuleType, array: Any, tags: Any, data: Any
+) -> None:
     assert encode(codec_impl, [array]) == message(tags, data)
 
 
@@ -90,7 +95,9 @@ def test_arrays_are_osc_arrays_of_their_items(codec_impl, array, tags, data):
         (np.array([[1, 2], [3, None]], dtype=object), r"#1\[1\]\[1\]"),
     ],
 )
-def test_other_dtypes_give_an_osc_error_naming_the_item(codec_impl, array, where):
+def test_other_dtypes_give_an_osc_error_naming_the_item(
+    codec_impl: ModuleType, array: Any, where: Any
+) -> None:
     if array.dtype == object:  # None is N: an object array of encodable items is fine
         assert encode(codec_impl, [0, array])
         array = np.array([[1, 2], [3, object()]], dtype=object)
@@ -98,13 +105,13 @@ def test_other_dtypes_give_an_osc_error_naming_the_item(codec_impl, array, where
         encode(codec_impl, [0, array])
 
 
-def test_arrays_deeper_than_the_limit_are_refused(codec_impl):
+def test_arrays_deeper_than_the_limit_are_refused(codec_impl: ModuleType) -> None:
     deep = np.zeros((1,) * 40)
     with pytest.raises(OSCInvalidDataError, match="nested deeper than 32"):
         encode(codec_impl, [deep])
 
 
-def test_explicit_tags_take_numpy_values(codec_impl):
+def test_explicit_tags_take_numpy_values(codec_impl: ModuleType) -> None:
     raw = encode(
         codec_impl,
         [np.array([1, 2, 3]), np.float32(2.7), np.float32(0.5), np.int64(7)],
@@ -114,7 +121,7 @@ def test_explicit_tags_take_numpy_values(codec_impl):
     assert raw == message(",[fff]ifs", data)
 
 
-def test_blobs_are_the_array_memory_not_scalars(codec_impl):
+def test_blobs_are_the_array_memory_not_scalars(codec_impl: ModuleType) -> None:
     array = np.arange(5, dtype=np.uint8)
     assert encode(codec_impl, [array], ",b") == message(
         ",b", struct.pack(">i", 5) + bytes(range(5)) + b"\0\0\0"
@@ -123,12 +130,12 @@ def test_blobs_are_the_array_memory_not_scalars(codec_impl):
         encode(codec_impl, [np.float64(2.5)], ",b")
 
 
-def test_encode_message_takes_numpy_values(codec_impl):
+def test_encode_message_takes_numpy_values(codec_impl: ModuleType) -> None:
     raw = codec_impl.encode_message("/n", (np.True_, np.arange(2), np.float32(0.25)))
     assert raw == message(",T[ii]f", struct.pack(">iif", 0, 1, 0.25))
 
 
-def test_the_codec_does_not_import_numpy():
+def test_the_codec_does_not_import_numpy() -> None:
     code = (
         "import sys\n"
         "from oscwire import _accel\n"

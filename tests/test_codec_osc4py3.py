@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 import io
 import struct
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -37,7 +38,7 @@ def hx(text: str) -> bytes:
 
 
 @pytest.mark.parametrize("char", ["A", "z", "\0", " ", "~", "\x7f", "é", "\xff", 66, b"\x01"])
-def test_chars_osc4py3_encodes_decode_to_the_same_char(codec_impl, char):
+def test_chars_osc4py3_encodes_decode_to_the_same_char(codec_impl: ModuleType, char: Any) -> None:
     """osc4py3 puts the char in the first byte; oscwire reads that layout as well."""
     raw = bytes(
         osc4py3.encode_packet(osc4py3.OSCMessage("/c", ",c", [char]), {"char_encode": "latin-1"})
@@ -48,7 +49,7 @@ def test_chars_osc4py3_encodes_decode_to_the_same_char(codec_impl, char):
     assert osc4py3.decode_packet(raw, {"char_decode": "latin-1"}).arguments == (chr(code),)
 
 
-def test_oscwire_writes_liblos_char_layout_by_default(codec_impl):
+def test_oscwire_writes_liblos_char_layout_by_default(codec_impl: ModuleType) -> None:
     # The char in the last byte (a big-endian int32), what liblo and SuperCollider read.
     raw = bytes(codec_impl.encode_packet(OSCMessage("/c", ",c", ["A"])))
     assert raw[-4:] == b"\0\0\0A"
@@ -85,7 +86,9 @@ def outcome(function: Any, *args: Any) -> str:
 
 @pytest.mark.parametrize("restrict", RESTRICTIONS)
 @pytest.mark.parametrize(("address", "tags", "args"), RESTRICT_MESSAGES)
-def test_restrict_typetags_refuses_what_osc4py3_refuses(codec_impl, restrict, address, tags, args):
+def test_restrict_typetags_refuses_what_osc4py3_refuses(
+    codec_impl: ModuleType, restrict: Any, address: Any, tags: Any, args: Any
+) -> None:
     oob = {"restrict_typetags": restrict}
     for typed in (tags, None):
         theirs = outcome(osc4py3.encode_packet, osc4py3.OSCMessage(address, typed, args), oob)
@@ -152,13 +155,13 @@ DUMP_PACKETS = [
 
 
 @pytest.mark.parametrize("packet", DUMP_PACKETS, ids=lambda p: type(p).__name__)
-def test_decode_dumps_print_osc4py3s_lines(codec_impl, packet):
+def test_decode_dumps_print_osc4py3s_lines(codec_impl: ModuleType, packet: Any) -> None:
     raw = bytes(osc4py3.encode_packet(theirs_packet(packet), {"char_layout": "osc4py3"}))
     oob = {"dump_decoded_values": True, "decode_packet_dumpraw": True}
     assert dumps(codec_impl, "decode_packet", raw, oob) == dumps(osc4py3, "decode_packet", raw, oob)
 
 
-def test_decode_dumps_of_a_compressed_address(codec_impl):
+def test_decode_dumps_of_a_compressed_address(codec_impl: ModuleType) -> None:
     raw = hx("2f000000 00000007 2c690000 00000001")
     oob = {"dump_decoded_values": True, "addrpattern_decompression": {7: "/long/name"}}
     ours = dumps(codec_impl, "decode_packet", raw, oob)
@@ -167,7 +170,7 @@ def test_decode_dumps_of_a_compressed_address(codec_impl):
 
 
 @pytest.mark.parametrize("packet", DUMP_PACKETS[:1] + DUMP_PACKETS[4:])
-def test_packet_dumps_print_osc4py3s_lines(codec_impl, packet):
+def test_packet_dumps_print_osc4py3s_lines(codec_impl: ModuleType, packet: Any) -> None:
     oob = {
         "encode_packet_dumpacket": True,
         "encode_packet_dumpraw": True,
@@ -190,7 +193,7 @@ def public_functions() -> list[str]:
     )
 
 
-def test_every_osc4py3_function_exists():
+def test_every_osc4py3_function_exists() -> None:
     assert public_functions() == [
         "decode_packet",
         "dumphex_buffer",
@@ -209,12 +212,12 @@ def parameters(function: Any) -> list[tuple[str, Any, Any]]:
 
 
 @pytest.mark.parametrize("name", public_functions())
-def test_keyword_names_match_osc4py3(codec_impl, name):
+def test_keyword_names_match_osc4py3(codec_impl: ModuleType, name: Any) -> None:
     ours = getattr(codec_impl, name, None) or getattr(obp, name)
     assert parameters(ours) == parameters(getattr(osc4py3, name))
 
 
-def test_keyword_calls_as_osc4py3_programs_write_them(codec_impl):
+def test_keyword_calls_as_osc4py3_programs_write_them(codec_impl: ModuleType) -> None:
     raw = codec_impl.encode_packet(content=OSCMessage("/a", None, [1]), oob=None)
     assert codec_impl.decode_packet(rawoscdata=raw, oob={}) == ("/a", ",i", (1,))
     assert obp.timetag2float(timetag=OSCtimetag(1, 2**31)) == 1.5
@@ -260,7 +263,7 @@ THEIR_OSC_ERRORS = {
 
 
 @pytest.mark.parametrize("raw", MALFORMED, ids=lambda raw: raw.hex()[:32])
-def test_what_osc4py3_programs_catch_still_catches(codec_impl, raw):
+def test_what_osc4py3_programs_catch_still_catches(codec_impl: ModuleType, raw: Any) -> None:
     try:
         osc4py3.decode_packet(raw)
     except Exception as error:
@@ -273,7 +276,7 @@ def test_what_osc4py3_programs_catch_still_catches(codec_impl, raw):
     assert isinstance(info.value, expected), (type(info.value).__mro__, theirs)
 
 
-def test_the_mapping_for_the_migration_guide(codec_impl):
+def test_the_mapping_for_the_migration_guide(codec_impl: ModuleType) -> None:
     """The classes named in the report and docs, one input each."""
     cases = {
         hx("2f610000 2c690000"): (obp.OSCTruncatedRawError, struct.error),

@@ -14,7 +14,8 @@ import struct
 import sys
 import threading
 import time
-from typing import Any
+from types import ModuleType
+from typing import Any, Callable
 
 import pytest
 
@@ -49,7 +50,7 @@ def ints(*values: int) -> bytes:
 class Mutator:
     """An int-like value whose conversion runs *action* on the list it sits in."""
 
-    def __init__(self, number: int, action: Any) -> None:
+    def __init__(self, number: int, action: Callable[[], None]) -> None:
         self.number = number
         self.action = action
 
@@ -66,17 +67,35 @@ class Mutator:
         return str(self.number)
 
 
-ACTIONS = {
-    "clear": lambda seq: seq.clear,
-    "shrink": lambda seq: lambda: seq.__delitem__(slice(1, None)),
-    "extend": lambda seq: lambda: seq.extend([7] * 100),
-    "replace": lambda seq: lambda: seq.__setitem__(slice(None), ["x"]),
+def clear(seq: list[Any]) -> Callable[[], None]:
+    return seq.clear
+
+
+def shrink(seq: list[Any]) -> Callable[[], None]:
+    return lambda: seq.__delitem__(slice(1, None))
+
+
+def extend(seq: list[Any]) -> Callable[[], None]:
+    return lambda: seq.extend([7] * 100)
+
+
+def replace(seq: list[Any]) -> Callable[[], None]:
+    return lambda: seq.__setitem__(slice(None), ["x"])
+
+
+ACTIONS: dict[str, Callable[[list[Any]], Callable[[], None]]] = {
+    "clear": clear,
+    "shrink": shrink,
+    "extend": extend,
+    "replace": replace,
 }
 
 
 @pytest.mark.parametrize("action", sorted(ACTIONS))
 @pytest.mark.parametrize("tags", [",iiiiiiii", None])
-def test_argument_list_changed_by_index_encodes_the_snapshot(codec_impl, action, tags):
+def test_argument_list_changed_by_index_encodes_the_snapshot(
+    codec_impl: ModuleType, action: Any, tags: Any
+) -> None:
     args: list[Any] = []
     args += [Mutator(9, ACTIONS[action](args)), *range(1, 8)]
     raw = codec_impl.encode_packet(OSCMessage("/a", tags, args))
@@ -85,7 +104,9 @@ def test_argument_list_changed_by_index_encodes_the_snapshot(codec_impl, action,
 
 @pytest.mark.parametrize("action", sorted(ACTIONS))
 @pytest.mark.parametrize(("tags", "expected"), [(",fssf", None), (None, None)])
-def test_float_and_str_conversions_changing_the_list(codec_impl, action, tags, expected):
+def test_float_and_str_conversions_changing_the_list(
+    codec_impl: ModuleType, action: Any, tags: Any, expected: Any
+) -> None:
     args: list[Any] = []
     mutator = Mutator(2, ACTIONS[action](args))
     args += [1.5, mutator, "end", 0.5]
@@ -102,18 +123,26 @@ def test_float_and_str_conversions_changing_the_list(codec_impl, action, tags, e
 
 @pytest.mark.parametrize("action", sorted(ACTIONS))
 @pytest.mark.parametrize("tags", [",i[ii[i]i]i", None])
-def test_nested_array_changed_by_index_encodes_the_snapshot(codec_impl, action, tags):
+def test_nested_array_changed_by_index_encodes_the_snapshot(
+    codec_impl: ModuleType, action: Any, tags: Any
+) -> None:
     inner: list[Any] = []
     inner += [Mutator(4, ACTIONS[action](inner))]
     middle: list[Any] = [2, 3, inner, 5]
     outer: list[Any] = [1, middle, 6]
-    # The outer lists change too, from inside the innermost conversion.
-    inner[0].action = (lambda act: lambda: (act(), middle.clear(), outer.clear()))(inner[0].action)
+    first_action = inner[0].action
+
+    def change_all() -> None:  # the outer lists change too, from the innermost conversion
+        first_action()
+        middle.clear()
+        outer.clear()
+
+    inner[0].action = change_all
     raw = codec_impl.encode_packet(OSCMessage("/a", tags, outer))
     assert bytes(raw) == message_bytes("/a", ",i[ii[i]i]i", ints(1, 2, 3, 4, 5, 6))
 
 
-def test_bundle_elements_changed_during_encoding(codec_impl):
+def test_bundle_elements_changed_during_encoding(codec_impl: ModuleType) -> None:
     elements: list[Any] = []
     grow = Mutator(1, lambda: elements.append(OSCMessage("/late", None, [])))
     shrink = Mutator(2, elements.clear)
@@ -126,14 +155,14 @@ def test_bundle_elements_changed_during_encoding(codec_impl):
 
 
 @pytest.mark.parametrize("tags", [None, ",ii"])
-def test_encode_message_with_a_changing_list(codec_impl, tags):
+def test_encode_message_with_a_changing_list(codec_impl: ModuleType, tags: Any) -> None:
     args: list[Any] = []
     args += [Mutator(3, args.clear), 4]
     assert codec_impl.encode_message("/a", args, tags) == message_bytes("/a", ",ii", ints(3, 4))
     assert args == []
 
 
-def test_two_threads_changing_a_list_while_it_encodes(codec_impl):
+def test_two_threads_changing_a_list_while_it_encodes(codec_impl: ModuleType) -> None:
     """Bounded stress: one thread resizes the list that another encodes (about 1 s).
 
     Python switches threads at conversions (a Python ``__index__``) and allocations; a
@@ -196,7 +225,7 @@ def bundle_depth(packet: Any) -> int:
     return depth
 
 
-def test_depth_limit_is_a_hard_maximum_of_the_options(codec_impl):
+def test_depth_limit_is_a_hard_maximum_of_the_options(codec_impl: ModuleType) -> None:
     assert DEPTH_LIMIT == 256
     for name in ("max_bundle_depth", "max_array_depth"):
         for bad in (DEPTH_LIMIT + 1, 10**6, -1):
@@ -208,7 +237,7 @@ def test_depth_limit_is_a_hard_maximum_of_the_options(codec_impl):
             codec_impl.decode_packet(nested_bundles(1), {name: "deep"})
 
 
-def test_bundles_decode_at_the_limit_and_fail_past_it(codec_impl):
+def test_bundles_decode_at_the_limit_and_fail_past_it(codec_impl: ModuleType) -> None:
     oob = {"max_bundle_depth": DEPTH_LIMIT}
     assert bundle_depth(codec_impl.decode_packet(nested_bundles(DEPTH_LIMIT), oob)) == DEPTH_LIMIT
     with pytest.raises(OSCInvalidRawError, match="bundles nested deeper than 256 levels"):
@@ -218,7 +247,7 @@ def test_bundles_decode_at_the_limit_and_fail_past_it(codec_impl):
         codec_impl.decode_packet(nested_bundles(5000), oob)
 
 
-def test_bundles_encode_at_the_limit_and_fail_past_it(codec_impl):
+def test_bundles_encode_at_the_limit_and_fail_past_it(codec_impl: ModuleType) -> None:
     oob = {"max_bundle_depth": DEPTH_LIMIT}
     packet = OSCBundle(None, [])
     for _ in range(DEPTH_LIMIT - 1):
@@ -232,7 +261,7 @@ def nested_array(depth: int) -> bytes:
     return message_bytes("/a", "," + "[" * depth + "i" + "]" * depth, ints(7))
 
 
-def test_arrays_decode_at_the_limit_and_fail_past_it(codec_impl):
+def test_arrays_decode_at_the_limit_and_fail_past_it(codec_impl: ModuleType) -> None:
     oob = {"max_array_depth": DEPTH_LIMIT}
     value = codec_impl.decode_packet(nested_array(DEPTH_LIMIT), oob).arguments
     for _ in range(DEPTH_LIMIT):
@@ -243,7 +272,7 @@ def test_arrays_decode_at_the_limit_and_fail_past_it(codec_impl):
 
 
 @pytest.mark.parametrize("typed", [False, True])
-def test_arrays_encode_at_the_limit_and_fail_past_it(codec_impl, typed):
+def test_arrays_encode_at_the_limit_and_fail_past_it(codec_impl: ModuleType, typed: Any) -> None:
     oob = {"max_array_depth": DEPTH_LIMIT}
     value: Any = [7]
     for _ in range(DEPTH_LIMIT - 1):
@@ -259,7 +288,9 @@ def test_arrays_encode_at_the_limit_and_fail_past_it(codec_impl, typed):
 
 @pytest.mark.parametrize("limit", [MAX_ARRAY_DEPTH, DEPTH_LIMIT])
 @pytest.mark.parametrize("tags", [None, ",[[[i]]]"])
-def test_self_containing_list_is_refused_at_the_limit(codec_impl, limit, tags):
+def test_self_containing_list_is_refused_at_the_limit(
+    codec_impl: ModuleType, limit: Any, tags: Any
+) -> None:
     loop: list[Any] = []
     loop.append(loop)
     with pytest.raises(OSCInvalidDataError, match=f"nested deeper than {limit} levels") as info:
@@ -270,7 +301,7 @@ def test_self_containing_list_is_refused_at_the_limit(codec_impl, limit, tags):
             codec_impl.encode_packet(OSCMessage("/a", tags, [loop]))
 
 
-def test_zero_depth_refuses_bundles_and_arrays(codec_impl):
+def test_zero_depth_refuses_bundles_and_arrays(codec_impl: ModuleType) -> None:
     with pytest.raises(OSCInvalidRawError, match="nested deeper than 0"):
         codec_impl.decode_packet(nested_bundles(1), {"max_bundle_depth": 0})
     with pytest.raises(OSCInvalidRawError, match="nested deeper than 0"):
@@ -286,13 +317,13 @@ CHAR_E9 = message_bytes("/a", ",c", bytes.fromhex("000000e9"))
 STRING_FF = message_bytes("/a", ",s", b"\xff\0\0\0")
 
 
-def test_char_decode_idna_is_refused_when_the_call_starts(codec_impl):
+def test_char_decode_idna_is_refused_when_the_call_starts(codec_impl: ModuleType) -> None:
     # idna supports no error handler but "strict", and chars decode with "replace".
     with pytest.raises(OSCInvalidDataError, match="'char_decode': 'idna' cannot decode"):
         codec_impl.decode_packet(CHAR_E9, {"char_decode": "idna"})
 
 
-def test_char_decode_failing_on_one_byte_is_an_osc_error(codec_impl):
+def test_char_decode_failing_on_one_byte_is_an_osc_error(codec_impl: ModuleType) -> None:
     # punycode ignores the error handler for bytes outside ASCII.
     with pytest.raises(OSCInvalidRawError, match=r"char argument 233 cannot be decoded.*offset 8"):
         codec_impl.decode_packet(CHAR_E9, {"char_decode": "punycode"})
@@ -306,7 +337,9 @@ def test_char_decode_failing_on_one_byte_is_an_osc_error(codec_impl):
         (("idna", "strict"), "string argument"),
     ],
 )
-def test_str_decode_failures_are_osc_errors(codec_impl, str_decode, what):
+def test_str_decode_failures_are_osc_errors(
+    codec_impl: ModuleType, str_decode: Any, what: Any
+) -> None:
     raw = STRING_FF if what == "string argument" else message_bytes("/a", ",")
     if str_decode[0] == "idna":
         raw = message_bytes("/a", ",s", osc_string("a" * 64 + "." + "\u00e9"))
@@ -315,7 +348,7 @@ def test_str_decode_failures_are_osc_errors(codec_impl, str_decode, what):
     assert info.value.__cause__ is not None
 
 
-def test_bad_utf8_is_an_osc_error_and_a_unicode_decode_error(codec_impl):
+def test_bad_utf8_is_an_osc_error_and_a_unicode_decode_error(codec_impl: ModuleType) -> None:
     with pytest.raises(OSCStringDecodeError) as info:
         codec_impl.decode_packet(STRING_FF)
     error = info.value
@@ -324,7 +357,7 @@ def test_bad_utf8_is_an_osc_error_and_a_unicode_decode_error(codec_impl):
     assert (error.encoding, error.start, error.reason) == ("utf-8", 0, "invalid start byte")
 
 
-def test_error_handlers_that_work_on_decode(codec_impl):
+def test_error_handlers_that_work_on_decode(codec_impl: ModuleType) -> None:
     assert codec_impl.decode_packet(STRING_FF, {"str_decode": ("utf-8", "replace")}).arguments == (
         "\ufffd",
     )
@@ -345,7 +378,7 @@ def test_error_handlers_that_work_on_decode(codec_impl):
         {"str_decode": ("cp037", "strict")},
     ],
 )
-def test_decoding_with_any_codec_raises_only_osc_errors(codec_impl, oob):
+def test_decoding_with_any_codec_raises_only_osc_errors(codec_impl: ModuleType, oob: Any) -> None:
     packets = [CHAR_E9, STRING_FF, b"/\xe9\0\0,\0\0\0"]
     packets.append(message_bytes("/a", ",sc", osc_string("a\u00e9") + bytes.fromhex("000000ff")))
     for raw in packets:
