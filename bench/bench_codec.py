@@ -3,11 +3,15 @@
 ``python -m pytest bench/bench_codec.py --benchmark-only --benchmark-group-by=func``
 
 Workloads: ``/test/addr ,ifs 1 2.5 "hello"``; a bundle of 10 such messages; a message
-with a 1 KiB blob and 64 floats; plus one message of every type tag. The side-by-side
+with a 1 KiB blob and 64 floats; plus one message of every type tag; and a sender's path
+(``encode_message`` against building an ``OSCMessage`` and encoding it). The side-by-side
 comparison with python-osc, osc4py3 and pyliblo3 is ``bench/compare_codec.py``.
 """
 
 from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -52,19 +56,39 @@ WORKLOADS = {
 
 
 @pytest.mark.parametrize("workload", list(WORKLOADS))
-def test_encode(benchmark, codec_impl, workload):
+def test_encode(benchmark: Any, codec_impl: ModuleType, workload: Any) -> None:
     packet = WORKLOADS[workload]
     raw = benchmark(codec_impl.encode_packet, packet)
     assert len(raw) % 4 == 0
 
 
 @pytest.mark.parametrize("workload", list(WORKLOADS))
-def test_decode(benchmark, codec_impl, workload):
+def test_decode(benchmark: Any, codec_impl: ModuleType, workload: Any) -> None:
     raw = bytes(codec_impl.encode_packet(WORKLOADS[workload]))
     packet = benchmark(codec_impl.decode_packet, raw)
     assert type(packet) is type(WORKLOADS[workload])
 
 
-def test_encode_explicit_typetags(benchmark, codec_impl):
+def test_encode_explicit_typetags(benchmark: Any, codec_impl: ModuleType) -> None:
     packet = MESSAGE._replace(typetags=",ifs")
     benchmark(codec_impl.encode_packet, packet)
+
+
+SEND_ARGS = (1, 2.5, "hi")
+
+
+def test_encode_message(benchmark: Any, codec_impl: ModuleType) -> None:
+    """A sender's path: address and values to bytes, no message object."""
+    raw = benchmark(codec_impl.encode_message, "/test/addr", SEND_ARGS)
+    assert type(raw) is bytes
+
+
+def test_build_and_encode_message(benchmark: Any, codec_impl: ModuleType) -> None:
+    """The osc4py3 way: build an OSCMessage, then encode it."""
+    encode = codec_impl.encode_packet
+    benchmark(lambda: encode(OSCMessage("/test/addr", None, SEND_ARGS)))
+
+
+def test_build_message(benchmark: Any) -> None:
+    """OSCMessage construction (the selected twin's constructor)."""
+    benchmark(OSCMessage, "/test/addr", None, SEND_ARGS)

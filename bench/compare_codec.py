@@ -7,7 +7,13 @@ Peers that are not installed are left out. Workloads:
 
 * ``msg``: ``/test/addr ,ifs 1 2.5 "hello"``;
 * ``bundle10``: a bundle of 10 such messages;
-* ``blob1k``: ``/test/blob`` with a 1 KiB blob and 64 floats.
+* ``blob1k``: ``/test/blob`` with a 1 KiB blob and 64 floats;
+* ``send``: what a sender does with ``/test/addr`` and ``(1, 2.5, "hi")``: ``direct`` is
+  oscwire's ``encode_message`` (no message object), pyliblo3's ``liblo.Message(...)``,
+  python-osc's builder, osc4py3's ``encode_packet(OSCMessage(...))`` (it has no direct
+  way); ``via message`` builds an ``OSCMessage`` and encodes it (oscwire, osc4py3). The
+  ``OSCMessage`` constructor is the one of the twin ``oscbuildparse`` selected (the
+  compiled twin's when it is built), in both oscwire columns.
 
 Encode means "from Python values to packet bytes" the way a user of each library does it
 (python-osc: builder + ``build()``; pyliblo3: ``liblo.Message(...)`` construction, which
@@ -26,11 +32,13 @@ from typing import Any, Callable
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import oscwire.oscbuildparse  # noqa: F401  (installs the selected twin's constructors)
 from _table import format_table
 from oscwire import _accel
 
 ADDRESS = "/test/addr"
 ARGS = (1, 2.5, "hello")
+SEND_ARGS = (1, 2.5, "hi")
 BLOB = bytes(range(256)) * 4
 FLOATS = tuple(float(i) / 8 for i in range(64))
 
@@ -43,6 +51,7 @@ def _oscwire_cases(module: Any) -> dict[tuple[str, str], Callable[[], Any]]:
     bundle = OSCBundle(OSC_IMMEDIATELY, [msg] * 10)
     blob = OSCMessage("/test/blob", None, [BLOB, *FLOATS])
     raw_msg, raw_bundle, raw_blob = encode(msg), encode(bundle), encode(blob)
+    encode_message = module.encode_message
     return {
         ("msg", "encode"): lambda: encode(msg),
         ("msg", "decode"): lambda: decode(raw_msg),
@@ -50,6 +59,8 @@ def _oscwire_cases(module: Any) -> dict[tuple[str, str], Callable[[], Any]]:
         ("bundle10", "decode"): lambda: decode(raw_bundle),
         ("blob1k", "encode"): lambda: encode(blob),
         ("blob1k", "decode"): lambda: decode(raw_blob),
+        ("send", "direct"): lambda: encode_message(ADDRESS, SEND_ARGS),
+        ("send", "via message"): lambda: encode(OSCMessage(ADDRESS, None, SEND_ARGS)),
     }
 
 
@@ -59,9 +70,9 @@ def _pythonosc_cases() -> dict[tuple[str, str], Callable[[], Any]]:
     from pythonosc.osc_message import OscMessage
     from pythonosc.osc_message_builder import OscMessageBuilder
 
-    def build_msg() -> Any:
+    def build_msg(args: tuple[Any, ...] = ARGS) -> Any:
         builder = OscMessageBuilder(ADDRESS)
-        for value in ARGS:
+        for value in args:
             builder.add_arg(value)
         return builder.build()
 
@@ -90,11 +101,12 @@ def _pythonosc_cases() -> dict[tuple[str, str], Callable[[], Any]]:
         ("bundle10", "decode"): decode_bundle,
         ("blob1k", "encode"): lambda: build_blob().dgram,
         ("blob1k", "decode"): lambda: OscMessage(raw_blob).params,
+        ("send", "direct"): lambda: build_msg(SEND_ARGS).dgram,
     }
 
 
 def _osc4py3_cases() -> dict[tuple[str, str], Callable[[], Any]]:
-    from osc4py3 import oscbuildparse as obp
+    from osc4py3 import oscbuildparse as obp  # type: ignore[import-untyped]
 
     msg = obp.OSCMessage(ADDRESS, None, list(ARGS))
     bundle = obp.OSCBundle(obp.OSC_IMMEDIATELY, [msg] * 10)
@@ -111,11 +123,15 @@ def _osc4py3_cases() -> dict[tuple[str, str], Callable[[], Any]]:
         ("bundle10", "decode"): lambda: obp.decode_packet(raw_bundle),
         ("blob1k", "encode"): lambda: obp.encode_packet(blob),
         ("blob1k", "decode"): lambda: obp.decode_packet(raw_blob),
+        ("send", "direct"): lambda: obp.encode_packet(obp.OSCMessage(ADDRESS, None, SEND_ARGS)),
+        ("send", "via message"): lambda: obp.encode_packet(
+            obp.OSCMessage(ADDRESS, None, SEND_ARGS)
+        ),
     }
 
 
 def _pyliblo3_cases() -> dict[tuple[str, str], Callable[[], Any]]:
-    import pyliblo3 as liblo
+    import pyliblo3 as liblo  # type: ignore[import-untyped]
 
     def bundle() -> Any:
         return liblo.Bundle(*[liblo.Message(ADDRESS, *ARGS) for _ in range(10)])
@@ -124,6 +140,7 @@ def _pyliblo3_cases() -> dict[tuple[str, str], Callable[[], Any]]:
         ("msg", "encode"): lambda: liblo.Message(ADDRESS, *ARGS),
         ("bundle10", "encode"): bundle,
         ("blob1k", "encode"): lambda: liblo.Message("/test/blob", BLOB, *FLOATS),
+        ("send", "direct"): lambda: liblo.Message(ADDRESS, *SEND_ARGS),
     }
 
 
@@ -163,6 +180,7 @@ def measure(quick: bool) -> dict[tuple[str, str], dict[str, float]]:
     budget, repeat = (0.05, 3) if quick else (0.2, 5)
     rows: dict[tuple[str, str], dict[str, float]] = {}
     keys = [(w, o) for w in ("msg", "bundle10", "blob1k") for o in ("encode", "decode")]
+    keys += [("send", "direct"), ("send", "via message")]
     for key in keys:
         rows[key] = {}
         # Interleave the columns repeat by repeat so that load spikes hit them all alike.

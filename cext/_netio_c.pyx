@@ -10,6 +10,7 @@ Windows), for other address families, and when the kernel refuses those calls (E
 the functions loop over ``recvfrom`` / ``sendto`` exactly as the pure twin does.
 """
 
+cimport cython
 from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
 from cpython.exc cimport PyErr_CheckSignals
 from cpython.unicode cimport PyUnicode_AsUTF8AndSize
@@ -423,13 +424,16 @@ def recv_batch(sock, Py_ssize_t max_count, Py_ssize_t bufsize=65536, RecvBuffers
     return items, None
 
 
+@cython.boundscheck(True)
+@cython.wraparound(True)
 cdef int _send_one(sock, object item, object address, Py_ssize_t index, list errors) except -1:
-    # One item the pure way: 1 sent or failed (recorded), 0 would block.
-    data = item[0]
-    destination = item[len(item) - 1]  # wraparound is off: no negative indices here
-    if destination is None:
-        destination = address
+    # One item the pure way: 1 sent or failed (recorded), 0 would block. Indexing is
+    # checked here: an item may be any object, an empty list among them.
     try:
+        data = item[0]
+        destination = item[-1]
+        if destination is None:
+            destination = address
         if destination is None:
             sock.send(data)
         else:
@@ -441,10 +445,10 @@ cdef int _send_one(sock, object item, object address, Py_ssize_t index, list err
     return 1
 
 
-cdef tuple _send_loop(sock, items, object address, Py_ssize_t done, list errors):
-    cdef Py_ssize_t n = len(items)
+cdef tuple _send_loop(sock, tuple batch, object address, Py_ssize_t done, list errors):
+    cdef Py_ssize_t n = len(batch)
     while done < n:
-        if not _send_one(sock, items[done], address, done, errors):
+        if not _send_one(sock, batch[done], address, done, errors):
             break
         done += 1
     return done, errors
@@ -497,7 +501,10 @@ def send_batch(sock, items, address=None):
     was not tried because the socket would block; *errors* lists ``(index, exception)`` for
     the items that failed (:class:`OSError` such as EMSGSIZE or an unreachable network, or
     the ``TypeError``/``ValueError``/``OverflowError`` ``sendto`` raises for a malformed
-    item), each skipped. Raises :class:`ValueError` for a blocking socket.
+    item, or the ``IndexError``/``TypeError`` of an item without fields), each skipped.
+    *items* is read once, as a snapshot: what happens to the list during the call (another
+    thread, a socket subclass) changes nothing. Raises :class:`ValueError` for a blocking
+    socket.
     """
     cdef list errors = []
     cdef Py_ssize_t n, done = 0, start
@@ -506,10 +513,13 @@ def send_batch(sock, items, address=None):
     cdef Py_buffer views[64]
     cdef object last = None
     cdef list keep
+    cdef tuple batch
     _check(sock)
-    if type(items) is not list and type(items) is not tuple:
-        items = list(items)
-    n = len(items)
+    # A snapshot: a list could shrink while the GIL is released or Python code runs
+    # (sock.fileno() or sock.sendto() of a subclass, another thread), and indexing is
+    # unchecked here. Both twins send the items as they were when the call started.
+    batch = items if type(items) is tuple else tuple(items)
+    n = len(batch)
     if n == 0:
         return 0, errors
     family = sock.family
@@ -517,10 +527,10 @@ def send_batch(sock, items, address=None):
     if not OSCW_HAVE_MMSG or (
         family != _AF_INET and family != _AF_INET6 and family != _AF_UNIX
     ):
-        return _send_loop(sock, items, address, 0, errors)
+        return _send_loop(sock, batch, address, 0, errors)
     fd = sock.fileno()
     if fd < 0:
-        return _send_loop(sock, items, address, 0, errors)
+        return _send_loop(sock, batch, address, 0, errors)
     tx = oscw_tx_new()
     if tx == NULL:
         raise MemoryError("cannot allocate datagram send vectors")
@@ -533,7 +543,7 @@ def send_batch(sock, items, address=None):
             keep = []
             try:
                 while k < OSCW_SLOTS and start + k < n:
-                    item = items[start + k]
+                    item = batch[start + k]
                     if not isinstance(item, tuple) or len(<tuple>item) < 2:
                         slow = 1
                         break
@@ -573,13 +583,13 @@ def send_batch(sock, items, address=None):
                 if oscw_would_block(code):
                     break
                 if oscw_unsupported(code) and done == 0 and not errors:
-                    return _send_loop(sock, items, address, 0, errors)
+                    return _send_loop(sock, batch, address, 0, errors)
                 errors.append((done, _os_error(code)))
                 done += 1
                 continue
             if slow:
                 # An item the fast path does not handle: send it the pure way.
-                if not _send_one(sock, items[done], address, done, errors):
+                if not _send_one(sock, batch[done], address, done, errors):
                     break
                 done += 1
     finally:

@@ -25,7 +25,7 @@ LAYERS: dict[str, int] = {}
 _LAYER_MODULES = [
     # 0: the core, no I/O, no threads.
     (
-        "_accel _build_info _version _errors _types _logutil _osckind _dispatchable _codec_oob _codec_py _codec_c _framing_common _framing_py "
+        "_accel _build_info _version _errors _types _logutil _osckind _dispatchable _codec_common _codec_oob _codec_py _codec_c _framing_common _framing_py "
         "_framing_c _matcher_py _matcher_c _netio_py _netio_c oscbuildparse oscmethod framing "
         "oscnettools oscpacketoptions osctoolspools"
     ),
@@ -125,14 +125,7 @@ def _twins() -> list[object]:
     for name, imports in _sources():
         for suffix, other in (("_c", "_py"), ("_py", "_c")):
             if name.endswith(suffix):
-                case = (name, name[: -len(suffix)] + other, imports)
-                if name == "_codec_c":
-                    reason = "the compiled codec still reads the pure codec's helpers"
-                    cases.append(
-                        pytest.param(*case, marks=pytest.mark.xfail(strict=True, reason=reason))
-                    )
-                else:
-                    cases.append(case)
+                cases.append((name, name[: -len(suffix)] + other, imports))
     return cases
 
 

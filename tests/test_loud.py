@@ -138,7 +138,7 @@ def test_errors_a_program_makes_are_raised_to_it() -> None:
     result = run(
         """
         from oscwire.as_eventloop import *
-        from oscwire.oscbuildparse import OSCMessage
+        from oscwire.oscbuildparse import OSCError, OSCMessage
 
         osc_startup()
         osc_udp_client("127.0.0.1", 9, "synth")
@@ -148,14 +148,14 @@ def test_errors_a_program_makes_are_raised_to_it() -> None:
         ]:
             try:
                 osc_send(packet, names)
-            except Exception as error:
+            except OSCError as error:
                 print(type(error).__name__, "|", error)
         osc_terminate()
         """
     )
     assert result.returncode == 0, result.stderr
     first, second = result.stdout.splitlines()
-    assert first.startswith("OSCInvalidDataError | argument #0 (object")
+    assert first.startswith("OSCValueTypeError | argument #0 (object")
     assert second == (
         "OSCUnknownChannelError | OSC send: no OSC channel named 'synht'; "
         "writer channels: 'synth' (and '_local', '_all')"

@@ -11,6 +11,7 @@ import errno
 import socket
 import sys
 import time
+from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
@@ -66,7 +67,7 @@ def read_all(impl: ModuleType, sock: socket.socket, expected: int) -> list[tuple
 
 
 @pytest.fixture
-def pair(request: pytest.FixtureRequest):
+def pair(request: pytest.FixtureRequest) -> Iterator[tuple[socket.socket, socket.socket]]:
     host = getattr(request, "param", "127.0.0.1")
     receiver, sender = udp(host), udp(host)
     yield receiver, sender
@@ -75,7 +76,9 @@ def pair(request: pytest.FixtureRequest):
 
 
 @pytest.mark.parametrize("pair", HOSTS, indirect=True)
-def test_loopback_round_trip_keeps_order_data_and_addresses(netio_impl, pair) -> None:
+def test_loopback_round_trip_keeps_order_data_and_addresses(
+    netio_impl: ModuleType, pair: tuple[socket.socket, socket.socket]
+) -> None:
     receiver, sender = pair
     target = receiver.getsockname()
     payloads = [bytes([i]) * i for i in range(150)]  # includes an empty datagram
@@ -93,7 +96,9 @@ def test_loopback_round_trip_keeps_order_data_and_addresses(netio_impl, pair) ->
 
 
 @pytest.mark.parametrize("pair", HOSTS, indirect=True)
-def test_addresses_equal_recvfrom_for_many_sources(netio_impl, pair) -> None:
+def test_addresses_equal_recvfrom_for_many_sources(
+    netio_impl: ModuleType, pair: tuple[socket.socket, socket.socket]
+) -> None:
     receiver, _sender = pair
     host = receiver.getsockname()[0]
     target = receiver.getsockname()
@@ -117,7 +122,9 @@ def test_addresses_equal_recvfrom_for_many_sources(netio_impl, pair) -> None:
     assert dict(got) == expected
 
 
-def test_max_count_bounds_the_batch_and_the_rest_waits(netio_impl, pair) -> None:
+def test_max_count_bounds_the_batch_and_the_rest_waits(
+    netio_impl: ModuleType, pair: tuple[socket.socket, socket.socket]
+) -> None:
     receiver, sender = pair
     target = receiver.getsockname()
     for i in range(100):
@@ -131,7 +138,9 @@ def test_max_count_bounds_the_batch_and_the_rest_waits(netio_impl, pair) -> None
     assert netio_impl.recv_batch(receiver, 0) == ([], None)
 
 
-def test_reusable_buffers_and_truncation_like_recvfrom(netio_impl, pair) -> None:
+def test_reusable_buffers_and_truncation_like_recvfrom(
+    netio_impl: ModuleType, pair: tuple[socket.socket, socket.socket]
+) -> None:
     receiver, sender = pair
     target = receiver.getsockname()
     buffers = netio_impl.RecvBuffers(16, slots=4)
@@ -150,7 +159,7 @@ def test_reusable_buffers_and_truncation_like_recvfrom(netio_impl, pair) -> None
     assert netio_impl.recv_batch(reference, 4, 16, buffers) == ([], None)
 
 
-def test_argument_checks(netio_impl, pair) -> None:
+def test_argument_checks(netio_impl: ModuleType, pair: tuple[socket.socket, socket.socket]) -> None:
     receiver, sender = pair
     with pytest.raises(ValueError):
         netio_impl.recv_batch(receiver, 4, 0)
@@ -169,7 +178,9 @@ def test_argument_checks(netio_impl, pair) -> None:
 
 
 @pytest.mark.parametrize("pair", HOSTS, indirect=True)
-def test_oversize_datagram_is_reported_and_the_rest_is_sent(netio_impl, pair) -> None:
+def test_oversize_datagram_is_reported_and_the_rest_is_sent(
+    netio_impl: ModuleType, pair: tuple[socket.socket, socket.socket]
+) -> None:
     receiver, sender = pair
     target = receiver.getsockname()
     items = [(b"one", target), (b"x" * 70000, target), (b"two", target)]
@@ -183,7 +194,9 @@ def test_oversize_datagram_is_reported_and_the_rest_is_sent(netio_impl, pair) ->
     assert [d for d, _ in read_all(netio_impl, receiver, 2)] == [b"one", b"two"]
 
 
-def test_malformed_items_fail_alone_with_sendto_errors(netio_impl, pair) -> None:
+def test_malformed_items_fail_alone_with_sendto_errors(
+    netio_impl: ModuleType, pair: tuple[socket.socket, socket.socket]
+) -> None:
     receiver, sender = pair
     target = receiver.getsockname()
     bad_items: list[Any] = [
@@ -205,7 +218,9 @@ def test_malformed_items_fail_alone_with_sendto_errors(netio_impl, pair) -> None
     assert [d for d, _ in read_all(netio_impl, receiver, 5)] == [b"first"] + [b"ok"] * 4
 
 
-def test_default_address_connected_socket_and_iterables(netio_impl, pair) -> None:
+def test_default_address_connected_socket_and_iterables(
+    netio_impl: ModuleType, pair: tuple[socket.socket, socket.socket]
+) -> None:
     receiver, sender = pair
     target = receiver.getsockname()
     done, errors = netio_impl.send_batch(sender, iter([(b"a", None), [b"b", None]]), target)
@@ -220,7 +235,7 @@ def test_default_address_connected_socket_and_iterables(netio_impl, pair) -> Non
 
 
 @pytest.mark.skipif(not hasattr(socket, "AF_UNIX"), reason="no AF_UNIX datagram sockets")
-def test_would_block_stops_the_batch_and_leaves_the_rest(netio_impl) -> None:
+def test_would_block_stops_the_batch_and_leaves_the_rest(netio_impl: ModuleType) -> None:
     # UDP over loopback never pushes back; a Unix datagram pair does when the reader lags.
     left, right = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
     try:
@@ -246,7 +261,7 @@ def test_would_block_stops_the_batch_and_leaves_the_rest(netio_impl) -> None:
         right.close()
 
 
-def test_receive_error_is_returned_after_the_datagrams_before_it(netio_impl) -> None:
+def test_receive_error_is_returned_after_the_datagrams_before_it(netio_impl: ModuleType) -> None:
     # A connected UDP socket learns from ICMP that the peer's port is closed.
     closed = udp()
     port = closed.getsockname()[1]
@@ -270,7 +285,7 @@ def test_receive_error_is_returned_after_the_datagrams_before_it(netio_impl) -> 
         sock.close()
 
 
-def test_closed_socket_reports_ebadf(netio_impl) -> None:
+def test_closed_socket_reports_ebadf(netio_impl: ModuleType) -> None:
     sock = udp()
     sock.close()
     with pytest.raises(OSError) as reference:
@@ -279,7 +294,7 @@ def test_closed_socket_reports_ebadf(netio_impl) -> None:
     assert items == [] and error.errno == reference.value.errno == errno.EBADF
 
 
-def test_have_mmsg_says_which_calls_are_used(netio_impl) -> None:
+def test_have_mmsg_says_which_calls_are_used(netio_impl: ModuleType) -> None:
     if netio_impl.__name__.endswith("_py"):
         assert netio_impl.HAVE_MMSG is False
     else:
@@ -343,3 +358,107 @@ def test_twins_agree_on_random_batches(spec: list[tuple[bytes, str]], max_count:
     sent = [i for i in range(len(spec)) if i not in {f[0] for f in failed}]
     assert [d for batch in batches for d, _ in batch] == [spec[i][0] for i in sent]
     assert all(ok for batch in batches for _, ok in batch)
+
+
+# ------------------------------------------- items read once: a snapshot (issue 9.1)
+
+
+def test_items_list_cleared_by_fileno_is_sent_as_it_was(
+    netio_impl: ModuleType, pair: tuple[socket.socket, socket.socket]
+) -> None:
+    """The compiled twin kept len(items) across sock.fileno() and read freed memory."""
+    receiver, _ = pair
+    target = receiver.getsockname()
+    items = [(b"%02d" % i, target) for i in range(20)]
+    expected = [data for data, _ in items]
+
+    class ClearingSocket(socket.socket):
+        def fileno(self) -> int:
+            items.clear()
+            return super().fileno()
+
+    with ClearingSocket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+        sender.setblocking(False)
+        assert netio_impl.send_batch(sender, items) == (20, [])
+    assert [data for data, _ in read_all(netio_impl, receiver, 20)] == expected
+
+
+def test_items_list_cleared_by_sendto_is_sent_as_it_was(
+    netio_impl: ModuleType, pair: tuple[socket.socket, socket.socket]
+) -> None:
+    """A malformed first item goes through sock.sendto(), which empties the list here."""
+    receiver, _ = pair
+    target = receiver.getsockname()
+    items: list[Any] = [(b"bad", ("127.0.0.1", "port"))]
+    items += [(b"%02d" % i, target) for i in range(20)]
+    expected = [data for data, _ in items[1:]]
+
+    class ClearingSocket(socket.socket):
+        def sendto(self, *args: Any) -> int:
+            items.clear()
+            return super().sendto(*args)
+
+    with ClearingSocket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+        sender.setblocking(False)
+        done, errors = netio_impl.send_batch(sender, items)
+    assert done == 21
+    assert [(index, type(error)) for index, error in errors] == [(0, TypeError)]
+    assert [data for data, _ in read_all(netio_impl, receiver, 20)] == expected
+
+
+def test_items_without_fields_are_recorded_not_raised(
+    netio_impl: ModuleType, pair: tuple[socket.socket, socket.socket]
+) -> None:
+    """An empty item was read past its end by the compiled twin (and raised in the pure)."""
+    receiver, sender = pair
+    target = receiver.getsockname()
+    bad_items: list[Any] = [[], (), 5]
+    items: list[Any] = []
+    for bad in bad_items:
+        items += [bad, (b"ok", target)]
+    done, errors = netio_impl.send_batch(sender, items)
+    assert done == len(items)
+    assert [index for index, _ in errors] == [0, 2, 4]
+    for (_, error), bad in zip(errors, bad_items):
+        with pytest.raises(Exception) as reference:
+            bad[0]
+        assert type(error) is type(reference.value) and str(error) == str(reference.value)
+    assert [data for data, _ in read_all(netio_impl, receiver, 3)] == [b"ok"] * 3
+
+
+def test_items_list_changed_by_another_thread_does_not_crash(
+    netio_impl: ModuleType, pair: tuple[socket.socket, socket.socket]
+) -> None:
+    """Bounded stress: one thread resizes the list while the other sends it (about 1 s)."""
+    import threading
+
+    receiver, sender = pair
+    target = receiver.getsockname()
+    items: list[Any] = [(b"x", target)] * 64
+    stop = threading.Event()
+    resizes = 0
+
+    def resize() -> None:
+        nonlocal resizes
+        while not stop.is_set():
+            items.clear()
+            items.extend([(b"y", target)] * (resizes % 70))
+            resizes += 1
+
+    thread = threading.Thread(target=resize, daemon=True)
+    thread.start()
+    sends = 0
+    try:
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline:
+            done, errors = netio_impl.send_batch(sender, items)
+            assert errors == [] and 0 <= done <= 70
+            sends += 1
+            # Drain so that the receive buffer never fills (loopback drops then).
+            with contextlib.suppress(BlockingIOError):
+                while True:
+                    receiver.recv(16)
+    finally:
+        stop.set()
+        thread.join(5.0)
+    assert sends > 10 and resizes > 10

@@ -91,7 +91,6 @@ def test_sending_functions(started) -> None:
 @pytest.mark.parametrize(
     ("module", "name", "advice"),
     [
-        (oscchannel, "received_rawpackets", "decodepacket"),
         (oscdistributing, "sending_packets", "sends leave at once"),
         (oscdispatching, "pending_bundles", "Dispatcher.delayed"),
     ],
@@ -105,7 +104,6 @@ def test_globals_without_meaning_say_what_to_use(module, name: str, advice: str)
 @pytest.mark.parametrize(
     ("function", "args", "advice"),
     [
-        (oscchannel.next_rawpacket, (0,), "osc_method"),
         (oscdistributing.next_sendpacket, (0,), "osc_send"),
         (oscdistributing.create_rawpackets_thread, (), "policies"),
         (oscdispatching.create_delayed_thread, (), "policies"),
@@ -132,3 +130,73 @@ def test_global_socket_monitor_serves_a_channel(started) -> None:
         assert monitor.thread is not None and monitor.thread.is_alive()
     finally:
         oscscheduling.terminate_global_socket_monitor()
+
+
+def test_raw_packets_read_by_hand_as_osc4py3_tests_do() -> None:
+    """A channel read by hand (no osc_process): its raw packets wait in the default
+    system, next_rawpacket() takes them, received_rawpackets counts them."""
+    from oscwire.oscudpmc import UdpMcChannel
+
+    try:
+        reader = UdpMcChannel(
+            "hand", "r", {"udpread_host": "127.0.0.1", "udpread_port": 0, "auto_start": False}
+        )
+        reader.activate()
+        assert oscchannel.next_rawpacket(0) is None
+        sender = __import__("socket").socket(__import__("socket").AF_INET, 2)
+        for value in range(3):
+            sender.sendto(
+                encode_packet(OSCMessage("/raw", None, [value])), ("127.0.0.1", reader.bound_port)
+            )
+        time.sleep(0.05)
+        reader.process_monevents(0, "r")
+        assert oscchannel.received_rawpackets.qsize() == 3
+        got = [oscchannel.next_rawpacket(1) for _ in range(3)]
+        assert [p.packopt.readername for p in got] == ["hand"] * 3
+        assert oscchannel.next_rawpacket(0) is None and oscchannel.received_rawpackets.empty()
+        sender.close()
+    finally:
+        as_eventloop.osc_terminate()
+
+
+def test_globdisp_follows_osc4py3() -> None:
+    as_eventloop.osc_terminate()
+    with pytest.raises(RuntimeError, match="no global dispatcher"):
+        oscdispatching.globdisp()
+    mine = oscdispatching.Dispatcher("mine-global", {})
+    oscdispatching.register_global_dispatcher(mine)
+    try:
+        with pytest.raises(RuntimeError, match="already registered"):
+            oscdispatching.register_global_dispatcher(None)
+        assert oscdispatching.globdisp() is mine
+        # The default system dispatches with it once it runs.
+        as_eventloop.osc_startup()
+        rec = Recorder()
+        mine.add_method(oscmethod.MethodFilter("/m", rec))
+        as_eventloop.osc_send(OSCMessage("/m", None, [1]), "_local")
+        assert pump(lambda: len(rec) == 1)
+    finally:
+        as_eventloop.osc_terminate()
+        oscdispatching.unregister_global_dispatcher()
+    with pytest.raises(RuntimeError, match="no global dispatcher"):
+        oscdispatching.unregister_global_dispatcher()
+
+
+def test_facade_module_globals_as_osc4py3() -> None:
+    from oscwire import as_allthreads
+
+    as_allthreads.osc_startup(execthreadscount=1)
+    try:
+        assert as_allthreads.dispatcher is oscdispatching.globdisp()
+        assert as_allthreads.execute_queue is not None and as_allthreads.pool_monitors == []
+    finally:
+        as_allthreads.osc_terminate()
+    assert as_allthreads.dispatcher is None
+    assert not hasattr(as_allthreads, "no_such_global")
+
+
+def test_type_tag_codes_as_osc4py3() -> None:
+    from oscwire import oscbuildparse
+
+    assert oscbuildparse.OSCTYPE_INT32 == ord("i") and oscbuildparse.OSCTYPE_ARRAYEND == ord("]")
+    assert oscbuildparse.BEGIN_BUNDLE == b"#bundle\0"

@@ -297,7 +297,9 @@ def test_stream_oversize_header_is_counted_and_resynchronises(system, pair) -> N
         pair[0],
     )
     good = framing.size_prefix(bytes(encode_packet(OSCMessage("/s", None, [1]))))
-    chan.received_data("peer", good + struct.pack("!I", 10**8) + b"junk")
+    # Raised to the transport, as osc4py3 does (a ValueError), after the good packet.
+    with pytest.raises(ValueError, match="packet size 100000000 exceeds the limit of 1000"):
+        chan.received_data("peer", good + struct.pack("!I", 10**8) + b"junk")
     assert chan.stats.framing_errors == 1
     assert pump(system, lambda: len(rec) == 1)
 
@@ -315,7 +317,8 @@ def test_stream_skipping_oversize_packet_spans_chunks(system, pair) -> None:
     hidden = framing.size_prefix(bytes(encode_packet(OSCMessage("/s", None, [666]))))
     body = hidden + b"\x00" * (100 - len(hidden))  # looks like a packet, but is payload
     good = framing.size_prefix(bytes(encode_packet(OSCMessage("/s", None, [1]))))
-    chan.received_data("peer", struct.pack("!I", 100))
+    with pytest.raises(ValueError, match="exceeds the limit of 64 bytes"):
+        chan.received_data("peer", struct.pack("!I", 100))
     chan.received_data("peer", body[:50])
     chan.received_data("peer", body[50:] + good)
     assert chan.stats.framing_errors == 1

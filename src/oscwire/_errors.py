@@ -3,11 +3,18 @@
 Every error oscwire raises about OSC data derives from :class:`OSCError`. The classes
 keep osc4py3's names; those about bad values also derive from :class:`ValueError`, which
 is what osc4py3 code sometimes leaked, so ``except ValueError`` in old callers still works.
+
+Where osc4py3 1.0.8 leaked a standard exception for the same input (``struct.error`` for a
+truncated field, ``UnicodeDecodeError`` for a string its codec refused, ...), the codec
+raises a subclass that is both the ``OSCError`` and that exception, so ``except`` clauses
+written for osc4py3 still catch it.
 """
 
 from __future__ import annotations
 
 import re
+import struct
+from typing import Any
 
 
 class OSCError(Exception):
@@ -16,6 +23,41 @@ class OSCError(Exception):
 
 class OSCInvalidRawError(OSCError, ValueError):
     """Raw bytes that are not a valid OSC packet (truncated, misaligned, bad sizes...)."""
+
+
+class OSCTruncatedRawError(OSCInvalidRawError, struct.error):
+    """A fixed-size field (number, time tag, size) that runs past the end of the data.
+
+    Also a ``struct.error``, which osc4py3 leaked for the same packets.
+    """
+
+
+class OSCElementSizeError(OSCInvalidRawError, IndexError):
+    """A bundle element whose size is zero or negative.
+
+    Also an ``IndexError``, which osc4py3 leaked for the same packets.
+    """
+
+
+class OSCStringDecodeError(OSCInvalidRawError, UnicodeDecodeError):
+    """An OSC-string whose bytes the ``str_decode`` codec refuses.
+
+    Also a ``UnicodeDecodeError`` (with its ``encoding``, ``object``, ``start``, ``end`` and
+    ``reason``), which osc4py3 leaked for the same packets.
+    """
+
+    def __init__(self, message: str, error: UnicodeDecodeError) -> None:
+        UnicodeDecodeError.__init__(
+            self, error.encoding, error.object, error.start, error.end, error.reason
+        )
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        original = UnicodeDecodeError(self.encoding, self.object, self.start, self.end, self.reason)
+        return (type(self), (self.message, original))
 
 
 class OSCCorruptedRawError(OSCInvalidRawError):
@@ -32,6 +74,40 @@ class OSCInternalBugError(OSCError):
 
 class OSCInvalidDataError(OSCError, ValueError):
     """A Python value that cannot be encoded as requested."""
+
+
+class OSCValueRangeError(OSCInvalidDataError, OverflowError, struct.error):
+    """A number outside what its type tag holds (int32, int64, float32, a byte...).
+
+    Also an ``OverflowError`` and a ``struct.error``, which osc4py3 leaked for such values.
+    """
+
+
+class OSCValueTypeError(OSCInvalidDataError, TypeError):
+    """A value of a type its type tag cannot take (``None`` for ``i``, ``5`` for ``b``...).
+
+    Also a ``TypeError``, which osc4py3 leaked for such values.
+    """
+
+
+class OSCStringEncodeError(OSCInvalidDataError, UnicodeEncodeError):
+    """A string the ``str_encode`` (or ``char_encode``) codec refuses.
+
+    Also a ``UnicodeEncodeError`` (with its fields), which osc4py3 leaked for such strings.
+    """
+
+    def __init__(self, message: str, error: UnicodeEncodeError) -> None:
+        UnicodeEncodeError.__init__(
+            self, error.encoding, error.object, error.start, error.end, error.reason
+        )
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        original = UnicodeEncodeError(self.encoding, self.object, self.start, self.end, self.reason)
+        return (type(self), (self.message, original))
 
 
 class OSCInvalidSignatureError(OSCError, ValueError):

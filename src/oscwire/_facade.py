@@ -92,6 +92,27 @@ def system() -> OSCSystem:
     return _runtime.started_default_system()
 
 
+def facade_global(module: str, name: str) -> Any:
+    """osc4py3's module globals of the façade modules (``dispatcher``, ``generallogger``,
+    ``execute_queue``, ``write_queue``, ``select_monitor``, ``pool_monitors``), read from
+    the default system: osc4py3 programs sometimes look at them."""
+    current = _runtime.default_system()
+    running = current.running
+    if name == "dispatcher":
+        return current.dispatcher if running else None
+    if name == "generallogger":
+        return current.logger if current.logger is not _runtime._LOGGER else None
+    if name == "execute_queue":
+        return getattr(current.policy, "queue", None) if running else None
+    if name == "write_queue":
+        return None  # writes never wait for a queue in oscwire
+    if name == "select_monitor":
+        return current.monitor if running else None
+    if name == "pool_monitors":
+        return []
+    raise AttributeError(f"module {module!r} has no attribute {name!r}")
+
+
 def osc_terminate() -> None:
     """Stop OSC processing: close channels, drop pending work; returns within a second."""
     _runtime.default_system().terminate()

@@ -105,18 +105,23 @@ def send_batch(
     was not tried because the socket would block; *errors* lists ``(index, exception)`` for
     the items that failed (:class:`OSError` such as EMSGSIZE or an unreachable network, or
     the ``TypeError``/``ValueError``/``OverflowError`` ``sendto`` raises for a malformed
-    item), each skipped. Raises :class:`ValueError` for a blocking socket.
+    item, or the ``IndexError``/``TypeError`` of an item without fields), each skipped.
+    *items* is read once, as a snapshot: what happens to the list during the call (another
+    thread, a socket subclass) changes nothing. Raises :class:`ValueError` for a blocking
+    socket.
     """
     _check(sock)
     errors: list[tuple[int, Exception]] = []
     sendto = sock.sendto
     done = 0
-    for item in items:
-        data = item[0]
-        destination = item[-1]
-        if destination is None:
-            destination = address
+    # A snapshot (as the compiled twin takes): the items as they were when the call started,
+    # whatever sock.sendto() of a subclass or another thread does to the list meanwhile.
+    for item in items if type(items) is tuple else tuple(items):
         try:
+            data = item[0]
+            destination = item[-1]
+            if destination is None:
+                destination = address
             if destination is None:
                 sock.send(data)
             else:

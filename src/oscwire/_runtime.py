@@ -193,6 +193,7 @@ class OSCSystem:
         self.channels: dict[str, TransportChannel] = {}
         self.stats = SystemStats()
         self.dispatcher: Optional[Dispatcher] = None
+        self._own_dispatcher: Optional[Dispatcher] = None
         self.distributor = Distributor(self)
         self.running = False
         #: True when osc_startup() started it (not a channel or method created before).
@@ -273,13 +274,17 @@ class OSCSystem:
             if self.running:
                 return self
             self.started_by_facade = False
-            self.dispatcher = Dispatcher(
+            self._own_dispatcher = Dispatcher(
                 "global",
                 {"logger": self.logger, **self.delay_options},
                 executor=None,
                 on_delayed=self.wake,
                 register=False,
             )
+            self.dispatcher = self._own_dispatcher
+            if self is _DEFAULT and oscdispatching.registered_dispatcher() is not None:
+                # osc4py3's register_global_dispatcher() ran first: that one dispatches.
+                self.dispatcher = oscdispatching.registered_dispatcher()
             self._clear_queues()
             self.running = True
             try:
@@ -295,6 +300,18 @@ class OSCSystem:
         policy.attach(self, monitor)
         if self.dispatcher is not None:
             self.dispatcher.executor = policy.executor
+            self.dispatcher.on_delayed = self.wake
+
+    def use_dispatcher(self, dispatcher: Optional[Dispatcher]) -> None:
+        """Dispatch with *dispatcher* from now on (osc4py3's
+        ``register_global_dispatcher()`` on the default system); None: the system's own."""
+        with self._lock:
+            chosen = dispatcher if dispatcher is not None else self._own_dispatcher
+            if chosen is None or not self.running:
+                return
+            chosen.executor = self.policy.executor
+            chosen.on_delayed = self.wake
+            self.dispatcher = chosen
 
     def switch_policy(self, policy: Any) -> Policy:
         """Serve this system with another policy from now on, keeping its channels,
@@ -342,11 +359,14 @@ class OSCSystem:
                 except Exception:
                     self.logger.exception("OSC terminate: failure closing channel %r", channel)
             self.channels.clear()
-            if self.dispatcher is not None:
-                dropped = self.dispatcher.clear_delayed()
+            own = self._own_dispatcher
+            if own is not None:
+                dropped = own.clear_delayed()
                 if dropped:
                     self.logger.info("OSC terminate: %d delayed bundles dropped", dropped)
-                self.dispatcher.terminate()
+                own.terminate()
+            # A dispatcher registered by the program (osc4py3's global one) is its own.
+            self.dispatcher = None
             monitor = policy.monitor
             if monitor is not None:
                 monitor.terminate(timeout=max(0.0, deadline - time.monotonic()))
@@ -458,15 +478,50 @@ class OSCSystem:
         self.policy.wake()
 
     def post_rawpacket(self, rawoscdata: Any, packopt: Optional[PacketOptions]) -> None:
-        """Decode and dispatch one raw packet received by other means (osc4py3's
-        ``oscchannel.post_rawpacket``), as a ``"_local"`` packet; its reader channel's
-        codec options apply when *packopt* names one."""
+        """Queue one raw packet received by other means (osc4py3's
+        ``oscchannel.post_rawpacket``) as if its reader channel (``packopt.readername``)
+        had read it; with no such channel it is decoded now and dispatched as a
+        ``"_local"`` packet."""
         packopt = packopt if packopt is not None else PacketOptions()
         channel = self.channels.get(packopt.readername)
-        packet = oscbuildparse.decode_packet(
-            rawoscdata, channel.oob if channel is not None else None
-        )
-        self.deliver_local(packet, packopt)
+        if channel is not None:
+            self.post_received(channel, [(rawoscdata, packopt.srcident, None)], time.time())
+            return
+        self.deliver_local(oscbuildparse.decode_packet(rawoscdata), packopt)
+
+    def raw_pending(self) -> int:
+        """Raw packets read and not processed yet (osc4py3's ``received_rawpackets``)."""
+        return sum(len(batch[1]) for batch in list(self._received))
+
+    def take_rawpacket(self) -> Optional[tuple[Any, PacketOptions]]:
+        """Take the oldest raw packet read and not processed yet, with its packet options
+        (osc4py3's ``next_rawpacket``), or None: the program processes it itself."""
+        received = self._received
+        while received:
+            try:
+                channel, items, readtime = received[0]
+            except IndexError:
+                return None
+            if not items:
+                with contextlib.suppress(IndexError):
+                    received.popleft()
+                continue
+            raw, srcident, srcaddress = items.pop(0)
+            if not items:
+                with contextlib.suppress(IndexError):
+                    received.popleft()
+            packopt = oscpacketoptions.make_received(
+                channel.chaname, srcident, readtime, srcaddress, channel,
+                channel.packopt_overrides,
+            )  # fmt: skip
+            return raw, packopt
+        return None
+
+    def serve_local(self) -> None:
+        """Dispatch the ``"_local"`` packets queued before this call (osc4py3's
+        ``sendingpackets_process_loop``)."""
+        if self._local:
+            self._serve_local()
 
     def _serve_local(self) -> None:
         dispatcher = self.dispatcher
@@ -739,12 +794,15 @@ def install_default_system(system: OSCSystem) -> OSCSystem:
 
 
 def _default_dispatcher() -> Optional[Dispatcher]:
+    # osc4py3's osc_startup() registers the global dispatcher: a default system that
+    # channels started on their own has none to show yet.
     system = default_system()
-    return system.dispatcher if system.running else None
+    return system.dispatcher if system.running and system.started_by_facade else None
 
 
 def _default_send(packet: Any, names: Any, packopt: Optional[PacketOptions]) -> int:
-    return default_system().send_packet(packet, names, packopt)
+    # osc4py3's module-level send_packet() works before osc_startup(), as channels do.
+    return started_default_system().send_packet(packet, names, packopt)
 
 
 def warn_unknown_options(options: dict[str, Any], stacklevel: int = 3) -> dict[str, Any]:
@@ -761,5 +819,11 @@ def warn_unknown_options(options: dict[str, Any], stacklevel: int = 3) -> dict[s
 
 # The layers below reach the default system only through these hooks.
 oscchannel.set_default_host_provider(started_default_system)
-oscdispatching.set_default_provider(_default_dispatcher)
-oscdistributing.set_default_sender(_default_send, lambda: started_default_system().serve_pending())
+oscdispatching.set_default_provider(
+    _default_dispatcher, lambda disp: default_system().use_dispatcher(disp)
+)
+oscdistributing.set_default_sender(
+    _default_send,
+    lambda: started_default_system().serve_pending(),
+    lambda: started_default_system().serve_local(),
+)

@@ -69,3 +69,8 @@ def osc_startup(**kwargs: Any) -> None:
 def osc_process(timeout: float = 0.0) -> None:
     """Nothing to do in this policy (sleeps up to *timeout* s)."""
     _facade.process(timeout)
+
+
+def __getattr__(name: str) -> Any:
+    # osc4py3's module globals (dispatcher, generallogger...), from the default system.
+    return _facade.facade_global(__name__, name)

@@ -120,3 +120,8 @@ def _as_task(
         policy.spawn(function(*args), name)
 
     return start_task
+
+
+def __getattr__(name: str) -> Any:
+    # osc4py3's module globals (dispatcher, generallogger...), from the default system.
+    return _facade.facade_global(__name__, name)

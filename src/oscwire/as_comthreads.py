@@ -69,3 +69,8 @@ def osc_startup(**kwargs: Any) -> None:
 def osc_process(timeout: float = 0.0) -> None:
     """Run the handler calls queued so far, in this thread; wait up to *timeout* s for one."""
     _facade.process(timeout)
+
+
+def __getattr__(name: str) -> Any:
+    # osc4py3's module globals (dispatcher, generallogger...), from the default system.
+    return _facade.facade_global(__name__, name)

@@ -70,3 +70,8 @@ def osc_process(timeout: float = 0.0) -> None:
     """Read ready sockets, decode, call handlers, run due bundles; wait up to *timeout* s for
     traffic (0: never wait)."""
     _facade.process(timeout)
+
+
+def __getattr__(name: str) -> Any:
+    # osc4py3's module globals (dispatcher, generallogger...), from the default system.
+    return _facade.facade_global(__name__, name)

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import collections
 import logging
+import queue
 import threading
 import time
 from collections.abc import Mapping
@@ -75,7 +76,13 @@ class ChannelHost(Protocol):
     def get_channel(self, name: str) -> Any: ...
 
     def post_rawpacket(self, rawoscdata: Any, packopt: Any) -> None:
-        """Decode and dispatch one raw packet received outside any channel (osc4py3)."""
+        """Queue one raw packet received by other means (osc4py3)."""
+
+    def raw_pending(self) -> int:
+        """Raw packets read and not processed yet."""
+
+    def take_rawpacket(self) -> Optional[tuple[Any, Any]]:
+        """Take the oldest raw packet read and not processed yet, or None."""
 
     @property
     def monitor(self) -> Any: ...
@@ -115,6 +122,7 @@ __all__ = [
     "get_channel",
     "next_rawpacket",
     "post_rawpacket",
+    "received_rawpackets",
     "terminate_all_channels",
 ]
 
@@ -130,7 +138,9 @@ _SCHED_NAMES = frozenset({SCHED_SELECTTHREAD, SCHED_POLLTHREAD, SCHED_OWNTHREAD}
 #: A received raw packet and its options (osc4py3 name).
 ReceivedPacket = collections.namedtuple("ReceivedPacket", "rawosc packopt")
 #: A packet waiting to be written: raw bytes, options (or None), destination (or None).
-PendingPacket = collections.namedtuple("PendingPacket", "rawosc packopt destination")
+PendingPacket = collections.namedtuple(
+    "PendingPacket", "rawosc packopt destination", defaults=(None,)
+)
 
 _MODE_CHARS = frozenset("rwe")
 
@@ -665,8 +675,9 @@ class TransportChannel:
         (``read_withheader``, ``read_headerunpack``, ``read_headermaxdatasize``) or, when
         neither is set, the framing detected from the first bytes; with ``read_datagram``
         and no framing, the chunk is one packet. Partial data is kept per source, for at
-        most ``read_maxsources`` sources; a framing error is logged and counted and the
-        decoder resynchronises.
+        most ``read_maxsources`` sources. A framing error is logged, counted and raised
+        (:class:`OSCFramingError`, a ValueError, as osc4py3 raises) after the complete
+        packets before it were queued; the decoder resynchronises.
         """
         if self.read_datagram and not (self.read_withslip or self.read_withheader):
             self.received_packets([(data, identifier, srcaddress)])
@@ -703,12 +714,25 @@ class TransportChannel:
                 identifier,
                 error,
             )
+            failure: Optional[OSCFramingError] = error
+        else:
+            failure = None
         if decoder.idle:
             # Between packets: release the slot so that read_maxsources counts live partials.
             # (A decoder skipping an oversize packet has nothing buffered but must be kept.)
             del decoders[identifier]
         if packets:
             self.received_packets([(p, identifier, srcaddress) for p in packets])
+        if failure is not None:
+            # Counted and logged; raised too, as osc4py3's received_data raises for a bad
+            # header (a transport sees it; the packets before it were kept).
+            raise failure
+
+    @property
+    def read_buffers(self) -> Optional[dict[Any, Any]]:
+        """osc4py3's per-source partial data: the stream decoders of the sources with
+        data buffered (None until stream data came)."""
+        return self._decoders
 
     def forget_source(self, identifier: Any) -> None:
         """Drop the partial data buffered for *identifier* (a stream closed)."""
@@ -1021,14 +1045,56 @@ def post_rawpacket(receivedpacket: ReceivedPacket) -> None:
     default_host().post_rawpacket(rawosc, packopt)
 
 
-def next_rawpacket(timeout: Optional[float]) -> Any:
-    """osc4py3 let a program take raw received packets from a global queue; oscwire
-    decodes and dispatches them itself, so this cannot mean anything any more."""
-    raise NotImplementedError(
-        "oscwire has no global queue of raw received packets: register methods "
-        "(osc_method), or see each raw packet with a 'decodepacket' action handler "
-        "(channel option actions_handlers)"
-    )
+def next_rawpacket(timeout: Optional[float]) -> Optional[ReceivedPacket]:
+    """Take the oldest raw packet the default system's channels read and did not process
+    yet, ``ReceivedPacket(rawosc, packopt)``, waiting up to *timeout* seconds (0: do not
+    wait; None: up to 10 s at a time) for one; None when there is none (osc4py3 API).
+
+    The program then processes it itself: the system will not. In the thread policies
+    the system's own thread takes what is read first; this is for programs that read
+    channels by hand, as osc4py3's tests do.
+    """
+    host = default_host()
+    deadline = time.monotonic() + (10.0 if timeout is None else max(0.0, timeout))
+    while True:
+        taken = host.take_rawpacket()
+        if taken is not None:
+            return ReceivedPacket(*taken)
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.002)
+
+
+class RawPacketsQueue:
+    """osc4py3's ``received_rawpackets`` queue, as a view of the default system's packets
+    read and not processed yet (``qsize``, ``empty``, ``get``, ``get_nowait``, ``put``)."""
+
+    def qsize(self) -> int:
+        return default_host().raw_pending()
+
+    def empty(self) -> bool:
+        return self.qsize() == 0
+
+    def get(self, block: bool = True, timeout: Optional[float] = None) -> ReceivedPacket:
+        packet = next_rawpacket(timeout if block else 0)
+        if packet is None:
+            raise queue.Empty
+        return packet
+
+    def get_nowait(self) -> ReceivedPacket:
+        return self.get(False)
+
+    def put(
+        self, item: ReceivedPacket, block: bool = True, timeout: Optional[float] = None
+    ) -> None:
+        post_rawpacket(item)
+
+    def task_done(self) -> None:
+        """Nothing to count (osc4py3 API)."""
+
+
+#: osc4py3's queue of raw received packets, on the default system.
+received_rawpackets = RawPacketsQueue()
 
 
 def __getattr__(name: str) -> Any:
@@ -1037,9 +1103,4 @@ def __getattr__(name: str) -> Any:
         return default_host().channels
     if name == "all_channels_peers":
         return {}
-    if name == "received_rawpackets":
-        raise NotImplementedError(
-            "oscwire has no global queue of raw received packets (osc4py3's "
-            "received_rawpackets): use a 'decodepacket' action handler or osc_method"
-        )
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -76,6 +76,7 @@ __all__ = [
     "next_bundle",
     "register_global_dispatcher",
     "register_method",
+    "registered_dispatcher",
     "terminate_delayed_thread",
     "unregister_global_dispatcher",
     "unregister_method",
@@ -889,14 +890,24 @@ _NAMED: weakref.WeakValueDictionary[str, Dispatcher] = weakref.WeakValueDictiona
 _NAMES_LOCK = threading.Lock()
 _registered: Optional[Dispatcher] = None
 _default_provider: Optional[Callable[[], Optional[Dispatcher]]] = None
+_default_adopter: Optional[Callable[[Optional[Dispatcher]], None]] = None
 
 
-def set_default_provider(provider: Callable[[], Optional[Dispatcher]]) -> None:
-    """Tell where the default system's dispatcher comes from (the runtime registers it at
-    import; it returns None while that system is not running): a dependency the layer
-    above injects, so this layer never imports it."""
-    global _default_provider
+def set_default_provider(
+    provider: Callable[[], Optional[Dispatcher]],
+    adopter: Optional[Callable[[Optional[Dispatcher]], None]] = None,
+) -> None:
+    """Tell where the default system's dispatcher comes from (it returns None while that
+    system is not running), and how to make the default system dispatch with the one a
+    program registers (the runtime injects both at import: this layer never imports it)."""
+    global _default_provider, _default_adopter
     _default_provider = provider
+    _default_adopter = adopter
+
+
+def registered_dispatcher() -> Optional[Dispatcher]:
+    """The dispatcher registered with :func:`register_global_dispatcher`, or None."""
+    return _registered
 
 
 def _current_global() -> Optional[Dispatcher]:
@@ -922,6 +933,8 @@ def register_global_dispatcher(disp: Optional[Dispatcher]) -> None:
     if _current_global() is not None:
         raise RuntimeError("OSC global dispatcher already registered")
     _registered = disp if disp is not None else Dispatcher("global", {})
+    if _default_adopter is not None:
+        _default_adopter(_registered)
 
 
 def unregister_global_dispatcher() -> None:
@@ -936,6 +949,8 @@ def unregister_global_dispatcher() -> None:
         raise RuntimeError("OSC no global dispatcher registered")
     _registered.terminate()
     _registered = None
+    if _default_adopter is not None:
+        _default_adopter(None)
 
 
 def register_method(method: oscmethod.MethodFilter) -> None:

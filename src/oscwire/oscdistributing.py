@@ -327,18 +327,22 @@ class Distributor:
 # ----- osc4py3's module-level function ------------------------------------------------------
 _default_sender: Optional[Callable[[Any, Any, Optional[PacketOptions]], int]] = None
 _default_round: Optional[Callable[[], None]] = None
+_default_local: Optional[Callable[[], None]] = None
 
 
 def set_default_sender(
     sender: Callable[[Any, Any, Optional[PacketOptions]], int],
     serve_round: Optional[Callable[[], None]] = None,
+    serve_local: Optional[Callable[[], None]] = None,
 ) -> None:
-    """Tell :func:`send_packet` how to send on the default system, and
-    :func:`rawpackets_process_loop` how to run one round of its received packets (the
-    runtime registers them at import: this layer never imports the runtime)."""
-    global _default_sender, _default_round
+    """Tell :func:`send_packet` how to send on the default system, and the
+    ``*_process_loop`` functions how to run its received packets (*serve_round*) and its
+    ``"_local"`` packets (*serve_local*) (the runtime registers them at import: this layer
+    never imports the runtime)."""
+    global _default_sender, _default_round, _default_local
     _default_sender = sender
     _default_round = serve_round
+    _default_local = serve_local
 
 
 def send_packet(packet: Any, names: Any, packopt: Optional[PacketOptions] = None) -> int:
@@ -380,9 +384,12 @@ def transmit_rawpacket(rawpacket: Any, packopt: Any, writersnames: Any, logger: 
 
 
 def sendingpackets_process_loop(deadlinetime: Any = 0, logger: Any = None) -> None:
-    """Nothing to do: oscwire sends at once, it has no sending queue (osc4py3 API)."""
+    """Dispatch the ``"_local"`` packets sent so far (osc4py3 API; network sends leave at
+    once in oscwire, they are never queued here)."""
     if deadlinetime is None:
         raise NotImplementedError("oscwire has no sending thread: sends leave at once")
+    if _default_local is not None:
+        _default_local()
 
 
 def rawpackets_process_loop(deadlinetime: Any = 0, logger: Any = None) -> None:

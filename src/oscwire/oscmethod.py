@@ -585,14 +585,15 @@ class MethodFilter:
             parts.append(f"lock={self._lock!r}")
         return "MethodFilter(" + ", ".join(parts) + ")"
 
-    def match(self, address: str) -> bool:
-        """True when a message sent to *address* is for this filter.
+    def match(self, msgaddrpattern: str) -> bool:
+        """True when a message sent to *msgaddrpattern* is for this filter (osc4py3 name).
 
         "osc" filters answer as osc4py3's regex does, in linear time. For a literal
-        "spec" filter, an *address* holding wildcards is a message-side pattern matched
+        "spec" filter, an address holding wildcards is a message-side pattern matched
         against the filter's address (a malformed one matches nothing; it is compiled
         for this call only, never cached).
         """
+        address = msgaddrpattern
         oscpattern = self.oscpattern
         if oscpattern is not None:
             return oscpattern.match(address)

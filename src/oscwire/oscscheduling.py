@@ -59,9 +59,8 @@ def deadline2timeout(deadlinetime: Optional[float]) -> Optional[float]:
     loops use timeouts and the monotonic clock.)"""
     if deadlinetime is None:
         return None
-    if deadlinetime == 0:
-        return 0.0
-    return max(0.0, deadlinetime - time.time())
+    timeout = deadlinetime - time.time() if deadlinetime != 0 else 0
+    return timeout if timeout > 0 else 0
 
 
 def merge_interest(readish: str, writing: bool, rwe: str, add: bool) -> tuple[str, bool]:

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from oscwire import oscchannel
 from oscwire._accel import NO_EXTENSIONS
 from oscwire._channel_options import UNSET, UdpOptions
-from oscwire._errors import OSCSendError
+from oscwire._errors import OSCFramingError, OSCSendError
 from oscwire.oscnettools import network_getaddrinfo
 
 # The yarl/multidict form: literal imports of the twin (see oscwire.framing).
@@ -428,7 +428,9 @@ class UdpMcChannel(oscchannel.TransportChannel):
         self.stats.bytes_received += sum([len(pair[0]) for pair in pairs])
         if self.udpread_asstream:
             for data, address in pairs:
-                self.received_data(self._identify(address), data, address)
+                # A framing error is counted and logged (rate-limited) by received_data.
+                with contextlib.suppress(OSCFramingError):
+                    self.received_data(self._identify(address), data, address)
             return
         if not self._plain_ident:
             identify = self._identify_udp

@@ -22,6 +22,7 @@ class Gap:
     fault: str  # the oscwire module/function at fault
     fix: str  # the smallest fix suggested
     deliberate: bool = False  # documented on purpose in docs/migration.md
+    fixed: str = ""  # how it was fixed (then no program is marked with it any more)
 
 
 GAPS: tuple[Gap, ...] = (
@@ -55,6 +56,7 @@ GAPS: tuple[Gap, ...] = (
         "get_global_*_monitor -> oscscheduling.Monitor instances; allocate_event/"
         "release_event -> threading.Event pool. No new state: every function reaches the "
         "default system.",
+        fixed="osc4py3's module-level functions act on the default system (oscchannel, oscdispatching, oscdistributing, oscscheduling, osctoolspools), the raw packets queue is a view of the default system's packets read and not processed, register_global_dispatcher() makes the default system dispatch with the registered one; what cannot mean anything raises NotImplementedError saying what to use.",
     ),
     Gap(
         "prestart_policy",
@@ -73,6 +75,7 @@ GAPS: tuple[Gap, ...] = (
         "asks for (its channels and methods stay; only the policy object changes), or let "
         "an implicit start defer the choice of policy to osc_startup()/the first "
         "osc_process().",
+        fixed="osc_startup() applies its policy to the system channels started on their own (OSCSystem.switch_policy).",
     ),
     Gap(
         "explicit_conversions",
@@ -87,6 +90,7 @@ GAPS: tuple[Gap, ...] = (
         "In the tagged slow path only (exact int/float keep the compiled fast path): pack "
         "int(value) for i/h and float(value) for f/d when the value is not already of that "
         "type; raise OSCInvalidDataError only when the conversion itself fails.",
+        fixed="Explicit tags convert as osc4py3 does (int(), float(), str()), same bytes, in both codec twins.",
     ),
     Gap(
         "exception_types",
@@ -121,6 +125,7 @@ GAPS: tuple[Gap, ...] = (
         "readername and srcident are '_local'.",
         "oscdistributing.distribute() (sets local.readername/srcident = '_local').",
         "Leave the PacketOptions defaults; give lane_of() its own key for local packets.",
+        fixed="_local packets carry osc4py3's readername/srcident ('undefined').",
     ),
     Gap(
         "deadline_clock",
@@ -135,6 +140,7 @@ GAPS: tuple[Gap, ...] = (
         "wait_select_deadline()).",
         "Compute the public function with time.time(); keep a private monotonic variant for "
         "oscwire's own loops.",
+        fixed="deadline2timeout() and the deadline functions read time.time() deadlines, as osc4py3 documents them.",
     ),
     Gap(
         "workqueue_terminated",
@@ -146,6 +152,7 @@ GAPS: tuple[Gap, ...] = (
         "osctoolspools.WorkQueue.send_job(); oscmethod.MethodFilter.__call__.",
         "Raise RuntimeError when terminated (keep returning False, logged as a warning, when "
         "the queue is full); log the MethodFilter case as a warning.",
+        fixed="WorkQueue.send_job()/send_callable() raise RuntimeError on a terminated queue, as osc4py3.",
     ),
     Gap(
         "methodfilter_lock",
@@ -156,6 +163,7 @@ GAPS: tuple[Gap, ...] = (
         "(TypeError, logged).",
         "oscmethod.MethodFilter.protected_call().",
         "lock.acquire(); try: call; finally: lock.release().",
+        fixed="MethodFilter calls lock.acquire()/release().",
     ),
     Gap(
         "dump_format",
@@ -166,6 +174,7 @@ GAPS: tuple[Gap, ...] = (
         "Prints only the arguments, strings with repr() quotes, blobs as '(5 bytes) ...'.",
         "_codec_oob.dump_value() and its callers in both codec twins.",
         "Print with str(), and dump the structural fields where osc4py3 decodes them.",
+        fixed="dump_decoded_values prints osc4py3's lines.",
     ),
     Gap(
         "dispatcher_api",
@@ -180,6 +189,7 @@ GAPS: tuple[Gap, ...] = (
         "Keep a registry of names (all_dispatchers); return None for a forgotten bundle; "
         "raise ValueError from a direct dispatch_packet() call and let the runtime's "
         "receive path catch, log and count it.",
+        fixed="Named dispatchers are unique until terminated; dispatch_packet() returns None for a forgotten late bundle and raises ValueError for a sub-bundle timed before its parent.",
     ),
     Gap(
         "flat_names_type",
@@ -188,6 +198,7 @@ GAPS: tuple[Gap, ...] = (
         "Returns an ordered list.",
         "oscdistributing.flat_names().",
         "Return set(...) from the public function; keep the ordered list in a private helper.",
+        fixed="flat_names() returns a set (ordered_names() keeps the order).",
     ),
     Gap(
         "char_layout",
@@ -226,16 +237,9 @@ GAPS: tuple[Gap, ...] = (
 
 #: Program name -> keys of the gaps that make it differ today (both twins alike).
 PROGRAM_GAPS: dict[str, tuple[str, ...]] = {
-    "api_dispatch_options": ("dispatcher_api",),
-    "api_dispatcher_direct": ("dispatcher_api",),
-    "api_distributing": ("flat_names_type",),
-    "api_methodfilter_errors": ("exception_types", "methodfilter_lock"),
-    "api_scheduling": ("deadline_clock",),
-    "codec_conversions": ("explicit_conversions",),
     "codec_errors": ("exception_types",),
     "codec_no_typetags": ("no_typetags",),
     "codec_oob_chars": ("char_layout",),
-    "codec_oob_dumps": ("dump_format",),
     "codec_strings": ("utf8_strings", "exception_types"),
 }
 

@@ -170,10 +170,12 @@ def build(
     lines += ["", "## Gaps, most important first", ""]
     for number, gap in enumerate(GAPS, 1):
         users = sorted(name for name, keys in PROGRAM_GAPS.items() if gap.key in keys)
+        state = " (deliberate)" if gap.deliberate else " (fixed)" if gap.fixed else ""
         lines += [
-            f"### {number}. `{gap.key}`: {gap.title}" + (" (deliberate)" if gap.deliberate else ""),
+            f"### {number}. `{gap.key}`: {gap.title}{state}",
             "",
-            f"- Programs: {', '.join(f'`{name}`' for name in users)}",
+            *([f"- Fixed: {gap.fixed}"] if gap.fixed else []),
+            f"- Programs: {', '.join(f'`{name}`' for name in users) or 'none any more'}",
             f"- osc4py3: {gap.osc4py3}",
             f"- oscwire: {gap.oscwire}",
             f"- At fault: {gap.fault}",

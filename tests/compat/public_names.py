@@ -33,6 +33,7 @@ class Status(enum.Enum):
     VALUE = "exists (other value)"
     DIFFERS = "differs in signature"
     KIND = "exists (other kind)"
+    NO_MEANING = "raises NotImplementedError (says what to use)"
     MISSING = "missing"
     NO_MODULE = "missing (no such module)"
 
@@ -196,11 +197,17 @@ def name_rows() -> list[Row]:
             kind = kind_of(value)
             if ours_module is None:
                 rows.append(Row(module_name, name, kind, Status.NO_MODULE))
-            elif not hasattr(ours_module, name):
+                continue
+            try:
+                ours = getattr(ours_module, name)
+            except NotImplementedError as error:
+                rows.append(Row(module_name, name, kind, Status.NO_MEANING, _short(str(error))))
+                continue
+            except AttributeError:
                 rows.append(Row(module_name, name, kind, Status.MISSING))
-            else:
-                status, detail = compare(value, getattr(ours_module, name))
-                rows.append(Row(module_name, name, kind, status, detail))
+                continue
+            status, detail = compare(value, ours)
+            rows.append(Row(module_name, name, kind, status, detail))
     return rows
 
 
