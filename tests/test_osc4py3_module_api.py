@@ -198,5 +198,6 @@ def test_facade_module_globals_as_osc4py3() -> None:
 def test_type_tag_codes_as_osc4py3() -> None:
     from oscwire import oscbuildparse
 
-    assert oscbuildparse.OSCTYPE_INT32 == ord("i") and oscbuildparse.OSCTYPE_ARRAYEND == ord("]")
+    codes = (oscbuildparse.OSCTYPE_INT32, oscbuildparse.OSCTYPE_ARRAYEND)
+    assert codes == (ord("i"), ord("]"))
     assert oscbuildparse.BEGIN_BUNDLE == b"#bundle\0"
