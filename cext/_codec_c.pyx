@@ -48,7 +48,7 @@ from oscwire._codec_common import (
     truncated,
 )
 from oscwire._codec_oob import DEFAULT_OPTIONS, decode_wrapped, encode_wrapped, parse_options
-from oscwire._errors import OSCInvalidDataError, OSCUnknownTypetagError
+from oscwire._errors import OSCInvalidDataError, OSCMissingArgumentError, OSCUnknownTypetagError
 from oscwire._types import (
     OSC_IMMEDIATELY,
     OSC_INFINITUM,
@@ -902,7 +902,7 @@ cdef int _encode_explicit(
             count = len(seq)
             continue
         if index >= count:
-            raise _InvalidData(
+            raise OSCMissingArgumentError(
                 f"type tags of {addr!r} describe more arguments than given"
                 f" (argument {path_text(_path(indexes, depth, index))} is missing)"
             )

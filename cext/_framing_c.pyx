@@ -12,7 +12,7 @@ from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from libc.string cimport memchr, memcpy
 
 from oscwire._errors import OSCFramingError, OSCPacketTooLargeError
-from oscwire._framing_common import DEFAULT_HEADER, parse_header_spec
+from oscwire._framing_common import DEFAULT_HEADER, parse_header_spec  # no-cython-lint
 
 MAX_PACKET_SIZE = 1 << 20
 HEADER_VIEW_LIMIT = 1 << 16

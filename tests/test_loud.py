@@ -155,7 +155,7 @@ def test_errors_a_program_makes_are_raised_to_it() -> None:
     )
     assert result.returncode == 0, result.stderr
     first, second = result.stdout.splitlines()
-    assert first.startswith("OSCValueTypeError | argument #0 (object")
+    assert first.startswith("OSCNoTypeError | argument #0 (object")
     assert second == (
         "OSCUnknownChannelError | OSC send: no OSC channel named 'synht'; "
         "writer channels: 'synth' (and '_local', '_all')"

@@ -25,6 +25,7 @@ from ._errors import (
     OSCError,
     OSCInvalidDataError,
     OSCInvalidRawError,
+    OSCNoTypeError,
     OSCStringDecodeError,
     OSCStringEncodeError,
     OSCTruncatedRawError,
@@ -505,7 +506,7 @@ def _auto_tag(value: Any, path: tuple[int, ...]) -> tuple[str, Any]:
         raise bad_value(path, value, "integer outside the int64 range", OSCValueRangeError)
     if hasattr(type(value), "__float__"):
         return "f", float(value)
-    raise bad_value(path, value, "no OSC type for this Python type", OSCValueTypeError)
+    raise bad_value(path, value, "no OSC type for this Python type", OSCNoTypeError)
 
 
 _PLAIN_TAGS = frozenset({bool, int, float, str, bytes})

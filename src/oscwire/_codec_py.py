@@ -48,7 +48,12 @@ from ._codec_oob import (
     encode_wrapped,
     parse_options,
 )
-from ._errors import OSCInternalBugError, OSCInvalidDataError, OSCUnknownTypetagError
+from ._errors import (
+    OSCInternalBugError,
+    OSCInvalidDataError,
+    OSCMissingArgumentError,
+    OSCUnknownTypetagError,
+)
 from ._types import (
     OSC_IMMEDIATELY,
     OSC_INFINITUM,
@@ -482,7 +487,7 @@ def _encode_explicit(
             index += 1
             continue
         if index >= len(seq):
-            raise OSCInvalidDataError(
+            raise OSCMissingArgumentError(
                 f"type tags of {addr!r} describe more arguments than given"
                 f" (argument {path_text(_path(stack, index))} is missing)"
             )

@@ -90,6 +90,20 @@ class OSCValueTypeError(OSCInvalidDataError, TypeError):
     """
 
 
+class OSCNoTypeError(OSCValueTypeError, RuntimeError):
+    """A value auto-typing has no OSC type for (a ``dict``, an ``object()``...).
+
+    Also a ``RuntimeError``, which osc4py3 raised for it (and a ``TypeError``).
+    """
+
+
+class OSCMissingArgumentError(OSCInvalidDataError, IndexError):
+    """Type tags that describe more arguments than the message has.
+
+    Also an ``IndexError``, which osc4py3 leaked for it.
+    """
+
+
 class OSCStringEncodeError(OSCInvalidDataError, UnicodeEncodeError):
     """A string the ``str_encode`` (or ``char_encode``) codec refuses.
 
