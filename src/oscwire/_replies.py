@@ -191,16 +191,17 @@ class Reply(Received):
     :class:`TimeoutError`); reading it before raises :class:`RuntimeError`.
     """
 
-    __slots__ = ("_description", "_pattern", "_router", "_waiter")
+    __slots__ = ("_description", "_pattern", "_router", "_timeout", "_waiter")
 
     def __init__(
-        self, waiter: _Waiter, router: ReplyRouter, pattern: str, description: str
+        self, waiter: _Waiter, router: ReplyRouter, pattern: str, description: str, timeout: float
     ) -> None:
         # The Received fields stay unset until the reply is there (see __getattr__).
         self._waiter = waiter
         self._router = router
         self._pattern = pattern
         self._description = description
+        self._timeout = timeout
 
     if not TYPE_CHECKING:  # at run time only: type checkers keep refusing unknown names
 
@@ -226,7 +227,7 @@ class Reply(Received):
     def _timed_out(self) -> TimeoutError:
         self._router.forget(self._pattern, self._waiter)
         self._router.timeouts += 1
-        return TimeoutError(f"no {self._description}")
+        return TimeoutError(f"no {self._description} within {self._timeout} s")
 
     def wait(self) -> Reply:
         """Block until the reply is there (or raise :class:`TimeoutError`)."""

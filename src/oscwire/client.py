@@ -199,10 +199,8 @@ class Client(Endpoint):
         except BaseException:
             self._replies.forget(pattern, waiter)
             raise
-        description = (
-            f"reply at {pattern!r} to {address} from {self.host}:{self.port} within {timeout} s"
-        )
-        result = Reply(waiter, self._replies, pattern, description)
+        description = f"reply at {pattern!r} to {address} from {self.host}:{self.port}"
+        result = Reply(waiter, self._replies, pattern, description, timeout)
         if loop is None:
             result.wait()
         return result
