@@ -118,6 +118,51 @@ def test_batch_sends_everything_in_order(twin: str) -> None:
     sink.close()
 
 
+def test_nested_batches_and_another_thread_sending_meanwhile(twin: str) -> None:
+    sink = udp_listener()
+    sink.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
+    with Client("127.0.0.1", sink.getsockname()[1]) as client:
+        other_done = threading.Event()
+
+        def other() -> None:
+            for index in range(300):
+                client.send("/other", index)
+            other_done.set()
+
+        with client.batch():
+            client.send("/mine", 0)
+            with client.batch():
+                for index in range(1, 300):
+                    client.send("/mine", index)
+                thread = threading.Thread(target=other)
+                thread.start()
+                assert other_done.wait(10)  # the other thread's sends did not wait for us
+            thread.join()
+        got: dict[str, list[Any]] = {"/mine": [], "/other": []}
+        for _ in range(600):
+            message = OscMessage(received(sink))
+            got[message.address].append(message.params[0])
+    assert got == {"/mine": list(range(300)), "/other": list(range(300))}
+    sink.close()
+
+
+def test_batch_of_a_client_closed_meanwhile_is_counted_dropped(twin: str) -> None:
+    sink = udp_listener()
+    client = Client("127.0.0.1", sink.getsockname()[1])
+    channel = client.system.channels["client"]
+    with client.batch():
+        for index in range(10):
+            client.send("/lost", index)
+        client.close()
+        with pytest.raises(RuntimeError, match="closed"):
+            client.send("/after", 1)
+    assert channel.stats.send_dropped == 10
+    sink.settimeout(0.2)
+    with pytest.raises(TimeoutError):
+        sink.recvfrom(65536)
+    sink.close()
+
+
 # ----- errors ---------------------------------------------------------------------------------
 def test_unencodable_values_raise_and_are_counted(twin: str) -> None:
     sink = udp_listener()

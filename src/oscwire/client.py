@@ -24,6 +24,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import weakref
+from collections.abc import Iterator
+from threading import get_ident
 from types import TracebackType
 from typing import Any, Callable, Optional, Union, overload
 
@@ -85,6 +87,8 @@ class Client(Endpoint):
         self.transport = chosen.name
         self._oob = self._channel.oob
         self._send_encoded = system.distributor.send_encoded
+        # (thread id, queue, limit) while a thread is inside batch() (see send()).
+        self._batch: Optional[tuple[int, Any, int]] = None
         self._replies = ReplyRouter(system, matching, self._owner(), self._throttle)
 
     def __repr__(self) -> str:
@@ -127,6 +131,11 @@ class Client(Endpoint):
         except OSCError:
             self._system.stats.encode_errors += 1
             raise
+        batch = self._batch
+        if batch is not None and batch[0] == get_ident() and len(batch[1]) < batch[2]:
+            # Inside this thread's batch(): straight onto the channel's queue.
+            batch[1].append((raw, None, None))
+            return
         if not self._send_encoded(self._channel, raw):
             raise self._not_sent()
 
@@ -155,9 +164,23 @@ class Client(Endpoint):
     def batch(self) -> contextlib.AbstractContextManager[None]:
         """``with client.batch():`` holds this thread's sends and hands them to the OS
         together when the block ends (``sendmmsg`` on Linux: more messages per second),
-        or each time a full batch waits."""
+        or each time a full batch waits. Blocks nest; other threads send as usual."""
         self._check_open()
-        return self._system.batched_sends()
+        return self._batching()
+
+    @contextlib.contextmanager
+    def _batching(self) -> Iterator[None]:
+        with self._system.batched_sends():
+            entry = self._system.distributor.batch_entry(self._channel)
+            mine = None
+            if entry is not None and self._batch is None:
+                # The first batch of this client: send() may append to the queue itself.
+                mine = self._batch = (get_ident(), entry[0], entry[1])
+            try:
+                yield
+            finally:
+                if mine is not None and self._batch is mine:
+                    self._batch = None
 
     def bundle(self, at: When = None) -> Bundle:
         """A bundle to fill with :meth:`Bundle.add` and send: ``with client.bundle(at=t) as

@@ -326,6 +326,21 @@ class Distributor:
                     except Exception:
                         self.host.logger.exception("OSC batched send: failure flushing %r", channel)
 
+    def batch_entry(self, channel: TransportChannel) -> Optional[tuple[Any, int]]:
+        """``(queue, limit)`` of *channel* in this thread's open :meth:`batched` block.
+
+        The channel is flushed when the block ends; until then a sender may append
+        ``(raw, None, None)`` to *queue* while ``len(queue) < limit``, and must send the
+        usual way otherwise. None outside a block, or for a channel that cannot batch.
+        """
+        touched = self.batch_local.channels
+        if touched is None:
+            return None
+        if channel not in touched:
+            touched[channel] = channel.batch_queue()
+        entry: Optional[tuple[Any, int]] = touched[channel]
+        return entry
+
     def defer_send(self, channel: TransportChannel, raw: Any) -> bool:
         """Queue *raw* on *channel* when this thread is in :meth:`batched`.
 
