@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import errno
 import logging
-import os
 import signal
 import socket
 import subprocess
@@ -15,7 +14,6 @@ import sys
 import textwrap
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,8 +24,6 @@ from oscwire._errors import OSCInvalidAddressError, OSCPatternError
 from oscwire.oscbuildparse import OSCBundle, OSCMessage, unixtime2timetag
 
 __all__ = ["twin"]
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def raw_send(port: int, packet: Any, host: str = "127.0.0.1") -> socket.socket:
@@ -492,13 +488,11 @@ _SERVE_ASYNCIO = "import asyncio; asyncio.run(server.serve())"
 @pytest.mark.parametrize("serve", [_SERVE_FOREVER, _SERVE_ASYNCIO], ids=["threads", "asyncio"])
 def test_ctrl_c_ends_serving_cleanly(serve: str) -> None:
     program = textwrap.dedent(_INTERRUPTED).replace("{serve}", serve)
-    environment = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
-    child = subprocess.Popen(
+    child = subprocess.Popen(  # the interpreter running the tests, with its oscwire
         [sys.executable, "-c", program],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=environment,
     )
     try:
         assert child.stdout is not None
