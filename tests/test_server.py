@@ -5,6 +5,7 @@ Network tests run on loopback with ports the OS picks, on both twins (``twin`` f
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import signal
@@ -405,6 +406,48 @@ def test_exception_in_serve_forever_closes_the_server(twin: str) -> None:
     with pytest.raises(SystemExit):
         server.serve_forever()
     assert server.closed and binds_alone(server.port)
+
+
+def test_a_closed_server_is_never_started_again() -> None:
+    from oscwire.oscudpmc import UdpMcChannel
+
+    before = len(comm_threads())
+    server = Server("127.0.0.1", 0)
+    server.start()
+    server.close()
+    # A channel made in a stopped system would start it (osc4py3's habit): not this one.
+    with pytest.raises(RuntimeError, match="closed oscwire endpoint is not restarted"):
+        UdpMcChannel(
+            "late",
+            "w",
+            {"udpwrite_host": "127.0.0.1", "udpwrite_port": 9, "osc_system": server.system},
+        )
+    assert not server.system.running
+    assert wait_until(lambda: len(comm_threads()) == before)
+
+
+def test_connections_arriving_while_a_tcp_server_closes_leave_no_thread(twin: str) -> None:
+    before = len(comm_threads())
+    for _ in range(10):
+        server = Server("127.0.0.1", 0, transport="tcp")
+        server.start()
+        stop = threading.Event()
+
+        def connect(port: int, stop: threading.Event) -> None:
+            while not stop.is_set():
+                with contextlib.suppress(OSError):
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+
+        connector = threading.Thread(target=connect, args=(server.port, stop))
+        connector.start()
+        time.sleep(0.02)
+        server.close()
+        stop.set()
+        connector.join(5)
+    assert wait_until(lambda: len(comm_threads()) == before)
+    started = time.process_time()
+    time.sleep(0.2)
+    assert time.process_time() - started < 0.1  # nothing spins
 
 
 def test_with_block_serves_in_background_and_closes() -> None:

@@ -33,7 +33,7 @@ from oscwire._policies import AllThreadsPolicy, Policy
 from oscwire._runtime import OSCSystem
 from oscwire.oscmethod import MethodFilter
 
-__all__ = ["Endpoint", "running_loop"]
+__all__ = ["Endpoint", "EndpointSystem", "running_loop"]
 
 _LOGGER = logging.getLogger("oscwire.api")
 
@@ -50,6 +50,23 @@ def running_loop() -> Optional[asyncio.AbstractEventLoop]:
         return None
 
 
+class EndpointSystem(OSCSystem):
+    """The :class:`~oscwire.OSCSystem` of one endpoint: once the endpoint closes, nothing
+    starts it again.
+
+    A channel made in a stopped system starts it (osc4py3 programs make channels before
+    ``osc_startup()``); for an endpoint that would mean a connection accepted while it
+    closes bringing the system back to life with a new thread nobody would stop.
+    """
+
+    closing = False
+
+    def start(self) -> OSCSystem:
+        if self.closing:
+            raise RuntimeError("the OSC system of a closed oscwire endpoint is not restarted")
+        return super().start()
+
+
 class Endpoint:
     """The base of :class:`~oscwire.Server` and :class:`~oscwire.Client` (not made directly).
 
@@ -57,10 +74,12 @@ class Endpoint:
     that need it (a weak reference, or a function holding it: see the subclasses).
     """
 
+    _system: EndpointSystem
+
     def __init__(self, policy: Policy, matching: Matching) -> None:
         if not isinstance(matching, Matching):
             raise TypeError(f"matching must be a oscwire.Matching, not {matching!r}")
-        system = OSCSystem(policy, patternkind=matching.value)
+        system = EndpointSystem(policy, patternkind=matching.value)
         system.start()
         self._system = system
         self._matching = matching
@@ -180,6 +199,7 @@ class Endpoint:
         if self._closed:
             return
         self._closed = True
+        self._system.closing = True
         self._wake_server_loop()
         self._system.terminate()
 

@@ -31,7 +31,7 @@ from typing import Any, Callable, Optional, Union, overload
 
 from oscwire import _transports, oscbuildparse
 from oscwire._asyncio_runtime import AsyncioPolicy
-from oscwire._endpoint import Endpoint, running_loop
+from oscwire._endpoint import Endpoint, EndpointSystem, running_loop
 from oscwire._errors import OSCError, OSCSendError
 from oscwire._handlers import Matching, OSCArgument
 from oscwire._message_encoding import encode_message, encode_outgoing, new_message
@@ -75,7 +75,7 @@ class Client(Endpoint):
         super().__init__(policy, matching)
         system = self._system
         # Dropped without close(): the system (and its thread) ends with the client.
-        self._finalizer = weakref.finalize(self, system.terminate)
+        self._finalizer = weakref.finalize(self, _close_system, system)
         try:
             self._channel = chosen.open_client(system, "client", host, port, used_framing)
             self._local_port = chosen.local_port(self._channel)
@@ -246,6 +246,12 @@ class Client(Endpoint):
             return
         super().close()
         self._finalizer.detach()
+
+
+def _close_system(system: EndpointSystem) -> None:
+    """What closing a client does to its system (also when it is garbage-collected)."""
+    system.closing = True
+    system.terminate()
 
 
 def _timetag(at: When) -> OSCtimetag:
