@@ -37,8 +37,10 @@ _LAYER_MODULES = [
     "_runtime _policies _asyncio_runtime",
     # 4: osc4py3's façades.
     "_facade _tcp_facade as_eventloop as_comthreads as_allthreads as_asyncio",
-    # 5: the package's front: the package itself, the command line and the demo.
-    "__init__ __main__ cli _cli_common _cli_target _cli_message _cli_send _cli_format _cli_dump _demo _quickbench",
+    # 5: the package's front: the package itself, the object API (Client, Server), the
+    # command line and the demo.
+    "__init__ __main__ cli _cli_common _cli_target _cli_message _cli_send _cli_format _cli_dump _demo _quickbench "
+    "_message_encoding _handlers _transports _endpoint _replies client server",
 ]
 for _level, _names in enumerate(_LAYER_MODULES):
     for _name in _names.split():

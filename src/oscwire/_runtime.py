@@ -196,6 +196,8 @@ class OSCSystem:
         self._own_dispatcher: Optional[Dispatcher] = None
         self.distributor = Distributor(self)
         self.running = False
+        #: True once terminated, until started again: channels made then do not restart it.
+        self.terminated = False
         #: True when osc_startup() started it (not a channel or method created before).
         self.started_by_facade = False
         self._lock = threading.RLock()
@@ -287,6 +289,7 @@ class OSCSystem:
                 self.dispatcher = oscdispatching.registered_dispatcher()
             self._clear_queues()
             self.running = True
+            self.terminated = False
             try:
                 self._attach(self.policy, None)
             except BaseException:
@@ -350,6 +353,7 @@ class OSCSystem:
             if not self.running:
                 return
             self.running = False
+            self.terminated = True
             deadline = time.monotonic() + timeout
             policy = self.policy
             policy.detach(deadline)
@@ -462,12 +466,18 @@ class OSCSystem:
         return self.distributor.batched()
 
     def deliver_local(self, packet: Any, packopt: PacketOptions) -> None:
-        """Queue *packet* for dispatching in this process (the ``"_local"`` name).
+        """Dispatch *packet* in this process (the ``"_local"`` name), never inside the send.
 
-        It runs in the next round of the loop that serves the system (the next
-        ``osc_process()`` in the event loop policy), never inside the send: a handler
-        that sends to ``_local`` makes one hop per round, however long the chain.
+        Where handlers run in threads of the policy (comthreads, allthreads), the calls
+        are queued for them now, as osc4py3 does. Elsewhere the packet waits for the next
+        round of the loop that serves the system (the next ``osc_process()`` in the event
+        loop policy): a handler that sends to ``_local`` makes one hop per round, however
+        long the chain, and never recurses.
         """
+        dispatcher = self.dispatcher
+        if dispatcher is not None and dispatcher.executor is not None and self.running:
+            dispatcher.deliver(packet, packopt)
+            return
         if len(self._local) >= MAX_LOCAL_PACKETS:
             self.stats.local_dropped += 1
             raise OSCError(

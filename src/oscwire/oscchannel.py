@@ -67,6 +67,8 @@ class ChannelHost(Protocol):
     """
 
     running: bool
+    #: True once terminated (until started again).
+    terminated: bool
     logger: logging.Logger
     dnscache: DnsCache
 
@@ -303,6 +305,12 @@ class TransportChannel:
         if system is None:
             system = default_host()
         if not system.running:
+            if system.terminated:
+                # Made while (or after) its system terminated: it would restart it.
+                raise RuntimeError(
+                    f"OSC channel {name!r}: its system was terminated (osc_terminate()); "
+                    "start it again first (osc_startup(), or system.start())"
+                )
             # osc4py3 programs may build channels before osc_startup(): start the system.
             system.start()
         self.system: ChannelHost = system

@@ -74,6 +74,11 @@ class ListenerStats(StreamStats):
         return result
 
 
+def _close_quietly_socket(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.close()
+
+
 class StreamListener(oscchannel.TransportChannel):
     """Accept stream connections and own them (abstract over the kind of socket).
 
@@ -312,6 +317,10 @@ class StreamListener(oscchannel.TransportChannel):
             sock.close()
 
     def _accept(self, sock: socket.socket, address: Any) -> None:
+        if not self.system.running or self.is_terminated:
+            # Terminating: a connection made now would outlive its system.
+            _close_quietly_socket(sock)
+            return
         limit = self.maxconnections
         if limit:
             count = len(self._connections)

@@ -531,9 +531,19 @@ class MethodFilter:
     def _refresh(self) -> None:
         self.needpackopt = OSCARG_PACKOPT[0] in self._argscheme
         simple = (
-            self._argscheme == OSCARG_DATAUNPACK and self._workqueue is None and self._lock is None
+            self._argscheme == OSCARG_DATAUNPACK
+            and self._workqueue is None
+            and self._lock is None
+            and self.plain_call()
         )
         object.__setattr__(self, "fastfunc", self._function if simple else None)
+
+    def plain_call(self) -> bool:
+        """True when a plain ``function(*arguments)`` call does this filter's whole job, so
+        that a dispatcher may make it directly (:attr:`fastfunc`). A subclass that calls
+        its handler itself (to use its result, say) returns False: then it is always
+        called through :meth:`__call__`."""
+        return True
 
     @property
     def function(self) -> Callable[..., Any]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import logging
+import operator
 import socket
 import struct
 import sys
@@ -53,6 +54,9 @@ UDPREAD_BATCH = 512
 UDPWRITE_BATCH = 256
 
 _WOULD_BLOCK = (BlockingIOError, InterruptedError)
+# The raw packet and the packet options of a write-queue entry (raw, packopt, destination).
+_RAW = operator.itemgetter(0)
+_PACKOPT = operator.itemgetter(1)
 
 
 class UdpMcChannel(oscchannel.TransportChannel):
@@ -495,9 +499,14 @@ class UdpMcChannel(oscchannel.TransportChannel):
                 if not pending or not self.is_activated or sock is None:
                     self._write_active = False
                     return
-                count = min(len(pending), UDPWRITE_BATCH)
-                popleft = pending.popleft
-                batch = [popleft() for _ in range(count)]
+                if len(pending) <= UDPWRITE_BATCH:
+                    # The whole queue (a batch of sends ends here): one C-level copy.
+                    batch = list(pending)
+                    pending.clear()
+                else:
+                    popleft = pending.popleft
+                    batch = [popleft() for _ in range(UDPWRITE_BATCH)]
+                count = len(batch)
             try:
                 done, errors = send_batch(sock, batch, self._target)
             except Exception as failure:
@@ -512,22 +521,24 @@ class UdpMcChannel(oscchannel.TransportChannel):
                 gone = batch if done == count else batch[:done]
             if gone:
                 stats.sent += len(gone)
-                nbytes = 0
-                for raw, packopt, _destination in gone:
-                    nbytes += len(raw)
-                    if packopt is not None and packopt.event is not None:
-                        try:
-                            packopt.signal_event()
-                        except Exception:
-                            self.logger.exception(
-                                "OSC channel %r: failure in packet event", self.chaname
-                            )
-                stats.bytes_sent += nbytes
+                # Per-packet work in C (map, sum, any): a batch of sends runs this for each
+                # of up to 256 datagrams per system call.
+                stats.bytes_sent += sum(map(len, map(_RAW, gone)))
+                if any(map(_PACKOPT, gone)):
+                    self._signal_events(gone)
             if done < count:
                 with lock:
                     pending.extendleft(reversed(batch[done:]))
                 self._wait_writable()
                 return
+
+    def _signal_events(self, gone: list[Any]) -> None:
+        for _raw, packopt, _destination in gone:
+            if packopt is not None and packopt.event is not None:
+                try:
+                    packopt.signal_event()
+                except Exception:
+                    self.logger.exception("OSC channel %r: failure in packet event", self.chaname)
 
     def _send_errors(self, batch: list[Any], errors: list[tuple[int, Exception]]) -> None:
         stats = self.stats

@@ -31,6 +31,7 @@ from _runner import (
     environment,
     judge,
     missing_needs,
+    run,
     run_many,
 )
 
@@ -111,11 +112,17 @@ def test_program(
     program = PROGRAMS[program_name]
     skip_unless_runnable(request.config, program, twin)
     reference = compat_results[program.name, Variant.OSC4PY3]
+    result = compat_results[program.name, twin]
+    if not judge(program, reference, result).ok or reference.timed_out:
+        # The runs of a session share two cores, and osc4py3's thread policies are racy
+        # on their own (busy-spinning threads, a monitor that can die at terminate): a
+        # disagreement is run again, alone, before it counts.
+        reference, result = run(program, Variant.OSC4PY3), run(program, twin)
     if program.expected is None:
         assert not reference.timed_out, (
             f"the osc4py3 run timed out: the program is broken\n{reference.stderr[-2000:]}"
         )
-    verdict = judge(program, reference, compat_results[program.name, twin])
+    verdict = judge(program, reference, result)
     assert verdict.ok, verdict.explain()
 
 

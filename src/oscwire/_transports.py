@@ -1,0 +1,148 @@
+"""The transports of the object API: which channel a Client or a Server opens, by name.
+
+``Client(..., transport="udp")`` and ``Server(..., transport="tcp")`` name a
+:class:`Transport` of :data:`TRANSPORTS`; the name is looked up once, and the transport
+object makes the channel (UDP: :class:`~oscwire.oscudpmc.UdpMcChannel`; TCP:
+:class:`~oscwire.osctcp.TcpChannel`) in the endpoint's system and checks the framing. A new
+transport is one more entry.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal, Optional
+
+from oscwire._runtime import OSCSystem
+from oscwire.oscchannel import TransportChannel
+from oscwire.osctcp import TcpChannel
+from oscwire.oscudpmc import UdpMcChannel
+
+__all__ = ["TRANSPORTS", "ClientFraming", "ServerFraming", "Transport", "TransportName", "named"]
+
+#: The transports by name.
+TransportName = Literal["udp", "tcp"]
+#: Stream framings a client writes: OSC 1.0's size prefix or OSC 1.1's SLIP.
+ClientFraming = Literal["size", "slip"]
+#: Stream framings a server reads: those, or detected per connection.
+ServerFraming = Literal["size", "slip", "auto"]
+
+
+class Transport:
+    """Makes the channels of one transport (the base class; see the subclasses)."""
+
+    name: ClassVar[str] = ""
+    #: The framings a client / a server accepts (None: not a stream, no framing).
+    client_framings: ClassVar[tuple[Optional[str], ...]] = (None,)
+    server_framings: ClassVar[tuple[Optional[str], ...]] = (None,)
+    #: The framing used when none is given.
+    default_client_framing: ClassVar[Optional[str]] = None
+    default_server_framing: ClassVar[Optional[str]] = None
+
+    def client_framing(self, framing: Optional[str]) -> Optional[str]:
+        """The framing a client uses (*framing*, or the default); ValueError if refused."""
+        return self._framing(framing, self.client_framings, self.default_client_framing)
+
+    def server_framing(self, framing: Optional[str]) -> Optional[str]:
+        """The framing a server reads (*framing*, or the default); ValueError if refused."""
+        return self._framing(framing, self.server_framings, self.default_server_framing)
+
+    def _framing(
+        self, framing: Optional[str], allowed: tuple[Optional[str], ...], default: Optional[str]
+    ) -> Optional[str]:
+        chosen = default if framing is None else framing
+        if chosen not in allowed:
+            names = ", ".join(repr(name) for name in allowed if name is not None)
+            raise ValueError(
+                f"OSC over {self.name}: framing must be one of {names}, not {framing!r}"
+            )
+        return chosen
+
+    def open_client(
+        self, system: OSCSystem, name: str, host: str, port: int, framing: Optional[str]
+    ) -> TransportChannel:
+        """The channel that sends to *host*:*port* (and reads what comes back)."""
+        raise NotImplementedError
+
+    def open_server(
+        self, system: OSCSystem, name: str, host: str, port: int, framing: Optional[str]
+    ) -> TransportChannel:
+        """The channel that receives on *host*:*port* (0: a port the OS picks)."""
+        raise NotImplementedError
+
+    def local_port(self, channel: TransportChannel) -> int:
+        """The local port of a channel this transport opened."""
+        bound = getattr(channel, "bound_address", None)
+        address: Any = bound() if bound is not None else None
+        if not address:
+            raise OSError(f"OSC channel {channel.chaname!r} is closed")
+        port: int = address[1]
+        return port
+
+
+def _common(system: OSCSystem) -> dict[str, Any]:
+    return {"osc_system": system, "logger": system.logger}
+
+
+class UdpTransport(Transport):
+    """UDP datagrams, one OSC packet each (IPv4 or IPv6)."""
+
+    name = "udp"
+
+    def _framing(
+        self, framing: Optional[str], allowed: tuple[Optional[str], ...], default: Optional[str]
+    ) -> Optional[str]:
+        # "auto" is the Server's default for every transport: nothing to detect here.
+        if framing is None or framing == "auto":
+            return None
+        raise ValueError(
+            f"OSC over udp has no framing (one packet per datagram): framing={framing!r} "
+            "is for stream transports (tcp)"
+        )
+
+    def open_client(
+        self, system: OSCSystem, name: str, host: str, port: int, framing: Optional[str]
+    ) -> TransportChannel:
+        options = {"udpwrite_host": host, "udpwrite_port": port, **_common(system)}
+        return UdpMcChannel(name, "w", options)
+
+    def open_server(
+        self, system: OSCSystem, name: str, host: str, port: int, framing: Optional[str]
+    ) -> TransportChannel:
+        options = {"udpread_host": host, "udpread_port": port, **_common(system)}
+        return UdpMcChannel(name, "r", options)
+
+
+class TcpTransport(Transport):
+    """TCP streams framed by a 4-byte size prefix (OSC 1.0) or SLIP (OSC 1.1)."""
+
+    name = "tcp"
+    client_framings = ("size", "slip")
+    server_framings = ("size", "slip", "auto")
+    default_client_framing = "size"
+    default_server_framing = "auto"
+
+    def open_client(
+        self, system: OSCSystem, name: str, host: str, port: int, framing: Optional[str]
+    ) -> TransportChannel:
+        options = {"tcp_host": host, "tcp_port": port, "tcp_framing": framing, **_common(system)}
+        return TcpChannel(name, "rw", options)
+
+    def open_server(
+        self, system: OSCSystem, name: str, host: str, port: int, framing: Optional[str]
+    ) -> TransportChannel:
+        options = {"tcp_host": host, "tcp_port": port, "tcp_framing": framing, **_common(system)}
+        return TcpChannel(name, "e", options)
+
+
+#: The transports, by the name ``transport=`` gives.
+TRANSPORTS: dict[str, Transport] = {
+    transport.name: transport for transport in (UdpTransport(), TcpTransport())
+}
+
+
+def named(name: str) -> Transport:
+    """The transport called *name*; ValueError naming the known ones otherwise."""
+    transport = TRANSPORTS.get(name) if isinstance(name, str) else None
+    if transport is None:
+        known = ", ".join(repr(known) for known in TRANSPORTS)
+        raise ValueError(f"OSC transport must be one of {known}, not {name!r}")
+    return transport
