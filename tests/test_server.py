@@ -416,7 +416,9 @@ def test_a_closed_server_is_never_started_again() -> None:
     server.start()
     server.close()
     # A channel made in a stopped system would start it (osc4py3's habit): not this one.
-    with pytest.raises(RuntimeError, match="its system was terminated|closed oscwire endpoint is not restarted"):
+    with pytest.raises(
+        RuntimeError, match=r"its system was terminated|closed oscwire endpoint is not restarted"
+    ):
         UdpMcChannel(
             "late",
             "w",
