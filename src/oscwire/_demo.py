@@ -47,6 +47,7 @@ def run(count: int = 2000) -> int:
     try:
         server = osc.osc_udp_server("127.0.0.1", 0, "demo-server")
         port = server.bound_port
+        assert port is not None  # the server is open
         osc.osc_udp_client("127.0.0.1", port, "demo-client")
         print(f"UDP server on 127.0.0.1:{port}, client 'demo-client' sending to it")
 

@@ -346,7 +346,7 @@ class _FormMethod(MethodFilter):
         # options (for replies) and calls __call__.
         self._handler = handler
         self._endpoint = endpoint
-        self._throttle = throttle
+        self._endpoint_throttle = throttle
         self._name = getattr(handler, "__qualname__", None) or repr(handler)
 
     def __call__(self, message: Any, packopt: Any) -> None:
@@ -360,7 +360,7 @@ class _FormMethod(MethodFilter):
     def failed(self, what: str = "failure in handler") -> None:
         # Logged through the endpoint's throttle, with the handler's name.
         self.failures += 1
-        self._throttle.log(
+        self._endpoint_throttle.log(
             logging.ERROR,
             (self.addrpattern, self._name, what),
             f"{what} of OSC handler {self._name} for {self.addrpattern!r}",
@@ -378,7 +378,7 @@ class _FormMethod(MethodFilter):
         label = f"failures of OSC handler {self._name} for {self.addrpattern!r}"
         mismatch = self._mismatch(call_args) if isinstance(error, TypeError) else None
         if mismatch is not None:
-            self._throttle.log(
+            self._endpoint_throttle.log(
                 logging.ERROR,
                 cause,
                 label,
@@ -391,7 +391,7 @@ class _FormMethod(MethodFilter):
                 mismatch,
             )
             return
-        self._throttle.log(
+        self._endpoint_throttle.log(
             logging.ERROR,
             cause,
             label,
@@ -426,7 +426,7 @@ class _FormMethod(MethodFilter):
                 send_to_source(packopt, encode_reply, (reply,))
         except Exception as error:
             self.failures += 1
-            self._throttle.log(
+            self._endpoint_throttle.log(
                 logging.ERROR,
                 (self.addrpattern, self._name, "reply", type(error)),
                 f"failed replies of OSC handler {self._name} for {self.addrpattern!r}",
@@ -445,7 +445,7 @@ class _FormMethod(MethodFilter):
             if close is not None:
                 close()
             self.failures += 1
-            self._throttle.log(
+            self._endpoint_throttle.log(
                 logging.ERROR,
                 (self.addrpattern, self._name, "async"),
                 f"coroutines of OSC handler {self._name} not run",

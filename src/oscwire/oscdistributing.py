@@ -237,6 +237,7 @@ class Distributor:
         # As in osc4py3, the encodepacket handler always gets packet options (its copy).
         hookopt = packopt.duplicate() if packopt is not None else PacketOptions()
         hookopt.chantarget = channel.chaname
+        raw: Any
         try:
             result = channel.handle_action("encodepacket", (packet, hookopt))
             if result is None:

@@ -1042,13 +1042,14 @@ class StreamConnection(oscchannel.TransportChannel):
                     if not pending or not self.is_activated:
                         self._write_active = False
                         return
+                    # Entries are (rawosc, packopt, destination) (PendingPacket or tuples).
                     batch = [pending.popleft()]
-                    size = len(batch[0].rawosc)
+                    size = len(batch[0][0])
                     while pending and size < WRITE_CHUNK:
                         entry = pending.popleft()
                         batch.append(entry)
-                        size += len(entry.rawosc)
-                data = batch[0].rawosc if len(batch) == 1 else b"".join(e.rawosc for e in batch)
+                        size += len(entry[0])
+                data = batch[0][0] if len(batch) == 1 else b"".join(e[0] for e in batch)
                 try:
                     sent = self._send(stream, data)
                 except OSError as error:
@@ -1060,7 +1061,7 @@ class StreamConnection(oscchannel.TransportChannel):
                 done += sent
                 stats.sent += len(batch)
                 stats.bytes_sent += sent
-                events = [e.packopt for e in batch if e.packopt is not None and e.packopt.event]
+                events = [e[1] for e in batch if e[1] is not None and e[1].event]
                 if sent < len(data):
                     self._wremain = memoryview(data)[sent:]
                     self._wremain_stream = stream
