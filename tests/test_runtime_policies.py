@@ -73,7 +73,9 @@ def test_future_bundles_run_on_time(system: OSCSystem) -> None:
         system.send_packet(bundle, "cli")
     assert pump(system, lambda: len(rec) >= 4, timeout=3.0)
     for (i, off), at in zip(rec.calls, rec.times):
-        assert abs(at - (base + off)) < 0.02, (i, off, at - base)
+        # Never early (1 ms for clock rounding); late only by scheduling, which a shared
+        # CI machine stretches (20 ms failed there under load).
+        assert -0.001 < at - (base + off) < 0.1, (i, off, at - base)
     # Equal time tags keep their arrival order.
     assert [c[0] for c in rec.calls] == [1, 3, 0, 2]
 

@@ -10,7 +10,7 @@ import warnings
 
 import pytest
 
-from _support_runtime import POLICIES, pump
+from _support_runtime import POLICIES, pump, raw_sender
 from oscwire import _runtime
 from oscwire._runtime import OSCSystem
 from oscwire.oscbuildparse import OSCMessage
@@ -184,3 +184,37 @@ def test_stats_while_channels_come_and_go() -> None:
         thread.join(5)
         system.terminate()
     assert failures == []
+
+
+def test_packet_options_are_per_message_for_handlers_within_one_read(system) -> None:
+    """The receive path shares one packet options object per source within a read; what a
+    handler is given must not show it: its own copy, its own message, its own source."""
+    from oscwire.oscbuildparse import encode_packet
+    from oscwire.oscmethod import OSCARG_DATAUNPACK, OSCARG_PACKOPT
+
+    seen: list[tuple[int, object, object, object]] = []
+    lock = threading.Lock()
+
+    def handler(packopt, value):
+        with lock:
+            seen.append((value, packopt, packopt.message.arguments, packopt.srcident))
+
+    system.method("/v", handler, argscheme=OSCARG_PACKOPT + OSCARG_DATAUNPACK)
+    channel = UdpMcChannel(
+        "in", "r", {"udpread_host": "127.0.0.1", "udpread_port": 0, "osc_system": system}
+    )
+    senders = [raw_sender(), raw_sender()]
+    try:
+        for value in range(6):  # interleaved, all waiting in the socket: one read
+            datagram = encode_packet(OSCMessage("/v", ",i", [value]))
+            senders[value % 2].sendto(datagram, ("127.0.0.1", channel.bound_port))
+        ports = [sender.getsockname()[1] for sender in senders]  # bound by the first send
+        assert pump(system, lambda: len(seen) == 6, timeout=5.0), seen
+    finally:
+        for sender in senders:
+            sender.close()
+    assert sorted(value for value, *_ in seen) == list(range(6))
+    assert len({id(packopt) for _, packopt, _, _ in seen}) == 6  # a copy per call
+    for value, _, arguments, ident in seen:
+        assert tuple(arguments) == (value,)
+        assert ident[1] == ports[value % 2]

@@ -456,6 +456,13 @@ class Dispatcher:
         decoded = 0
         messages = 0
         unmatched = 0
+        # One packet options object per source within this read: filters only read it
+        # (MethodFilter copies it for a handler that asks for it, a bundle duplicates it),
+        # and one allocation per message is what the garbage collector pays for when a
+        # burst of messages is in flight.
+        shared: Optional[PacketOptions] = None
+        shared_ident: Any = _NO_SOURCE
+        shared_address: Any = _NO_SOURCE
         for raw, srcident, srcaddress in items:
             packopt: Optional[PacketOptions] = None
             packet: Any = None
@@ -490,16 +497,17 @@ class Dispatcher:
                     continue
             decoded += 1
             if by_source:
+                lane_key = srcident
                 try:
-                    calls = lanes[srcident]
+                    calls = lanes[lane_key]
                 except KeyError:
-                    calls = lanes[srcident] = []
-                    sizes[srcident] = 0
+                    calls = lanes[lane_key] = []
+                    sizes[lane_key] = 0
                 except TypeError:  # unhashable identification: the channel's own lane
-                    srcident = _UNHASHABLE
-                    calls = lanes.setdefault(srcident, [])
-                    sizes.setdefault(srcident, 0)
-                sizes[srcident] += len(raw)
+                    lane_key = _UNHASHABLE
+                    calls = lanes.setdefault(lane_key, [])
+                    sizes.setdefault(lane_key, 0)
+                sizes[lane_key] += len(raw)
             if type(packet) is OSCMessage:
                 messages += 1
                 filters = lookup(packet.addrpattern)
@@ -509,9 +517,15 @@ class Dispatcher:
                 if packopt is None:
                     for method in filters:
                         if method.fastfunc is None:
-                            packopt = make_received(
-                                name, srcident, readtime, srcaddress, channel, overrides
-                            )
+                            if shared is None or not (
+                                srcident == shared_ident and srcaddress == shared_address
+                            ):
+                                shared = make_received(
+                                    name, srcident, readtime, srcaddress, channel, overrides
+                                )
+                                shared_ident = srcident
+                                shared_address = srcaddress
+                            packopt = shared
                             break
                 # Flat, no tuple per message: what is in flight between threads stays
                 # small for the garbage collector.
@@ -880,6 +894,8 @@ _REFUSALS = {
 
 #: Lane key, within a channel, of sources whose identification cannot be hashed.
 _UNHASHABLE = object()
+#: No source seen yet in a read (receive()'s shared packet options).
+_NO_SOURCE: Any = object()
 #: What collect() returns for a late bundle forgotten (forget_oldmsg).
 _FORGOTTEN: Any = object()
 
