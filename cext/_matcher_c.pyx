@@ -618,9 +618,33 @@ def call_methods(methods, message, packopt):
             except Exception:
                 method.failed()
         else:
-            method(message, packopt)
+            function = getattr(method, "replyfunc", None)
+            if function is not None:
+                if arguments is None:
+                    values = message.arguments
+                    arguments = values if type(values) is tuple else tuple(values)
+                _call_replying(method, function, message, arguments, packopt)
+            else:
+                method(message, packopt)
         count += 1
     return count
+
+
+cdef bint _call_replying(method, function, message, tuple arguments, packopt) except -1:
+    """Call a ``replyfunc`` and hand a non-None result to ``answer``; True when it failed
+    (the handler raised, or its reply could not be sent: both counted by the filter)."""
+    if method.replyaddress:
+        arguments = (message.addrpattern,) + arguments
+    try:
+        result = function(*arguments)
+    except Exception as error:
+        method.handler_failed(message, arguments, error)
+        return True
+    if result is None:
+        return False
+    before = method.failures
+    method.answer(result, packopt, message)
+    return method.failures != before
 
 
 def call_methods_failures(methods, message, packopt):
@@ -647,6 +671,14 @@ cdef Py_ssize_t _call_methods_failures(methods, message, packopt) except -1:
                 method.failed()
                 failed += 1
         else:
+            function = getattr(method, "replyfunc", None)
+            if function is not None:
+                if arguments is None:
+                    values = message.arguments
+                    arguments = values if type(values) is tuple else tuple(values)
+                if _call_replying(method, function, message, arguments, packopt):
+                    failed += 1
+                continue
             before = method.failures
             method(message, packopt)
             if method.failures != before:

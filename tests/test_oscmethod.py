@@ -802,3 +802,46 @@ def test_first_failure_reaches_stderr_without_logging_configured(tmp_path: Any) 
         assert "OSC method '/x' (<function on_x at " in done.stderr
         assert "…and 499 more failures of handler '/x' (<function on_x at " in done.stderr
         assert len(done.stderr) < 2000  # not 500 tracebacks
+
+
+class _Replying:
+    """A duck-typed filter with a reply function (the object API's forms use the same)."""
+
+    fastfunc = None
+
+    def __init__(self, function: Any, replyaddress: bool, answer_fails: bool = False) -> None:
+        self.replyfunc = function
+        self.replyaddress = replyaddress
+        self.failures = 0
+        self.answer_fails = answer_fails
+        self.answered: list[tuple[Any, Any, Any]] = []
+        self.failed_with: list[tuple[Any, tuple[Any, ...], str]] = []
+
+    def handler_failed(self, message: Any, arguments: tuple[Any, ...], error: Exception) -> None:
+        self.failures += 1
+        self.failed_with.append((message, arguments, str(error)))
+
+    def answer(self, result: Any, packopt: Any, message: Any) -> None:
+        if self.answer_fails:
+            self.failures += 1
+        self.answered.append((result, packopt, message))
+
+    def __call__(self, message: Any, packopt: Any) -> None:
+        raise AssertionError("a filter with a replyfunc is called through it")
+
+
+def test_reply_functions_are_called_and_their_results_answered(om: ModuleType) -> None:
+    message = OSCMessage("/x", ",if", (7, 0.5))
+    packopt = object()
+    with_address = _Replying(lambda address, *args: ("/back", address, *args), True)
+    args_only = _Replying(lambda *args: None, False)
+    raising = _Replying(lambda *args: 1 / 0, True)
+    reply_lost = _Replying(lambda *args: "/lost", False, answer_fails=True)
+    filters = [with_address, args_only, raising, reply_lost]
+    assert om.call_methods_failures(filters, message, packopt) == 2  # raising, reply_lost
+    assert with_address.answered == [(("/back", "/x", 7, 0.5), packopt, message)]
+    assert args_only.answered == []  # None: nothing to send back
+    assert raising.failed_with == [(message, ("/x", 7, 0.5), "division by zero")]
+    assert reply_lost.answered == [("/lost", packopt, message)]
+    assert om.call_flat_failures([filters, message, packopt]) == (4, 2)
+    assert len(with_address.answered) == 2

@@ -12,6 +12,13 @@ own. The contract:
   the filter counts and logs it (the exception is the current one).
 * ``failures`` — how many calls of this filter raised so far; the twins compare it before
   and after ``__call__`` to count failures of filters without a ``fastfunc``.
+* ``replyfunc``, ``replyaddress``, ``handler_failed(message, arguments, error)``,
+  ``answer(result, packopt, message)`` — for a filter whose handler's result is a reply
+  (the object API's forms): when ``replyfunc`` is not None (read with a None default, so
+  objects without it are called through ``__call__``), the twins call
+  ``replyfunc(*arguments)`` (``replyfunc(address, *arguments)`` when ``replyaddress``);
+  a raising call goes to ``handler_failed``, a result that is not None to ``answer``,
+  which sends it back and counts its own failures in ``failures``.
 * ``__call__(message, packopt)`` — the full call (argument scheme, lock, work queue); it
   reports its own failures (``failures`` grows) and never raises for a handler's error.
 """

@@ -488,6 +488,20 @@ def _replies_of(result: Any) -> Sequence[Any]:
 class _AddressArgsMethod(_FormMethod):
     scheme = OSCARG_ADDRESS + OSCARG_DATAUNPACK
     form = Form.ADDRESS_ARGS
+    replyaddress = True
+
+    def __init__(
+        self,
+        pattern: str,
+        handler: Callable[..., Any],
+        matching: Matching,
+        endpoint: Callable[[], Optional[Endpoint]],
+        throttle: LogThrottle,
+    ) -> None:
+        super().__init__(pattern, handler, matching, endpoint, throttle)
+        # The compiled loop calls the handler and passes its result to answer(): the same
+        # as __call__ below, without its Python frame.
+        self.replyfunc = handler
 
     def __call__(self, message: Any, packopt: Any) -> None:
         try:
@@ -517,6 +531,8 @@ class _ArgsMethod(_FormMethod):
         # in between).
         self._plain = not is_async_handler(handler) and _returns_none(handler)
         self._refresh()
+        if not self._plain:
+            self.replyfunc = handler  # called by the matcher twins, result to answer()
 
     def plain_call(self) -> bool:
         return bool(self.__dict__.get("_plain", False))

@@ -399,9 +399,32 @@ def call_methods(methods: Any, message: Any, packopt: Any) -> int:
     """Call each method filter of *methods* with ``(message, packopt)``; return the count."""
     count = 0
     for method in methods:
-        method(message, packopt)
+        function = getattr(method, "replyfunc", None)
+        if function is not None:
+            _call_replying(method, function, message, tuple(message.arguments), packopt)
+        else:
+            method(message, packopt)
         count += 1
     return count
+
+
+def _call_replying(
+    method: Any, function: Any, message: Any, arguments: tuple[Any, ...], packopt: Any
+) -> bool:
+    """Call a ``replyfunc`` and hand a non-None result to ``answer``; True when it failed
+    (the handler raised, or its reply could not be sent: both counted by the filter)."""
+    if method.replyaddress:
+        arguments = (message.addrpattern, *arguments)
+    try:
+        result = function(*arguments)
+    except Exception as error:
+        method.handler_failed(message, arguments, error)
+        return True
+    if result is None:
+        return False
+    before = method.failures
+    method.answer(result, packopt, message)
+    return bool(method.failures != before)
 
 
 def call_methods_failures(methods: Any, message: Any, packopt: Any) -> int:
@@ -423,6 +446,12 @@ def call_methods_failures(methods: Any, message: Any, packopt: Any) -> int:
                 method.failed()
                 failed += 1
         else:
+            function = getattr(method, "replyfunc", None)
+            if function is not None:
+                arguments = message.arguments
+                if _call_replying(method, function, message, tuple(arguments), packopt):
+                    failed += 1
+                continue
             before = method.failures
             method(message, packopt)
             if method.failures != before:

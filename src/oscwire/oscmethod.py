@@ -457,6 +457,12 @@ class MethodFilter:
     #: dispatcher may call it directly (as :func:`call_methods` does) and must then report
     #: a raising call with :meth:`failed`.
     fastfunc: Optional[Callable[..., Any]]
+    #: A handler whose result is a reply: the matcher twins call it as
+    #: ``replyfunc(*arguments)`` (``replyfunc(address, *arguments)`` when ``replyaddress``)
+    #: and pass a result that is not None to :meth:`answer`; None for osc4py3's filters,
+    #: whose handlers' results mean nothing (see :mod:`oscwire._dispatchable`).
+    replyfunc: Optional[Callable[..., Any]] = None
+    replyaddress: bool = False
 
     def __init__(
         self,
