@@ -45,7 +45,7 @@ SCRIPT = __name__
 #: Messages of the second run of a calls measurement (the first has one).
 MORE = 11
 #: How long a path may take before the script gives up (s).
-TIMEOUT = 5.0
+TIMEOUT = 30.0
 #: The socket methods themselves: the peer of this script calls them, not the probes.
 REAL_SENDTO = socket.socket.sendto
 REAL_RECVFROM = socket.socket.recvfrom
