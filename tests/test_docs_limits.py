@@ -7,13 +7,17 @@ in full, then a counted summary), the counter in ``stats``, what is dropped.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 import tracemalloc
 from types import ModuleType
 
 import pytest
 
+from oscwire import _asyncio_runtime, _runtime, as_asyncio
 from oscwire._errors import OSCTruncatedRawError
+from oscwire.oscbuildparse import OSCMessage
 
 MiB = 1 << 20
 DEADLINE = 10.0
@@ -54,3 +58,63 @@ def test_distinct_long_type_tag_strings_hold_no_memory(codec_impl: ModuleType) -
     finally:
         tracemalloc.stop()
     assert grown < 4 * MiB, f"{grown / MiB:.1f} MiB held after 30 packets"
+
+
+# ----------------------------------------------------------------------------- asyncio
+def test_failing_and_dropped_async_handler_tasks_log_one_line_then_a_count(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every failing task logged its traceback, every dropped task a line: a peer that
+    sends 20 000 messages to a failing async handler wrote 20 000 tracebacks."""
+    monkeypatch.setattr(_asyncio_runtime, "MAX_HANDLER_TASKS", 10)
+
+    async def scenario() -> tuple[int, int, str, str]:
+        gate = asyncio.Event()
+
+        async def slow(value: int) -> None:
+            await gate.wait()
+
+        async def broken(value: int) -> None:
+            raise ValueError(f"bad {value}")
+
+        as_asyncio.osc_startup()
+        try:
+            server = as_asyncio.osc_udp_server("127.0.0.1", 0, "srv")
+            as_asyncio.osc_udp_client("127.0.0.1", server.bound_port, "cli")
+            as_asyncio.osc_method("/slow", slow)
+            as_asyncio.osc_method("/broken", broken)
+            stats = _runtime.default_system().all_stats
+            deadline = time.monotonic() + DEADLINE
+            # Fewer at once than the bound: every one fails (and is logged, or counted).
+            for value in range(8):
+                as_asyncio.osc_send(OSCMessage("/broken", ",i", [value]), "cli")
+            while stats()["dispatcher"]["handler_errors"] < 8 and time.monotonic() < deadline:
+                await asyncio.sleep(0.005)
+            for value in range(25):
+                as_asyncio.osc_send(OSCMessage("/slow", ",i", [value]), "cli")
+            while stats()["system"]["handler_tasks_dropped"] < 15 and time.monotonic() < deadline:
+                await asyncio.sleep(0.005)
+            gate.set()
+            counts = stats()
+            errors = counts["dispatcher"]["handler_errors"]
+            dropped = counts["system"]["handler_tasks_dropped"]
+            return errors, dropped, broken.__qualname__, slow.__qualname__
+        finally:
+            as_asyncio.osc_terminate()  # reports what the log left out
+
+    with caplog.at_level(logging.WARNING):
+        try:
+            errors, dropped, broken, slow = asyncio.run(asyncio.wait_for(scenario(), DEADLINE * 2))
+        finally:
+            _runtime.replace_default_system("eventloop")
+    assert (errors, dropped) == (8, 15)
+    failures = [r for r in caplog.records if "failure in handler task" in r.getMessage()]
+    assert len(failures) == 1 and failures[0].exc_info is not None
+    assert "ValueError: bad 0" in caplog.text
+    assert messages(caplog, "handler task for") == [
+        f"OSC asyncio: handler task for {slow} dropped (10 tasks alive, the bound)"
+    ]
+    assert sorted(messages(caplog, "…and")) == [
+        f"…and 14 more handler tasks for {slow} dropped (only the first are shown)",
+        f"…and 7 more failures of handler task {broken} (ValueError) (only the first are shown)",
+    ]
