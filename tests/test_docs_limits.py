@@ -17,7 +17,10 @@ import pytest
 
 from oscwire import _asyncio_runtime, _runtime, as_asyncio
 from oscwire._errors import OSCTruncatedRawError
-from oscwire.oscbuildparse import OSCMessage
+from oscwire.oscbuildparse import OSCBundle, OSCMessage, unixtime2timetag
+from oscwire.oscdispatching import MAX_BUNDLE_NESTING, Dispatcher
+from oscwire.oscmethod import MethodFilter
+from oscwire.oscpacketoptions import PacketOptions
 
 MiB = 1 << 20
 DEADLINE = 10.0
@@ -58,6 +61,50 @@ def test_distinct_long_type_tag_strings_hold_no_memory(codec_impl: ModuleType) -
     finally:
         tracemalloc.stop()
     assert grown < 4 * MiB, f"{grown / MiB:.1f} MiB held after 30 packets"
+
+
+# ------------------------------------------------------------------------- dispatching
+def test_sub_bundles_timed_before_their_parent_log_one_line_then_a_count(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """check_subbundle_timetag: each refused sub-bundle logged a line (a peer repeats it)."""
+    dispatcher = Dispatcher()
+    dispatcher.add_method(MethodFilter("/a", lambda *args: None))
+    now = time.time()
+    child = OSCBundle(unixtime2timetag(now - 2), [OSCMessage("/a", None, [1])])
+    parent = OSCBundle(unixtime2timetag(now - 1), [child])
+    with caplog.at_level(logging.WARNING, logger="oscwire.oscdispatching"):
+        for _ in range(20):
+            dispatcher.deliver(parent, PacketOptions(check_subbundle_timetag=True))
+        dispatcher.terminate()  # reports what the log left out
+    assert dispatcher.stats.subbundle_dropped == 20
+    assert messages(caplog, "sub-bundle timed") == [
+        "OSC dispatcher global: sub-bundle timed before its parent, dropped",
+    ]
+    assert messages(caplog, "…and") == [
+        "…and 19 more sub-bundles timed before their parent dropped (only the first are shown)"
+    ]
+
+
+def test_bundles_nested_past_the_dispatch_bound_log_one_line_then_a_count(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    dispatcher = Dispatcher()
+    seen: list[int] = []
+    dispatcher.add_method(MethodFilter("/a", seen.append))
+    packet: object = OSCMessage("/a", None, [1])
+    for _ in range(MAX_BUNDLE_NESTING + 1):
+        packet = OSCBundle((0, 1), [packet])
+    with caplog.at_level(logging.WARNING, logger="oscwire.oscdispatching"):
+        for _ in range(10):
+            dispatcher.deliver(packet, PacketOptions())
+        dispatcher.terminate()
+    assert seen == [] and dispatcher.stats.subbundle_dropped == 10
+    assert messages(caplog, "nested") == [
+        f"OSC dispatcher global: bundles nested more than {MAX_BUNDLE_NESTING} deep, "
+        "the deeper ones dropped",
+        "…and 9 more bundles nested too deep (only the first are shown)",
+    ]
 
 
 # ----------------------------------------------------------------------------- asyncio

@@ -672,7 +672,16 @@ class Dispatcher:
         """Append the calls of a bundle due now; hold its future sub-bundles; count calls."""
         if depth >= MAX_BUNDLE_NESTING:
             self.stats.subbundle_dropped += 1
-            self.logger.warning("OSC dispatcher %s: bundles nested too deep", self.dispname)
+            # A peer can send such a bundle over and over (when the codec's
+            # max_bundle_depth is raised past MAX_BUNDLE_NESTING): rate-limited.
+            self._throttle.log(
+                logging.WARNING,
+                "nesting",
+                "bundles nested too deep",
+                "OSC dispatcher %s: bundles nested more than %d deep, the deeper ones dropped",
+                self.dispname,
+                MAX_BUNDLE_NESTING,
+            )
             return 0
         if packopt is not None:
             # Its messages' handlers see the time tag of the bundle they came in.
@@ -702,7 +711,10 @@ class Dispatcher:
                         raise ValueError(
                             "OSC invalid timetag in sub-bundle, must be >= parent bundle timetag"
                         )
-                    self.logger.warning(
+                    self._throttle.log(
+                        logging.WARNING,
+                        "subbundle",
+                        "sub-bundles timed before their parent dropped",
                         "OSC dispatcher %s: sub-bundle timed before its parent, dropped",
                         self.dispname,
                     )
