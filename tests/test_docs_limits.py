@@ -17,6 +17,7 @@ import pytest
 
 from oscwire import _asyncio_runtime, _runtime, as_asyncio
 from oscwire._errors import OSCTruncatedRawError
+from oscwire._runtime import OSCSystem
 from oscwire.oscbuildparse import OSCBundle, OSCMessage, unixtime2timetag
 from oscwire.oscdispatching import MAX_BUNDLE_NESTING, Dispatcher
 from oscwire.oscmethod import MethodFilter
@@ -105,6 +106,24 @@ def test_bundles_nested_past_the_dispatch_bound_log_one_line_then_a_count(
         "the deeper ones dropped",
         "…and 9 more bundles nested too deep (only the first are shown)",
     ]
+
+
+def test_dispatcher_options_of_zero_are_values_not_the_defaults() -> None:
+    """osc_startup(max_delay=0) gave 3600 s at start and 0 through configure()."""
+    started = OSCSystem("eventloop", max_delay=0, max_delayed_bytes=4096).start()
+    configured = OSCSystem("eventloop").start()
+    try:
+        configured.configure(max_delay=0, max_delayed_bytes=4096)
+        for system in (started, configured):
+            dispatcher = system.dispatcher
+            assert dispatcher is not None
+            assert (dispatcher.delayed.max_delay, dispatcher.delayed.max_bytes) == (0.0, 4096)
+            later = OSCBundle(unixtime2timetag(time.time() + 1), [OSCMessage("/a", None, [])])
+            dispatcher.deliver(later, PacketOptions())
+            assert dispatcher.stats.delayed_too_far == 1 and dispatcher.delayed_count() == 0
+    finally:
+        started.terminate()
+        configured.terminate()
 
 
 # ----------------------------------------------------------------------------- asyncio

@@ -391,10 +391,11 @@ class Dispatcher:
                 _NAMED[dispname] = self
             self._registered = True
         self.logger: logging.Logger = options.get("logger") or _LOGGER
-        self.delayed = DelayedBundles(
-            int(options.get("max_delayed") or MAX_DELAYED_BUNDLES),
-            int(options.get("max_delayed_bytes") or MAX_DELAYED_BYTES),
-            float(options.get("max_delay") or MAX_DELAY),
+        self.delayed = DelayedBundles()
+        # As configure() reads them later: None keeps the default, 0 is a value (max_delay=0
+        # drops every future bundle), never the default in disguise.
+        self.delayed.configure(
+            options.get("max_delayed"), options.get("max_delayed_bytes"), options.get("max_delay")
         )
         self.index = oscmethod.MethodIndex()
         self.executor = executor
