@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 import tracemalloc
 from types import ModuleType
@@ -16,7 +17,7 @@ from types import ModuleType
 import pytest
 
 from oscwire import _asyncio_runtime, _runtime, as_asyncio
-from oscwire._errors import OSCTruncatedRawError
+from oscwire._errors import OSCError, OSCTruncatedRawError
 from oscwire._runtime import OSCSystem
 from oscwire.oscbuildparse import OSCBundle, OSCMessage, unixtime2timetag
 from oscwire.oscdispatching import MAX_BUNDLE_NESTING, Dispatcher
@@ -124,6 +125,35 @@ def test_dispatcher_options_of_zero_are_values_not_the_defaults() -> None:
     finally:
         started.terminate()
         configured.terminate()
+
+
+# ----------------------------------------------------------------------------- runtime
+@pytest.mark.parametrize("policy", ["eventloop", "comthreads", "allthreads"])
+def test_local_sends_past_the_bound_raise_in_every_policy(
+    policy: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In the thread policies a '_local' send went straight to the handler jobs, where
+    the job bound dropped it with a log line: no exception, no counter in stats."""
+    monkeypatch.setattr(_runtime, "MAX_LOCAL_PACKETS", 20)
+    gate = threading.Event()
+    system = OSCSystem(policy, execthreadscount=1).start()
+    try:
+        system.method("/x", lambda value: gate.wait(DEADLINE))
+        sent = 0
+        with pytest.raises(OSCError) as raised:
+            for sent in range(100):
+                system.send_packet(OSCMessage("/x", None, [sent]), "_local")
+        # At most one job runs (allthreads) besides the 20 waiting.
+        assert 20 <= sent <= 21
+        waiting = "handler jobs" if policy != "eventloop" else "local packets"
+        assert str(raised.value) == (
+            f"OSC send to '_local': 20 {waiting} already wait (is osc_process() called?"
+            + (" are the handlers stuck?)" if policy != "eventloop" else ")")
+        )
+        assert system.stats.local_dropped == 1
+    finally:
+        gate.set()
+        system.terminate()
 
 
 # ----------------------------------------------------------------------------- asyncio
