@@ -16,13 +16,14 @@ from types import ModuleType
 
 import pytest
 
-from oscwire import _asyncio_runtime, _runtime, as_asyncio
+from oscwire import _asyncio_runtime, _policies, _runtime, as_asyncio
 from oscwire._errors import OSCError, OSCTruncatedRawError
 from oscwire._runtime import OSCSystem
-from oscwire.oscbuildparse import OSCBundle, OSCMessage, unixtime2timetag
+from oscwire.oscbuildparse import OSCBundle, OSCMessage, encode_packet, unixtime2timetag
 from oscwire.oscdispatching import MAX_BUNDLE_NESTING, Dispatcher
 from oscwire.oscmethod import MethodFilter
 from oscwire.oscpacketoptions import PacketOptions
+from oscwire.oscudpmc import UdpMcChannel
 
 MiB = 1 << 20
 DEADLINE = 10.0
@@ -151,6 +152,38 @@ def test_local_sends_past_the_bound_raise_in_every_policy(
             + (" are the handlers stuck?)" if policy != "eventloop" else ")")
         )
         assert system.stats.local_dropped == 1
+    finally:
+        gate.set()
+        system.terminate()
+
+
+def test_handler_jobs_refused_past_the_bound_are_counted_in_stats(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A job the executor's bound refused was counted only in the queue's own counter."""
+    monkeypatch.setattr(_policies, "MAX_EXEC_JOBS", 3)
+    gate = threading.Event()
+    system = OSCSystem("allthreads", execthreadscount=1).start()
+    try:
+        system.method("/x", lambda value: gate.wait(DEADLINE))
+        channel = UdpMcChannel(
+            "srv", "r", {"udpread_host": "127.0.0.1", "udpread_port": 0, "osc_system": system}
+        )
+        raw = bytes(encode_packet(OSCMessage("/x", ",i", [1])))
+        # Ten sources: ten jobs (one lane each) from one read.
+        items = [(raw, (f"10.0.0.{n}", 9000), (f"10.0.0.{n}", 9000)) for n in range(10)]
+        assert system.dispatcher is not None
+        with caplog.at_level(logging.WARNING):
+            system.dispatcher.receive(channel, items, time.time())
+        queue = system.policy.queue  # type: ignore[attr-defined]
+        # One job may start before the others are offered: 6 or 7 refused.
+        assert queue.dropped in (6, 7)
+        assert system.stats.received_dropped == queue.dropped
+        assert channel.stats.dropped_received == queue.dropped
+        assert system.all_stats()["channels"]["srv"]["dropped_received"] == queue.dropped
+        assert messages(caplog, "job dropped") == [
+            "OSC workqueue: job dropped: OSC workqueue full (3 jobs)"
+        ]
     finally:
         gate.set()
         system.terminate()

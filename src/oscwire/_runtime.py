@@ -96,9 +96,9 @@ class SystemStats:
 
     ``encode_errors`` (packets that could not be encoded), ``unknown_targets`` (sends to
     names that are no writer channel), ``local_dropped`` (``_local`` packets refused: too
-    many waiting), ``received_dropped`` (read batches dropped: processing too late),
-    ``handler_exits`` (handlers that raised ``SystemExit``/``KeyboardInterrupt`` in a
-    thread of the policy), ``handler_tasks_dropped`` (asyncio: handler tasks over the
+    many waiting), ``received_dropped`` (read batches, or handler jobs, dropped: processing
+    too late), ``handler_exits`` (handlers that raised ``SystemExit``/``KeyboardInterrupt``
+    in a thread of the policy), ``handler_tasks_dropped`` (asyncio: handler tasks over the
     bound), ``log_suppressed`` (log lines counted instead of written, process-wide).
     """
 
