@@ -355,13 +355,14 @@ class AsyncioPolicy(_policies.Policy):
             coroutine.close()
             if system is not None:
                 system.stats.handler_tasks_dropped += 1
+                running = loop is not None and system.running
                 self.throttle.log(
                     logging.WARNING,
                     ("dropped", name),
                     f"handler tasks for {name or '?'} dropped",
-                    "OSC asyncio: handler task for %s dropped (%d tasks alive, the bound)",
+                    "OSC asyncio: handler task for %s dropped (%s)",
                     name or "?",
-                    len(self.tasks),
+                    f"{len(self.tasks)} tasks alive, the bound" if running else "not running",
                     logger=system.logger,
                 )
             return None
