@@ -21,6 +21,7 @@ import logging
 from typing import Any, Callable, Optional
 
 from oscwire import _policies, _runtime
+from oscwire._logutil import LogThrottle
 from oscwire.oscscheduling import POLL_PERIOD, merge_interest
 
 _LOGGER = logging.getLogger("oscwire.asyncio")
@@ -248,6 +249,9 @@ class AsyncioPolicy(_policies.Policy):
         super().__init__()
         self.loop = loop
         self.tasks: set[asyncio.Task[Any]] = set()
+        #: What a peer can repeat for every message (a failing or a dropped task): the
+        #: first line in full, then counted summaries, per handler.
+        self.throttle = LogThrottle(_LOGGER)
         self._scheduled = False
         self._timer: Optional[asyncio.TimerHandle] = None
         self._timer_due = 0.0
@@ -338,7 +342,7 @@ class AsyncioPolicy(_policies.Policy):
         """Run a handler's coroutine as a task of this system (cancelled at terminate).
 
         Tasks are bounded (:data:`MAX_HANDLER_TASKS`): past that the coroutine is closed,
-        logged and counted in ``stats.handler_tasks_dropped``.
+        logged (rate-limited per handler) and counted in ``stats.handler_tasks_dropped``.
         """
         system = self.system
         loop = self.loop
@@ -351,7 +355,16 @@ class AsyncioPolicy(_policies.Policy):
             coroutine.close()
             if system is not None:
                 system.stats.handler_tasks_dropped += 1
-                system.logger.warning("OSC asyncio: handler task for %s dropped", name or "?")
+                running = loop is not None and system.running
+                self.throttle.log(
+                    logging.WARNING,
+                    ("dropped", name),
+                    f"handler tasks for {name or '?'} dropped",
+                    "OSC asyncio: handler task for %s dropped (%s)",
+                    name or "?",
+                    f"{len(self.tasks)} tasks alive, the bound" if running else "not running",
+                    logger=system.logger,
+                )
             return None
         task = loop.create_task(coroutine)
         self.tasks.add(task)
@@ -367,7 +380,16 @@ class AsyncioPolicy(_policies.Policy):
         if error is not None and system is not None:
             if system.dispatcher is not None:
                 system.dispatcher.stats.handler_errors += 1
-            system.logger.error("OSC asyncio: failure in handler task %r", task, exc_info=error)
+            name = getattr(task.get_coro(), "__qualname__", "?")
+            self.throttle.log(
+                logging.ERROR,
+                ("failed", name, type(error)),
+                f"failures of handler task {name} ({type(error).__name__})",
+                "OSC asyncio: failure in handler task %r",
+                task,
+                exc_info=error,
+                logger=system.logger,
+            )
 
 
 class AsyncioSystem(_runtime.OSCSystem):

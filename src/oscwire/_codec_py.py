@@ -118,6 +118,9 @@ def _blob_view(src: Any, start: int, stop: int, options: CodecOptions) -> Any:
 # with anything else (arrays, t, c, r, m, unknown tags) have no plan: None.
 _PLAN_CACHE: dict[bytes, tuple[str, Any]] = {}
 _PLAN_CACHE_MAX = 512
+# Type tag strings longer than this (bytes, the comma included) get no plan and are never
+# cached: the tag string is the peer's choice, and a plan for 60 000 tags holds megabytes.
+_PLAN_MAX_TAGS = 64
 _FIXED = {105: ("i", 4), 102: ("f", 4), 104: ("q", 8), 100: ("d", 8)}
 _CONSTANT = {84: True, 70: False, 78: None, 73: OSC_INFINITUM}
 
@@ -297,7 +300,7 @@ def _decode_message(buf: Any, src: Any, pos: int, end: int, options: CodecOption
     p = (tnul & ~3) + 4
     if p > end:
         raise raw_error("type tag string padding runs past the end of the message", tpos)
-    if options is DEFAULT_OPTIONS:
+    if options is DEFAULT_OPTIONS and tnul - tpos <= _PLAN_MAX_TAGS:
         key = buf[tpos:tnul]
         if type(key) is not bytes:
             key = bytes(key)

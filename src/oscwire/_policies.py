@@ -46,7 +46,8 @@ __all__ = [
     "make_policy",
 ]
 
-#: Handler jobs waiting in an execution queue, at most (then new ones are dropped).
+#: Handler jobs waiting in an execution queue, at most (then new ones are dropped: logged,
+#: counted in the system's ``received_dropped`` and the channel's ``dropped_received``).
 MAX_EXEC_JOBS = 100000
 
 
@@ -194,8 +195,14 @@ class QueueExecutor:
         job = functools.partial(self._run, system, calls, channel, nbytes)
         if nbytes:
             system.count_waiting_bytes(nbytes)
-        if not self.queue.offer_job(job, lane) and nbytes:
-            system.count_waiting_bytes(-nbytes)
+        if not self.queue.offer_job(job, lane):
+            # Refused (MAX_EXEC_JOBS, or terminating): logged by the queue; counted where
+            # osc_stats() shows it, as the received batches dropped by the runtime are.
+            if nbytes:
+                system.count_waiting_bytes(-nbytes)
+            system.stats.received_dropped += 1
+            if channel is not None:
+                channel.stats.dropped_received += len(calls) // 3
 
     @staticmethod
     def _run(

@@ -61,7 +61,8 @@ _LOGGER = logging.getLogger("oscwire.runtime")
 
 #: Batches of received packets waiting for processing, at most (then new ones are dropped).
 MAX_RECEIVED_BATCHES = 4096
-#: ``"_local"`` packets waiting for the next round, at most (then osc_send raises).
+#: ``"_local"`` packets waiting for the next round, at most (then osc_send raises); in the
+#: thread policies, handler jobs waiting, at most, for a ``"_local"`` send to be accepted.
 MAX_LOCAL_PACKETS = 65536
 #: Backpressure: past this many waiting handler jobs (one per source and read batch) or
 #: received batches, channels stop reading until the handlers catch up: a TCP peer is
@@ -95,9 +96,9 @@ class SystemStats:
 
     ``encode_errors`` (packets that could not be encoded), ``unknown_targets`` (sends to
     names that are no writer channel), ``local_dropped`` (``_local`` packets refused: too
-    many waiting), ``received_dropped`` (read batches dropped: processing too late),
-    ``handler_exits`` (handlers that raised ``SystemExit``/``KeyboardInterrupt`` in a
-    thread of the policy), ``handler_tasks_dropped`` (asyncio: handler tasks over the
+    many waiting), ``received_dropped`` (read batches, or handler jobs, dropped: processing
+    too late), ``handler_exits`` (handlers that raised ``SystemExit``/``KeyboardInterrupt``
+    in a thread of the policy), ``handler_tasks_dropped`` (asyncio: handler tasks over the
     bound), ``log_suppressed`` (log lines counted instead of written, process-wide).
     """
 
@@ -476,6 +477,15 @@ class OSCSystem:
         """
         dispatcher = self.dispatcher
         if dispatcher is not None and dispatcher.executor is not None and self.running:
+            # The handler jobs are the queue here: refused at the same bound, and raised,
+            # before the executor's own bound would drop the job with only a log line.
+            waiting = self.policy.backlog()
+            if waiting >= MAX_LOCAL_PACKETS:
+                self.stats.local_dropped += 1
+                raise OSCError(
+                    f"OSC send to '_local': {waiting} handler jobs already wait "
+                    "(is osc_process() called? are the handlers stuck?)"
+                )
             dispatcher.deliver(packet, packopt)
             return
         if len(self._local) >= MAX_LOCAL_PACKETS:

@@ -391,10 +391,11 @@ class Dispatcher:
                 _NAMED[dispname] = self
             self._registered = True
         self.logger: logging.Logger = options.get("logger") or _LOGGER
-        self.delayed = DelayedBundles(
-            int(options.get("max_delayed") or MAX_DELAYED_BUNDLES),
-            int(options.get("max_delayed_bytes") or MAX_DELAYED_BYTES),
-            float(options.get("max_delay") or MAX_DELAY),
+        self.delayed = DelayedBundles()
+        # As configure() reads them later: None keeps the default, 0 is a value (max_delay=0
+        # drops every future bundle), never the default in disguise.
+        self.delayed.configure(
+            options.get("max_delayed"), options.get("max_delayed_bytes"), options.get("max_delay")
         )
         self.index = oscmethod.MethodIndex()
         self.executor = executor
@@ -686,7 +687,16 @@ class Dispatcher:
         """Append the calls of a bundle due now; hold its future sub-bundles; count calls."""
         if depth >= MAX_BUNDLE_NESTING:
             self.stats.subbundle_dropped += 1
-            self.logger.warning("OSC dispatcher %s: bundles nested too deep", self.dispname)
+            # A peer can send such a bundle over and over (when the codec's
+            # max_bundle_depth is raised past MAX_BUNDLE_NESTING): rate-limited.
+            self._throttle.log(
+                logging.WARNING,
+                "nesting",
+                "bundles nested too deep",
+                "OSC dispatcher %s: bundles nested more than %d deep, the deeper ones dropped",
+                self.dispname,
+                MAX_BUNDLE_NESTING,
+            )
             return 0
         if packopt is not None:
             # Its messages' handlers see the time tag of the bundle they came in.
@@ -716,7 +726,10 @@ class Dispatcher:
                         raise ValueError(
                             "OSC invalid timetag in sub-bundle, must be >= parent bundle timetag"
                         )
-                    self.logger.warning(
+                    self._throttle.log(
+                        logging.WARNING,
+                        "subbundle",
+                        "sub-bundles timed before their parent dropped",
                         "OSC dispatcher %s: sub-bundle timed before its parent, dropped",
                         self.dispname,
                     )
