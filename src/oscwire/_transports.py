@@ -9,11 +9,13 @@ transport is one more entry.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Mapping
 from typing import Any, ClassVar, Literal, Optional
 
 from oscwire._runtime import OSCSystem
 from oscwire.oscchannel import TransportChannel
-from oscwire.osctcp import TcpChannel
+from oscwire.osctcp import TcpChannel, TcpClient, TcpListener
 from oscwire.oscudpmc import UdpMcChannel
 
 __all__ = ["TRANSPORTS", "ClientFraming", "ServerFraming", "Transport", "TransportName", "named"]
@@ -37,6 +39,43 @@ class Transport:
     default_client_framing: ClassVar[Optional[str]] = None
     default_server_framing: ClassVar[Optional[str]] = None
 
+    #: The channel classes a client / a server of this transport makes (their option keys).
+    client_class: ClassVar[type[TransportChannel]] = TransportChannel
+    server_class: ClassVar[type[TransportChannel]] = TransportChannel
+    #: Option keys the endpoint's own parameters set (host, port, framing).
+    reserved_keys: ClassVar[frozenset[str]] = frozenset()
+
+    def channel_options(
+        self, options: Optional[Mapping[str, Any]], server: bool, owner: str
+    ) -> dict[str, Any]:
+        """The channel options a user gave to a Client or Server, checked: an unknown key
+        (a likely misspelling, with a suggestion) or one its parameters already set raises
+        ValueError: new code gets an error where osc4py3's dict only gets a warning."""
+        if options is None:
+            return {}
+        if not isinstance(options, Mapping):
+            raise TypeError(f"{owner}: options must be a mapping, not {options!r}")
+        channel_class = self.server_class if server else self.client_class
+        known = (
+            (channel_class.options_class.keys() | channel_class.extra_option_keys())
+            - self.reserved_keys
+            - _ENDPOINT_KEYS
+        )
+        for key in options:
+            if key in self.reserved_keys or key in _ENDPOINT_KEYS:
+                raise ValueError(
+                    f"{owner}: option {key!r} is set by the endpoint itself (its host, port, "
+                    "framing and system parameters)"
+                )
+            if key not in known:
+                close = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.6)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise ValueError(
+                    f"{owner}: unknown option {key!r} for a {self.name} "
+                    f"{'server' if server else 'client'}{hint} (see docs/limits.md)"
+                )
+        return dict(options)
+
     def client_framing(self, framing: Optional[str]) -> Optional[str]:
         """The framing a client uses (*framing*, or the default); ValueError if refused."""
         return self._framing(framing, self.client_framings, self.default_client_framing)
@@ -57,13 +96,26 @@ class Transport:
         return chosen
 
     def open_client(
-        self, system: OSCSystem, name: str, host: str, port: int, framing: Optional[str]
+        self,
+        system: OSCSystem,
+        name: str,
+        host: str,
+        port: int,
+        framing: Optional[str],
+        options: Mapping[str, Any],
     ) -> TransportChannel:
-        """The channel that sends to *host*:*port* (and reads what comes back)."""
+        """The channel that sends to *host*:*port* (and reads what comes back); *options*
+        are checked channel options (:meth:`channel_options`)."""
         raise NotImplementedError
 
     def open_server(
-        self, system: OSCSystem, name: str, host: str, port: int, framing: Optional[str]
+        self,
+        system: OSCSystem,
+        name: str,
+        host: str,
+        port: int,
+        framing: Optional[str],
+        options: Mapping[str, Any],
     ) -> TransportChannel:
         """The channel that receives on *host*:*port* (0: a port the OS picks)."""
         raise NotImplementedError
@@ -78,6 +130,10 @@ class Transport:
         return port
 
 
+#: Channel options every endpoint sets itself.
+_ENDPOINT_KEYS = frozenset({"osc_system", "logger", "auto_start"})
+
+
 def _common(system: OSCSystem) -> dict[str, Any]:
     return {"osc_system": system, "logger": system.logger}
 
@@ -86,6 +142,9 @@ class UdpTransport(Transport):
     """UDP datagrams, one OSC packet each (IPv4 or IPv6)."""
 
     name = "udp"
+    client_class = UdpMcChannel
+    server_class = UdpMcChannel
+    reserved_keys = frozenset({"udpwrite_host", "udpwrite_port", "udpread_host", "udpread_port"})
 
     def _framing(
         self, framing: Optional[str], allowed: tuple[Optional[str], ...], default: Optional[str]
@@ -99,16 +158,28 @@ class UdpTransport(Transport):
         )
 
     def open_client(
-        self, system: OSCSystem, name: str, host: str, port: int, framing: Optional[str]
+        self,
+        system: OSCSystem,
+        name: str,
+        host: str,
+        port: int,
+        framing: Optional[str],
+        options: Mapping[str, Any],
     ) -> TransportChannel:
-        options = {"udpwrite_host": host, "udpwrite_port": port, **_common(system)}
-        return UdpMcChannel(name, "w", options)
+        given = {**options, "udpwrite_host": host, "udpwrite_port": port, **_common(system)}
+        return UdpMcChannel(name, "w", given)
 
     def open_server(
-        self, system: OSCSystem, name: str, host: str, port: int, framing: Optional[str]
+        self,
+        system: OSCSystem,
+        name: str,
+        host: str,
+        port: int,
+        framing: Optional[str],
+        options: Mapping[str, Any],
     ) -> TransportChannel:
-        options = {"udpread_host": host, "udpread_port": port, **_common(system)}
-        return UdpMcChannel(name, "r", options)
+        given = {**options, "udpread_host": host, "udpread_port": port, **_common(system)}
+        return UdpMcChannel(name, "r", given)
 
 
 class TcpTransport(Transport):
@@ -119,18 +190,45 @@ class TcpTransport(Transport):
     server_framings = ("size", "slip", "auto")
     default_client_framing = "size"
     default_server_framing = "auto"
+    client_class = TcpClient
+    server_class = TcpListener
+    reserved_keys = frozenset({"tcp_host", "tcp_port", "tcp_framing"})
 
     def open_client(
-        self, system: OSCSystem, name: str, host: str, port: int, framing: Optional[str]
+        self,
+        system: OSCSystem,
+        name: str,
+        host: str,
+        port: int,
+        framing: Optional[str],
+        options: Mapping[str, Any],
     ) -> TransportChannel:
-        options = {"tcp_host": host, "tcp_port": port, "tcp_framing": framing, **_common(system)}
-        return TcpChannel(name, "rw", options)
+        given = {
+            **options,
+            "tcp_host": host,
+            "tcp_port": port,
+            "tcp_framing": framing,
+            **_common(system),
+        }
+        return TcpChannel(name, "rw", given)
 
     def open_server(
-        self, system: OSCSystem, name: str, host: str, port: int, framing: Optional[str]
+        self,
+        system: OSCSystem,
+        name: str,
+        host: str,
+        port: int,
+        framing: Optional[str],
+        options: Mapping[str, Any],
     ) -> TransportChannel:
-        options = {"tcp_host": host, "tcp_port": port, "tcp_framing": framing, **_common(system)}
-        return TcpChannel(name, "e", options)
+        given = {
+            **options,
+            "tcp_host": host,
+            "tcp_port": port,
+            "tcp_framing": framing,
+            **_common(system),
+        }
+        return TcpChannel(name, "e", given)
 
 
 #: The transports, by the name ``transport=`` gives.

@@ -24,7 +24,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from threading import get_ident
 from types import TracebackType
 from typing import Any, Callable, Optional, Union, overload
@@ -52,7 +52,10 @@ class Client(Endpoint):
     *host* and *port* name the peer. *transport* is ``"udp"`` (one datagram per packet)
     or ``"tcp"`` (connected now; :class:`OSError` if the peer refuses), with *framing*
     ``"size"`` (OSC 1.0's length prefix, what liblo and scsynth use; the default) or
-    ``"slip"`` (OSC 1.1). *matching* applies to the methods and query replies.
+    ``"slip"`` (OSC 1.1). *matching* applies to the methods and query replies. *options*
+    are channel options by osc4py3's keys (``{"udpwrite_replies": False}``,
+    ``{"tcp_writemaxbytes": 1 << 20}``: see ``docs/limits.md``); an unknown key raises
+    :class:`ValueError`.
     """
 
     #: The peer's host and port, as given.
@@ -67,9 +70,11 @@ class Client(Endpoint):
         transport: TransportName = "udp",
         framing: Optional[ClientFraming] = None,
         matching: Matching = Matching.SPEC,
+        options: Optional[Mapping[str, Any]] = None,
     ) -> None:
         chosen = _transports.named(transport)
         used_framing = chosen.client_framing(framing)
+        channel_options = chosen.channel_options(options, False, "oscwire.Client")
         loop = running_loop()
         policy: Policy = AllThreadsPolicy(0) if loop is None else AsyncioPolicy(loop)
         super().__init__(policy, matching)
@@ -77,7 +82,9 @@ class Client(Endpoint):
         # Dropped without close(): the system (and its thread) ends with the client.
         self._finalizer = weakref.finalize(self, _close_system, system)
         try:
-            self._channel = chosen.open_client(system, "client", host, port, used_framing)
+            self._channel = chosen.open_client(
+                system, "client", host, port, used_framing, channel_options
+            )
             self._local_port = chosen.local_port(self._channel)
         except BaseException:
             self._finalizer()

@@ -21,7 +21,8 @@ from __future__ import annotations
 import asyncio
 import enum
 import threading
-from typing import Callable, Optional
+from collections.abc import Mapping
+from typing import Any, Callable, Optional
 
 from oscwire import _transports
 from oscwire._endpoint import Endpoint, running_loop, serve_in_loop, serve_in_threads
@@ -49,7 +50,10 @@ class Server(Endpoint):
     or ``"tcp"``; *framing* (TCP) is ``"auto"`` (each connection's framing detected from
     its first byte; replies use it), ``"size"`` (OSC 1.0) or ``"slip"`` (OSC 1.1).
     *matching* is :attr:`Matching.SPEC` (OSC 1.0/1.1, message-side patterns; the default)
-    or :attr:`Matching.OSC4PY3`. Raises :class:`OSError` when the address cannot be bound.
+    or :attr:`Matching.OSC4PY3`. *options* are channel options by osc4py3's keys, for the
+    bounds of ``docs/limits.md`` (``{"tcp_maxconnections": 16, "tcp_idle_timeout": 60}``,
+    ``{"udpread_rcvbuf": 8 << 20}``); an unknown key raises :class:`ValueError`. Raises
+    :class:`OSError` when the address cannot be bound.
     """
 
     #: The local port the server listens on.
@@ -65,16 +69,20 @@ class Server(Endpoint):
         transport: TransportName = "udp",
         framing: ServerFraming = "auto",
         matching: Matching = Matching.SPEC,
+        options: Optional[Mapping[str, Any]] = None,
     ) -> None:
         chosen = _transports.named(transport)
         used_framing = chosen.server_framing(framing)
+        channel_options = chosen.channel_options(options, True, "oscwire.Server")
         super().__init__(EventLoopPolicy(), matching)
         self._serving = _Serving.NOBODY
         self._serving_thread: Optional[threading.Thread] = None
         self._stop_event: Optional[asyncio.Event] = None
         self._stop_loop: Optional[asyncio.AbstractEventLoop] = None
         try:
-            self._channel = chosen.open_server(self._system, "server", host, port, used_framing)
+            self._channel = chosen.open_server(
+                self._system, "server", host, port, used_framing, channel_options
+            )
             self.port = chosen.local_port(self._channel)
         except BaseException:
             self._system.terminate()
