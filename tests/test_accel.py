@@ -139,3 +139,38 @@ def test_failed_compilation_is_an_error_when_extensions_are_required(tmp_path):
     result = build_with_broken_compiler(tmp_path, OSCWIRE_REQUIRE_EXTENSIONS="1")
     assert result.returncode != 0
     assert "OSCWIRE_REQUIRE_EXTENSIONS" in result.stderr
+
+
+def test_an_installed_compiled_module_that_does_not_import_is_said(tmp_path):
+    """A stale or foreign compiled module (here: not a shared object at all) falls back to
+    the pure twin, and import oscwire says which one and why; a tree without compiled
+    modules (a pure build) stays quiet."""
+    import importlib.machinery
+    import shutil
+
+    import oscwire
+
+    package = tmp_path / "site" / "oscwire"
+    shutil.copytree(
+        os.path.dirname(oscwire.__file__), package, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
+    for stale in package.glob("_netio_c*"):
+        stale.unlink()
+    (package / f"_netio_c{suffix}").write_bytes(b"not a shared object")
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("OSCWIRE_")}
+    environment["PYTHONPATH"] = str(tmp_path / "site")
+    code = "import oscwire; print(oscwire.implementations()['netio'])"
+    broken = subprocess.run(
+        [sys.executable, "-c", code], env=environment, capture_output=True, text=True, timeout=60
+    )
+    assert broken.returncode == 0, broken.stderr
+    assert broken.stdout.strip() == "python"
+    assert "OSCPerformanceWarning: oscwire runs without its compiled core (netio:" in broken.stderr
+    for compiled in {*package.glob("_*_c*.so"), *package.glob("_*_c*.pyd")}:
+        compiled.unlink()
+    pure = subprocess.run(
+        [sys.executable, "-c", code], env=environment, capture_output=True, text=True, timeout=60
+    )
+    assert pure.stdout.strip() == "python"
+    assert pure.stderr == ""

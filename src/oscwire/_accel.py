@@ -9,6 +9,7 @@ Public modules get their implementation through :func:`load` only.
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
 import os
 import platform
 import warnings
@@ -73,16 +74,40 @@ def _choose() -> str:
 IMPLEMENTATION: str = _choose()
 
 
+def broken_compiled() -> dict[str, str]:
+    """The parts whose compiled module is installed for this interpreter but does not
+    import (stale, or built against another version), with the ImportError's text."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    broken: dict[str, str] = {}
+    for part in PARTS:
+        installed = any(
+            os.path.exists(os.path.join(package, f"_{part}_c{suffix}"))
+            for suffix in importlib.machinery.EXTENSION_SUFFIXES
+        )
+        if not installed:
+            continue
+        try:
+            load_twin(part, "cython")
+        except ImportError as error:
+            broken[part] = str(error)
+    return broken
+
+
 def warn_if_fallen_back() -> None:
-    """Warn when the build fell back to pure Python without being asked (no C compiler):
-    the program works, slower, and pip does not show why."""
+    """Warn when oscwire runs pure Python without being asked: the build fell back (no C
+    compiler), or a compiled module is installed but does not import. The program works,
+    slower, and nothing else would say why."""
     from oscwire._build_info import FALLBACK
 
-    if FALLBACK and not NO_EXTENSIONS and IMPLEMENTATION != "cython":
+    if NO_EXTENSIONS or IMPLEMENTATION == "cython":
+        return
+    reasons = [FALLBACK] if FALLBACK else []
+    reasons += [f"{part}: {error}" for part, error in sorted(broken_compiled().items())]
+    if reasons:
         warnings.warn(
-            f"oscwire runs without its compiled core ({FALLBACK}): same API, slower. "
-            "Reinstall with a C compiler, or set OSCWIRE_NO_EXTENSIONS=1 to choose the "
-            "pure-Python twins and silence this.",
+            f"oscwire runs without its compiled core ({'; '.join(reasons)}): same API, "
+            "slower. Reinstall with a C compiler, or set OSCWIRE_NO_EXTENSIONS=1 to choose "
+            "the pure-Python twins and silence this.",
             OSCPerformanceWarning,
             stacklevel=3,
         )
