@@ -32,11 +32,11 @@ _LAYER_MODULES = [
     # 1: channels and monitoring.
     "_channel_options oscscheduling oscchannel oscudpmc oscstreamlimits oscstreamstats oscstream osclistener osctcp",
     # 2: distributing (send) and dispatching (receive).
-    "oscdistributing oscdispatching",
+    "oscdistributing oscdispatching oscpeeradapt",
     # 3: the runtime and its policies.
     "_runtime _policies _asyncio_runtime",
     # 4: osc4py3's façades.
-    "_facade _tcp_facade as_eventloop as_comthreads as_allthreads as_asyncio",
+    "_facade _tcp_facade as__common as_eventloop as_comthreads as_allthreads as_asyncio",
     # 5: the package's front: the package itself, the object API (Client, Server), the
     # command line and the demo.
     "__init__ __main__ cli _cli_common _cli_target _cli_message _cli_send _cli_format _cli_dump _demo _quickbench "
