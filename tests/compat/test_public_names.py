@@ -477,3 +477,20 @@ def test_names_table_values_and_twins() -> None:
     other_values = {(m, n) for m, n, status in compiled["rows"] if status == "VALUE"}
     assert other_values == set(OTHER_VALUES)
     assert not [row for row in compiled["rows"] if row[2] in ("MISSING", "NO_MODULE", "KIND")]
+
+
+def test_wait_select_deadline_works_where_osc4py3s_raises() -> None:
+    """osc4py3's wait_select_timeout() takes a stray ``self`` first, so its own
+    wait_select_deadline() raises TypeError; oscwire's pair takes (fileno, ...) and works."""
+    theirs, ours = _osc4py3("oscscheduling"), _oscwire("oscscheduling")
+    left, right = socket.socketpair()
+    try:
+        with pytest.raises(TypeError, match="waitevents"):
+            theirs.wait_select_deadline(left.fileno(), 0, "w")
+        assert ours.wait_select_deadline(left.fileno(), 0, "w") == "w"
+        assert ours.wait_select_timeout(left.fileno(), 0, "r") == ""
+        right.send(b"x")
+        assert ours.wait_select_deadline(left.fileno(), time.time() + 1, "rw") == "rw"
+    finally:
+        left.close()
+        right.close()
