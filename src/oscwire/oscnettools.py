@@ -232,7 +232,8 @@ class _DnsCacheView(MutableMapping[str, Optional[str]]):
             return repr(dict(self._cache._map))
 
 
-#: osc4py3's ``dns_cache`` dict: the process-wide cache, which the default system uses.
+# osc4py3's ``dns_cache`` dict: the process-wide cache, which the default system uses
+# (left out of the API reference: new code uses DEFAULT_DNS_CACHE).
 dns_cache = _DnsCacheView(DEFAULT_DNS_CACHE)
 
 
