@@ -47,8 +47,8 @@ OBSERVATIONS = """\
   INFO, invisible with no logging configured (`WorkQueue.send_job()` on a terminated
   queue raises RuntimeError, as osc4py3: gap `workqueue_terminated`).
 - **Names no program uses** (the table below): every public osc4py3 name resolves in
-  oscwire; those that cannot mean anything raise NotImplementedError when used, saying
-  what to use. `tests/compat/test_public_names.py` checks each against osc4py3 itself.
+  oscwire but `print_function` (a `__future__` import); those that cannot mean anything
+  raise NotImplementedError when used, saying what to use. `tests/compat/test_public_names.py` checks each against osc4py3 itself.
   The 8 that differ in signature are osc4py3's own inconsistencies: `as__common`
   documents `(name, address, port)` where its `as_*` modules take `(address, port,
   name)`, `wait_select_timeout` takes a stray `self`, `TcpChannel` is an empty class.
