@@ -25,18 +25,18 @@ LAYERS: dict[str, int] = {}
 _LAYER_MODULES = [
     # 0: the core, no I/O, no threads.
     (
-        "_accel _build_info _version _errors _types _logutil _osckind _dispatchable _codec_common _codec_oob _codec_py _codec_c _framing_common _framing_py "
+        "_accel _build_info _version _errors _unsupported _types _logutil _osckind _dispatchable _codec_common _codec_oob _codec_py _codec_c _framing_common _framing_py "
         "_framing_c _matcher_py _matcher_c _netio_py _netio_c oscbuildparse oscmethod framing "
         "oscnettools oscpacketoptions osctoolspools"
     ),
     # 1: channels and monitoring.
     "_channel_options oscscheduling oscchannel oscudpmc oscstreamlimits oscstreamstats oscstream osclistener osctcp",
     # 2: distributing (send) and dispatching (receive).
-    "oscdistributing oscdispatching",
+    "oscdistributing oscdispatching oscpeeradapt",
     # 3: the runtime and its policies.
     "_runtime _policies _asyncio_runtime",
     # 4: osc4py3's façades.
-    "_facade _tcp_facade as_eventloop as_comthreads as_allthreads as_asyncio",
+    "_facade _tcp_facade as__common as_eventloop as_comthreads as_allthreads as_asyncio",
     # 5: the package's front: the package itself, the object API (Client, Server), the
     # command line and the demo.
     "__init__ __main__ cli _cli_common _cli_target _cli_message _cli_send _cli_format _cli_dump _demo _quickbench "

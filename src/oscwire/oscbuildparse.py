@@ -11,9 +11,11 @@ the type tags, the ``oob`` options and where the defaults differ from osc4py3.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import collections
+from typing import TYPE_CHECKING, Any, Callable
 
 from oscwire._accel import NO_EXTENSIONS
+from oscwire._unsupported import unsupported
 
 from ._codec_oob import (
     ADVANCED_PACKET_CONTROL,
@@ -116,6 +118,72 @@ BEGIN_ADDRPATTERN_CODE = ord(BEGIN_ADDRPATTERN)
 BEGIN_TYPETAG = b","
 BEGIN_TYPETAG_CODE = ord(BEGIN_TYPETAG)
 BEGIN_BUNDLE = b"#bundle\0"
+
+# ----- osc4py3's codec tables, kept for its programs: oscwire's codec does not read them --
+#: osc4py3's marker of "no default value" in :data:`osctypes_refs` (None is a real one).
+NODEFAULT = "nodefault"
+#: osc4py3's description of one type tag: its character, name, Python type, size in bytes
+#: (None: variable), the value it stands for (tags without data) and how it is decoded and
+#: encoded (a :mod:`struct` format; for strings, blobs and chars, functions of osc4py3's
+#: codec that oscwire has not: calling them raises, naming what to use).
+OSCTypeRef = collections.namedtuple(
+    "OSCTypeRef", "typetag typename pytype byteslen defvalue decode encode"
+)
+
+
+def _one_value_codec(name: str, use: str) -> Callable[..., Any]:
+    def one_value(*args: Any) -> Any:
+        """osc4py3's codec of one argument; oscwire's works on whole packets."""
+
+    one_value.__name__ = one_value.__qualname__ = name
+    why = "oscwire's codec encodes and decodes whole packets"
+    return unsupported(f"oscbuildparse.{name}", why, use)(one_value)
+
+
+_DECODE = "oscwire.oscbuildparse.decode_packet()"
+_ENCODE = "oscwire.oscbuildparse.encode_packet() or oscwire.oscbuildparse.encode_message()"
+_STRING = (_one_value_codec("_decode_str", _DECODE), _one_value_codec("_encode_str", _ENCODE))
+_BLOB = (_one_value_codec("_decode_blob", _DECODE), _one_value_codec("_encode_blob", _ENCODE))
+_CHAR = (_one_value_codec("_decode_char", _DECODE), _one_value_codec("_encode_char", _ENCODE))
+
+#: osc4py3's table of the type tags with data of their own, by tag code (``ord(tag)``);
+#: arrays (``[`` ``]``) are not in it. Descriptive only: changing it changes nothing.
+osctypes_refs = {
+    OSCTYPE_INT32: OSCTypeRef("i", "int32", int, 4, NODEFAULT, ">i", ">i"),
+    OSCTYPE_TIMETAG: OSCTypeRef("t", "timetag", OSCtimetag, 8, NODEFAULT, ">II", ">II"),
+    OSCTYPE_FLOAT32: OSCTypeRef("f", "float32", float, 4, NODEFAULT, ">f", ">f"),
+    OSCTYPE_STRING: OSCTypeRef("s", "string", str, None, NODEFAULT, *_STRING),
+    OSCTYPE_STRINGALT: OSCTypeRef("S", "string", str, None, NODEFAULT, *_STRING),
+    OSCTYPE_BLOB: OSCTypeRef("b", "blob", bytes, None, NODEFAULT, *_BLOB),
+    OSCTYPE_INT64: OSCTypeRef("h", "int64", int, 8, NODEFAULT, ">q", ">q"),
+    OSCTYPE_FLOAT64: OSCTypeRef("d", "float64", float, 8, NODEFAULT, ">d", ">d"),
+    OSCTYPE_CHAR: OSCTypeRef("c", "char", str, None, NODEFAULT, *_CHAR),
+    OSCTYPE_RGBA: OSCTypeRef("r", "rgba", OSCrgba, 4, NODEFAULT, "BBBB", "BBBB"),
+    OSCTYPE_MIDI: OSCTypeRef("m", "midi", OSCmidi, 4, NODEFAULT, "BBBB", "BBBB"),
+    OSCTYPE_TRUE: OSCTypeRef("T", "booltrue", bool, 0, True, None, None),
+    OSCTYPE_FALSE: OSCTypeRef("F", "boolfalse", bool, 0, False, None, None),
+    OSCTYPE_NIL: OSCTypeRef("N", "nil", None, 0, None, None, None),
+    OSCTYPE_IMPULSE: OSCTypeRef("I", "impulse", OSCbang, 0, OSC_INFINITUM, None, None),
+}
+#: osc4py3's automatic type tag (code) of a value of each exact type. oscwire's
+#: auto-typing gives these tags too, and goes further: an int outside int32 is ``h``, other
+#: numbers (a Decimal, numpy's) are ``f`` (docs/codec.md).
+osctypes_encoderefs: dict[type, int] = {
+    int: OSCTYPE_INT32,
+    float: OSCTYPE_FLOAT32,
+    str: OSCTYPE_STRING,
+    bytes: OSCTYPE_BLOB,
+    bytearray: OSCTYPE_BLOB,
+    memoryview: OSCTYPE_BLOB,
+    OSCrgba: OSCTYPE_RGBA,
+    OSCmidi: OSCTYPE_MIDI,
+    OSCtimetag: OSCTYPE_TIMETAG,
+    OSCbang: OSCTYPE_IMPULSE,
+}
+#: osc4py3's zero bytes that align a field to 4 bytes, by count (0 to 4).
+padding = {count: b"\0" * count for count in range(5)}
+#: The loop variable osc4py3's module leaves behind after building :data:`padding` (4).
+i = 4
 
 __all__ = [
     "ADVANCED_PACKET_CONTROL",

@@ -32,6 +32,7 @@ from __future__ import annotations
 import collections
 import logging
 import queue
+import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -1111,4 +1112,9 @@ def __getattr__(name: str) -> Any:
         return default_host().channels
     if name == "all_channels_peers":
         return {}
+    if name == "oscdispatching":
+        # osc4py3 imported its dispatching module here on first use (to avoid an import
+        # cycle). Importing the package has loaded oscwire's already; looking it up keeps
+        # this layer from importing the one above it.
+        return sys.modules.get("oscwire.oscdispatching")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol
 
 from oscwire import oscmethod
 from oscwire._logutil import LogThrottle
+from oscwire._unsupported import UnsupportedValue, unsupported
 from oscwire.oscbuildparse import (
     OSCBundle,
     OSCMessage,
@@ -1025,33 +1026,56 @@ def delayed_process_loop(deadlinetime: Any = 0, logger: Any = None) -> None:
         disp.process_delayed()
 
 
+@unsupported(
+    "oscdispatching.next_bundle",
+    "delayed bundles wait in each dispatcher, not in one module queue",
+    "oscwire.oscdispatching.Dispatcher.delayed_count() and "
+    "oscwire.oscdispatching.Dispatcher.process_delayed()",
+)
 def next_bundle(timeout: Optional[float]) -> Any:
     """osc4py3's access to its delayed-bundles queue: no such queue in oscwire."""
-    raise NotImplementedError(
-        "oscwire keeps delayed bundles in each dispatcher: see Dispatcher.delayed_count() "
-        "and Dispatcher.process_delayed()"
-    )
 
 
+@unsupported(
+    "oscdispatching.create_delayed_thread",
+    "the policies run delayed bundles: no delayed thread to create",
+    "oscwire.as_comthreads or oscwire.as_allthreads, whose communication thread runs them",
+)
 def create_delayed_thread(logger: Any = None) -> Any:
     """osc4py3 ran delayed bundles in a thread of their own; oscwire's policies run them."""
-    raise NotImplementedError(
-        "oscwire runs delayed bundles in its policies (as_comthreads / as_allthreads have "
-        "a communication thread): no delayed thread to create"
-    )
 
 
 def terminate_delayed_thread() -> None:
     """Nothing to terminate: oscwire has no delayed-bundles thread (osc4py3 API)."""
 
 
-_NO_MEANING = {
-    "pending_bundles": "Dispatcher.delayed (a bounded heap per dispatcher)",
-    "pending_mutex": "nothing: each dispatcher locks its own delayed bundles",
-    "pending_condvar": "nothing: the policies wake up for delayed bundles",
-    "delayed_thread": "nothing: the policies run delayed bundles",
-    "delayed_terminate": "nothing: the policies run delayed bundles",
-}
+_DELAYED_BY_DISPATCHER = (
+    "oscwire.oscdispatching.Dispatcher.delayed_count() and "
+    "oscwire.oscdispatching.Dispatcher.process_delayed()"
+)
+#: osc4py3's module state of its delayed-bundles thread, which oscwire does not have.
+pending_bundles = UnsupportedValue(
+    "oscdispatching.pending_bundles",
+    "each dispatcher keeps its delayed bundles in a bounded heap",
+    _DELAYED_BY_DISPATCHER,
+)
+pending_mutex = UnsupportedValue(
+    "oscdispatching.pending_mutex",
+    "each dispatcher locks its own delayed bundles",
+    _DELAYED_BY_DISPATCHER,
+)
+pending_condvar = UnsupportedValue(
+    "oscdispatching.pending_condvar",
+    "the policies wake up for delayed bundles themselves",
+    _DELAYED_BY_DISPATCHER,
+)
+delayed_thread = UnsupportedValue(
+    "oscdispatching.delayed_thread",
+    "the policies run delayed bundles: there is no delayed thread",
+    "oscwire.as_comthreads or oscwire.as_allthreads, whose communication thread runs them",
+)
+#: osc4py3's stop request to its delayed thread: never set, as there is no such thread.
+delayed_terminate = False
 
 
 def __getattr__(name: str) -> Any:
@@ -1065,8 +1089,4 @@ def __getattr__(name: str) -> Any:
         if disp is not None:
             named.setdefault(disp.dispname, disp)
         return named
-    if name in _NO_MEANING:
-        raise NotImplementedError(
-            f"oscwire has no oscdispatching.{name} (osc4py3 global): use {_NO_MEANING[name]}"
-        )
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

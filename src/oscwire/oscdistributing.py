@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol
 from oscwire import oscbuildparse, oscchannel
 from oscwire._errors import OSCError, OSCInvalidDataError, OSCUnknownChannelError
 from oscwire._logutil import LogThrottle
+from oscwire._unsupported import UnsupportedValue, unsupported
 from oscwire.oscpacketoptions import PacketOptions
 
 if TYPE_CHECKING:
@@ -52,9 +53,14 @@ RESERVED_NAMES = frozenset({"_all", "_local"})
 MAX_NAMES_DEPTH = 16
 
 
-def flat_names(names: Any) -> set[str]:
-    """The set of channel names in a str or nested containers of str (osc4py3 API)."""
-    return set(ordered_names(names))
+def flat_names(names: Any, _out: Optional[set[str]] = None) -> set[str]:
+    """The set of channel names in a str or nested containers of str (osc4py3 API); with
+    *_out* (osc4py3's accumulator), the names are added to that set, which is returned."""
+    found = set(ordered_names(names))
+    if _out is None:
+        return found
+    _out.update(found)
+    return _out
 
 
 def ordered_names(names: Any, _out: Optional[dict[str, None]] = None, _depth: int = 0) -> list[str]:
@@ -445,20 +451,33 @@ def rawpackets_process_loop(deadlinetime: Any = 0, logger: Any = None) -> None:
     _default_round()
 
 
+_SENDS_AT_ONCE = "sends leave at once, in the caller's thread"
+_OSC_SEND = "oscwire.as_eventloop.osc_send() (the osc_send of any as_* module)"
+_POLICIES_READ = (
+    "the policies process what is read: oscwire.as_comthreads or oscwire.as_allthreads "
+    "(a communication thread), oscwire.as_eventloop.osc_process() (your loop)"
+)
+
+
+@unsupported("oscdistributing.next_sendpacket", "no sending queue: " + _SENDS_AT_ONCE, _OSC_SEND)
 def next_sendpacket(timeout: Optional[float]) -> Any:
     """osc4py3's access to its sending queue: no such queue in oscwire."""
-    raise NotImplementedError("oscwire has no sending queue: packets leave in osc_send()")
 
 
-def _no_thread(*args: Any, **kwargs: Any) -> Any:
-    raise NotImplementedError(
-        "oscwire has no sending or raw-packets threads: sends leave at once and the "
-        "policies (as_comthreads / as_allthreads) process what is read"
-    )
+@unsupported(
+    "oscdistributing.create_rawpackets_thread", "no raw-packets thread to create", _POLICIES_READ
+)
+def create_rawpackets_thread(logger: Any = None) -> Any:
+    """osc4py3 decoded received packets in a thread of its own; oscwire's policies do it."""
 
 
-create_rawpackets_thread = _no_thread
-create_sendingpackets_thread = _no_thread
+@unsupported(
+    "oscdistributing.create_sendingpackets_thread",
+    "no sending thread to create: " + _SENDS_AT_ONCE,
+    _OSC_SEND,
+)
+def create_sendingpackets_thread(logger: Any = None) -> Any:
+    """osc4py3 sent packets from a thread of its own; oscwire sends in osc_send()."""
 
 
 def terminate_rawpackets_thread() -> None:
@@ -469,11 +488,16 @@ def terminate_sendingpackets_thread() -> None:
     """Nothing to terminate: oscwire has no sending thread (osc4py3 API)."""
 
 
-def __getattr__(name: str) -> Any:
-    if name in ("sending_packets", "rawpackets_thread", "sendpackets_thread"):
-        raise NotImplementedError(
-            f"oscwire has no oscdistributing.{name} (osc4py3 global): sends leave at once"
-        )
-    if name in ("rawpackets_terminate", "sendpackets_terminate"):
-        return False
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+#: osc4py3's module state of its sending and raw-packets threads, which oscwire does not have.
+sending_packets = UnsupportedValue(
+    "oscdistributing.sending_packets", "no sending queue: " + _SENDS_AT_ONCE, _OSC_SEND
+)
+sendpackets_thread = UnsupportedValue(
+    "oscdistributing.sendpackets_thread", "no sending thread: " + _SENDS_AT_ONCE, _OSC_SEND
+)
+rawpackets_thread = UnsupportedValue(
+    "oscdistributing.rawpackets_thread", "no raw-packets thread", _POLICIES_READ
+)
+#: osc4py3's stop requests to those threads: never set, as there are no such threads.
+rawpackets_terminate = False
+sendpackets_terminate = False

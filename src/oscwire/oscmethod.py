@@ -294,6 +294,19 @@ def convert_osc2re(expr: str) -> str:
     return "^" + "".join(out) + ".*$"
 
 
+#: osc4py3's helper of its ``convert_osc2re``: finds a ``{word,word}`` list in a pattern
+#: (group 1: the words). oscwire's :func:`convert_osc2re` does not use it.
+optlistmatcher = re.compile(r"\{([^}]*)\}")
+
+
+def optlistsubstituer(matchobj: re.Match[str]) -> str:
+    """osc4py3's helper: the regular expression of a ``{word,word}`` list matched by
+    :data:`optlistmatcher`, longest words first (``re.sub(optlistmatcher,
+    optlistsubstituer, pattern)``). The words are not escaped, as in osc4py3."""
+    words = sorted(matchobj.group(1).split(","), key=len, reverse=True)
+    return "(?:" + "|".join(f"(?:{word})" for word in words) + ")"
+
+
 def _default_packopt_copy(packopt: Any) -> Any:
     duplicate = getattr(packopt, "duplicate", None)
     return duplicate() if duplicate is not None else copy.copy(packopt)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import collections
 import socket
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from typing import Any, Optional, Union
 
 from oscwire import framing
@@ -200,6 +200,41 @@ class DnsCache:
 
 #: The process-wide DNS identification cache (osc4py3 kept it in module variables).
 DEFAULT_DNS_CACHE = DnsCache()
+
+
+class _DnsCacheView(MutableMapping[str, Optional[str]]):
+    """A dict-like view of a :class:`DnsCache` (address -> name, None: no name found),
+    for programs that read or fill osc4py3's ``dns_cache`` dict directly. Setting an
+    entry replaces it, as assigning to osc4py3's dict did."""
+
+    def __init__(self, cache: DnsCache) -> None:
+        self._cache = cache
+
+    def __getitem__(self, address: str) -> Optional[str]:
+        return self._cache._map[address]
+
+    def __setitem__(self, address: str, identification: Optional[str]) -> None:
+        self._cache.cache_dns_identification(address, identification, override=True)
+
+    def __delitem__(self, address: str) -> None:
+        with self._cache._lock:
+            del self._cache._map[address]
+
+    def __iter__(self) -> Iterator[str]:
+        with self._cache._lock:
+            return iter(list(self._cache._map))
+
+    def __len__(self) -> int:
+        return len(self._cache)
+
+    def __repr__(self) -> str:
+        with self._cache._lock:
+            return repr(dict(self._cache._map))
+
+
+# osc4py3's ``dns_cache`` dict: the process-wide cache, which the default system uses
+# (left out of the API reference: new code uses DEFAULT_DNS_CACHE).
+dns_cache = _DnsCacheView(DEFAULT_DNS_CACHE)
 
 
 def cache_dns_identification(

@@ -21,11 +21,14 @@ import collections
 import contextlib
 import logging
 import os
+import select
 import selectors
 import socket
 import threading
 import time
 from typing import Any, Optional
+
+from oscwire._unsupported import MARK, unsupported
 
 _LOGGER = logging.getLogger("oscwire.oscscheduling")
 
@@ -48,6 +51,11 @@ POLL_PERIOD = 0.02
 #: osc4py3's wake-up periods of its global monitor threads (kept for its programs).
 SOCKMON_GRACE_PERIOD = 60
 POLLMON_SLEEP_PERIOD = 0.1
+
+#: Whether the platform has ``select()`` / ``poll()`` (osc4py3 chose its monitor by them;
+#: oscwire's monitors use the best :mod:`selectors` selector whatever they say).
+SELECT_AVAILABLE = hasattr(select, "select")
+POLL_AVAILABLE = hasattr(select, "poll")
 
 #: osc4py3's control operation record (kept for its programs; unused here).
 MonitorOperation = collections.namedtuple("MonitorOperation", "operation fileno channel rwe")
@@ -74,11 +82,34 @@ def merge_interest(readish: str, writing: bool, rwe: str, add: bool) -> tuple[st
     return readish, writing
 
 
+_STEP = "oscwire.oscscheduling.Monitor.step(timeout), which waits and serves the ready channels"
+_ONE_STEP = "one selectors selector waits and serves in one step"
+_WATCH = (
+    "oscwire.oscscheduling.Monitor.add_monitoring() and "
+    "oscwire.oscscheduling.Monitor.remove_monitoring()"
+)
+_AT_ONCE = "the selector is changed at once, by add_monitoring() and remove_monitoring()"
+_THREAD = "oscwire.oscscheduling.Monitor.start_thread() and oscwire.oscscheduling.Monitor.join()"
+
+
 class Monitor:
     """Watch the files of many channels with one selector; wake-able from any thread.
 
     ``logger`` receives errors; ``name`` names the thread.
     """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # A monitor written for osc4py3 overrides hooks of osc4py3's loop (wait_events,
+        # do_fileno_added...) that oscwire's monitor never calls: refuse the class rather
+        # than ignore them.
+        super().__init_subclass__(**kwargs)
+        for name, value in vars(cls).items():
+            inherited = getattr(super(cls, cls), name, None)
+            if hasattr(inherited, MARK) and not hasattr(value, MARK):
+                raise NotImplementedError(
+                    f"{cls.__qualname__}.{name} is never called by oscwire's monitor: "
+                    + getattr(inherited, MARK)
+                )
 
     def __init__(self, logger: Optional[logging.Logger] = None, name: str = "monitor") -> None:
         self.logger = logger if logger is not None else _LOGGER
@@ -209,6 +240,48 @@ class Monitor:
         except OSError:
             pass
 
+    # ----- osc4py3's loop, which oscwire's monitor does not have -------------------------
+    def control_operations(self) -> None:
+        """Nothing to do (osc4py3 API): osc4py3 queued the changes of what is watched for
+        its monitor thread; here :meth:`add_monitoring` and :meth:`remove_monitoring`
+        apply them at once."""
+
+    @unsupported(
+        "oscscheduling.Monitor.reference_thread",
+        "a monitor runs in the one thread it starts",
+        _THREAD,
+    )
+    def reference_thread(self, thread: threading.Thread) -> None:
+        """osc4py3 listed the threads working on a monitor."""
+
+    @unsupported(
+        "oscscheduling.Monitor.unreference_thread",
+        "a monitor runs in the one thread it starts",
+        _THREAD,
+    )
+    def unreference_thread(self, thread: threading.Thread) -> None:
+        """osc4py3 listed the threads working on a monitor."""
+
+    @unsupported("oscscheduling.Monitor.wait_events", _ONE_STEP, _STEP)
+    def wait_events(self, timeout: Optional[float]) -> Any:
+        """osc4py3's wait for ready files, returning their lists."""
+
+    @unsupported("oscscheduling.Monitor.do_wait_deadline", _ONE_STEP, _STEP)
+    def do_wait_deadline(self, deadlinetime: Optional[float]) -> Any:
+        """osc4py3's wait for ready files until a deadline (never implemented there)."""
+
+    @unsupported("oscscheduling.Monitor.do_wait_timeout", _ONE_STEP, _STEP)
+    def do_wait_timeout(self, timeout: Optional[float]) -> Any:
+        """osc4py3's wait for ready files up to a timeout (never implemented there)."""
+
+    @unsupported("oscscheduling.Monitor.do_fileno_added", _AT_ONCE, _WATCH)
+    def do_fileno_added(self, fileno: int, rwe: str = "") -> None:
+        """osc4py3's hook after a file joined its lists."""
+
+    @unsupported("oscscheduling.Monitor.do_fileno_removed", _AT_ONCE, _WATCH)
+    def do_fileno_removed(self, fileno: int, rwe: str = "") -> None:
+        """osc4py3's hook after a file left its lists."""
+
     # ----- running ---------------------------------------------------------------------
     def step(self, timeout: Optional[float] = 0.0) -> int:
         """Wait up to *timeout* seconds (None: until something happens) and serve ready files.
@@ -314,6 +387,11 @@ class Monitor:
                 time.sleep(0.01)
         self.logger.debug("OSC monitor %s: thread finished", self.name)
 
+    @staticmethod
+    def monitoring_function(monitor: Monitor, period: Optional[float]) -> None:
+        """Run *monitor*'s :meth:`monitoring_loop` (osc4py3's thread target)."""
+        monitor.monitoring_loop(period)
+
     def start_thread(self, period: Optional[float] = None) -> threading.Thread:
         """Run :meth:`monitoring_loop` in a daemon thread and return it."""
         if self._thread is not None and self._thread.is_alive():
@@ -376,6 +454,26 @@ class SocketMonitor(Monitor):
     def __init__(self, logger: Optional[logging.Logger] = None, name: str = "monitor") -> None:
         super().__init__(logger, name)
 
+    @unsupported(
+        "oscscheduling.SocketMonitor.create_monitor_sockets",
+        "a monitor makes its wake-up socket pair when it is built",
+        "oscwire.oscscheduling.Monitor.wake()",
+    )
+    def create_monitor_sockets(self) -> None:
+        """osc4py3 made its wake-up sockets here."""
+
+    @unsupported(
+        "oscscheduling.SocketMonitor.do_terminate_monitoring",
+        "a monitor closes its sockets when it terminates",
+        "oscwire.oscscheduling.Monitor.terminate()",
+    )
+    def do_terminate_monitoring(self) -> None:
+        """osc4py3 closed its wake-up sockets here, in the monitor thread."""
+
+    @unsupported("oscscheduling.SocketMonitor.wait_socket_event", _ONE_STEP, _STEP)
+    def wait_socket_event(self, timeout: Optional[float]) -> Any:
+        """osc4py3's ``select()`` / ``poll()`` call, returning the ready files' lists."""
+
 
 class SelectSocketMonitor(SocketMonitor):
     """osc4py3's ``select()`` monitor: the :class:`Monitor` (the best selector here)."""
@@ -383,6 +481,18 @@ class SelectSocketMonitor(SocketMonitor):
 
 class PollSocketMonitor(SocketMonitor):
     """osc4py3's ``poll()`` monitor: the :class:`Monitor` (the best selector here)."""
+
+    @unsupported("oscscheduling.PollSocketMonitor.poll_add", _AT_ONCE, _WATCH)
+    def poll_add(self, fileno: int) -> None:
+        """osc4py3 registered a file with its ``poll()`` object here."""
+
+    @unsupported("oscscheduling.PollSocketMonitor.poll_remove", _AT_ONCE, _WATCH)
+    def poll_remove(self, fileno: int) -> None:
+        """osc4py3 unregistered a file from its ``poll()`` object here."""
+
+    @unsupported("oscscheduling.PollSocketMonitor.poll_mask", _AT_ONCE, _WATCH)
+    def poll_mask(self, fileno: int) -> Any:
+        """osc4py3's ``poll()`` event mask of a file."""
 
 
 class PollingMonitor(Monitor):
@@ -407,25 +517,28 @@ class PollingMonitor(Monitor):
         else:
             super().remove_monitoring(fileno, channel, readwriteevent)
 
+    @unsupported("oscscheduling.PollingMonitor.poll_events", _ONE_STEP, _STEP)
+    def poll_events(self) -> Any:
+        """osc4py3 called each polled channel's ``poll_monitor()`` here."""
 
-_GLOBAL_LOCK = threading.Lock()
-_global_monitors: dict[str, Monitor] = {}
+    @unsupported(
+        "oscscheduling.PollingMonitor.setup_rweflags",
+        "polled channels are kept by add_polling() and remove_polling()",
+        "oscwire.oscscheduling.Monitor.add_polling() and "
+        "oscwire.oscscheduling.Monitor.remove_polling()",
+    )
+    def setup_rweflags(self, fileno: int, rwe: str) -> None:
+        """osc4py3 recorded the flags a polled channel is watched for here."""
 
 
-def _global_monitor(kind: str, factory: Any, period: float, logger: Any) -> Monitor:
-    with _GLOBAL_LOCK:
-        monitor = _global_monitors.get(kind)
-        if monitor is None or monitor.terminated:
-            monitor = _global_monitors[kind] = factory(logger)
-            monitor.start_thread(period)
-        return monitor
-
-
-def _terminate_global(kind: str) -> None:
-    with _GLOBAL_LOCK:
-        monitor = _global_monitors.pop(kind, None)
-    if monitor is not None:
-        monitor.terminate()
+#: The process-wide monitors and their threads, under their locks (osc4py3's names):
+#: set by get_global_socket_monitor() / get_global_polling_monitor(), None once terminated.
+sockmon_lock = threading.Lock()
+sockmon_monitor: Optional[Monitor] = None
+sockmon_thread: Optional[threading.Thread] = None
+pollmon_lock = threading.Lock()
+pollmon_monitor: Optional[Monitor] = None
+pollmon_thread: Optional[threading.Thread] = None
 
 
 def create_platform_socket_monitor(logger: Optional[logging.Logger] = None) -> Monitor:
@@ -447,22 +560,40 @@ def create_monitoring_thread(monitor: Monitor, threadperiod: Any, threadname: st
 def get_global_socket_monitor(logger: Optional[logging.Logger] = None) -> Monitor:
     """The process-wide monitor of sockets, in its own daemon thread (osc4py3 API): a
     channel made with ``{"monitor": get_global_socket_monitor()}`` is served there."""
-    return _global_monitor("socket", create_platform_socket_monitor, SOCKMON_GRACE_PERIOD, logger)
+    global sockmon_monitor, sockmon_thread
+    with sockmon_lock:
+        if sockmon_monitor is None or sockmon_monitor.terminated:
+            sockmon_monitor = create_platform_socket_monitor(logger)
+            sockmon_thread = sockmon_monitor.start_thread(SOCKMON_GRACE_PERIOD)
+        return sockmon_monitor
 
 
 def terminate_global_socket_monitor() -> None:
     """Stop the monitor of :func:`get_global_socket_monitor` (osc4py3 API)."""
-    _terminate_global("socket")
+    global sockmon_monitor, sockmon_thread
+    with sockmon_lock:
+        monitor, sockmon_monitor, sockmon_thread = sockmon_monitor, None, None
+    if monitor is not None:
+        monitor.terminate()
 
 
 def get_global_polling_monitor(logger: Optional[logging.Logger] = None) -> Monitor:
     """The process-wide polling monitor, in its own daemon thread (osc4py3 API)."""
-    return _global_monitor("polling", create_polling_monitor, POLLMON_SLEEP_PERIOD, logger)
+    global pollmon_monitor, pollmon_thread
+    with pollmon_lock:
+        if pollmon_monitor is None or pollmon_monitor.terminated:
+            pollmon_monitor = create_polling_monitor(logger)
+            pollmon_thread = pollmon_monitor.start_thread(POLLMON_SLEEP_PERIOD)
+        return pollmon_monitor
 
 
 def terminate_global_polling_monitor() -> None:
     """Stop the monitor of :func:`get_global_polling_monitor` (osc4py3 API)."""
-    _terminate_global("polling")
+    global pollmon_monitor, pollmon_thread
+    with pollmon_lock:
+        monitor, pollmon_monitor, pollmon_thread = pollmon_monitor, None, None
+    if monitor is not None:
+        monitor.terminate()
 
 
 def wait_select_deadline(fileno: int, deadlinetime: Optional[float], waitevents: str) -> str:

@@ -29,10 +29,12 @@ import threading
 from typing import Any, Optional
 
 from oscwire import oscchannel
+from oscwire._unsupported import UnsupportedClass
 from oscwire.osclistener import StreamListener
 from oscwire.oscnettools import AddrInfo, network_getaddrinfo
 from oscwire.oscstream import (
     READ_FRAMINGS,
+    READ_SIZE,
     WRITE_FRAMINGS,
     ByteStream,
     ConnectionOwner,
@@ -59,6 +61,8 @@ DEFAULT_RECONNECT_MAXDELAY = 10.0
 
 #: The counters of every TCP channel (the name osc4py3 programs and older code use).
 TcpStats = StreamStats
+#: osc4py3's largest read of a TCP socket: here the default of ``tcp_readbuffer``.
+TCPREAD_BUFSIZE = READ_SIZE
 
 #: Options of a server that the connections it accepts do not inherit.
 _SERVER_ONLY = frozenset(
@@ -516,3 +520,35 @@ class TcpListener(StreamListener, TcpChannel):
         )
         owner: ConnectionOwner = self
         return TcpConnection(name, "rw", options, settings=self.settings, owner=owner)
+
+
+# osc4py3 1.0.8 declares these classes and leaves them empty (its TCP was unfinished).
+_TCP_UNFINISHED = "an empty class in osc4py3 1.0.8, whose TCP was unfinished"
+
+
+class TcpEndPointChannel(
+    UnsupportedClass,
+    name="osctcp.TcpEndPointChannel",
+    why=_TCP_UNFINISHED,
+    use="oscwire.osctcp.TcpConnection (a connected TCP channel), made by "
+    "oscwire.osctcp.TcpChannel(name, mode, options)",
+):
+    """osc4py3's empty class for a connected TCP channel: see :class:`TcpConnection`."""
+
+
+class TcpClientChannel(
+    UnsupportedClass,
+    name="osctcp.TcpClientChannel",
+    why=_TCP_UNFINISHED,
+    use='oscwire.osctcp.TcpClient, made by oscwire.osctcp.TcpChannel(name, "w", options)',
+):
+    """osc4py3's empty class for a TCP client channel: see :class:`TcpClient`."""
+
+
+class TcpCxPointChannel(
+    UnsupportedClass,
+    name="osctcp.TcpCxPointChannel",
+    why=_TCP_UNFINISHED,
+    use='oscwire.osctcp.TcpListener, made by oscwire.osctcp.TcpChannel(name, "e", options)',
+):
+    """osc4py3's empty class for a TCP server channel: see :class:`TcpListener`."""

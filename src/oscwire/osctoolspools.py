@@ -74,9 +74,10 @@ class WorkJob:
         self.result: Any = None
         self.finishsync: Optional[threading.Event] = threading.Event() if needsync else None
 
-    def job_finished(self, result: Any) -> None:
-        """Store *result*, mark the job finished and wake a waiter."""
-        self.result = result
+    def job_finished(self, res: Any) -> None:
+        """Store *res* (the call's result, osc4py3's parameter name), mark the job finished
+        and wake a waiter."""
+        self.result = res
         self.finished = True
         if self.finishsync is not None:
             self.finishsync.set()

@@ -131,8 +131,14 @@ class UdpMcChannel(oscchannel.TransportChannel):
             proto=socket.IPPROTO_UDP,
             dnscache=self.system.dnscache,
         )
-        self.udpsockspec = self._scoped(specs[0])
+        self.setup_udpsockspec(specs)
         self._v6 = self.udpsockspec.family == socket.AF_INET6
+
+    def setup_udpsockspec(self, sockspeclist: list[Any]) -> None:
+        """Pick the address of the socket among *sockspeclist* (osc4py3 hook): the first,
+        which :func:`~oscwire.oscnettools.network_getaddrinfo` puts IPv4 first, as osc4py3
+        preferred; a link-local IPv6 multicast group gets its interface."""
+        self.udpsockspec = self._scoped(sockspeclist[0])
 
     def _v6_interface(self) -> int:
         """The IPv6 interface index of ``mcast_interface`` (an index or a name; 0: none)."""
@@ -203,7 +209,7 @@ class UdpMcChannel(oscchannel.TransportChannel):
             proto=socket.IPPROTO_UDP,
             dnscache=self.system.dnscache,
         )
-        self.udpsockspec = self._scoped(specs[0])
+        self.setup_udpsockspec(specs)
         self._target = self.udpsockspec.sockaddr
         self._v6 = self.udpsockspec.family == socket.AF_INET6
         # What a peer sends back to the client's socket (scsynth's /status.reply, a mixer's
@@ -470,6 +476,11 @@ class UdpMcChannel(oscchannel.TransportChannel):
         return ident
 
     # ----- writing ---------------------------------------------------------------------
+    def process_raw_written(self, deadlinetime: Optional[float] = None) -> None:
+        """What the socket becoming writable does (osc4py3 name): resume sending the
+        packets that wait in the queue."""
+        self.handle_writable()
+
     def write_packet(self, rawoscdata: Any, packopt: Any, destination: Any) -> bool:
         sock = self.udpsock
         if sock is None:

@@ -56,7 +56,7 @@ GAPS: tuple[Gap, ...] = (
         "get_global_*_monitor -> oscscheduling.Monitor instances; allocate_event/"
         "release_event -> threading.Event pool. No new state: every function reaches the "
         "default system.",
-        fixed="osc4py3's module-level functions act on the default system (oscchannel, oscdispatching, oscdistributing, oscscheduling, osctoolspools), the raw packets queue is a view of the default system's packets read and not processed, register_global_dispatcher() makes the default system dispatch with the registered one; what cannot mean anything raises NotImplementedError saying what to use.",
+        fixed="osc4py3's module-level functions act on the default system (oscchannel, oscdispatching, oscdistributing, oscscheduling, osctoolspools), the raw packets queue is a view of the default system's packets read and not processed, register_global_dispatcher() makes the default system dispatch with the registered one; what cannot mean anything is kept and raises NotImplementedError when used, saying what to use (tests/compat/test_public_names.py).",
     ),
     Gap(
         "prestart_policy",

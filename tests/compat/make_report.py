@@ -38,31 +38,20 @@ REPORT = HERE.parent.parent / "docs" / "compat-report.md"
 
 #: Findings that no program turns into a failure, kept by hand.
 OBSERVATIONS = """\
-- **Small time tags are read as era 1.** A bundle timed `OSCtimetag(1, 0)` (or `(0, 0)`)
-  runs at once in osc4py3 (a time in 1900 is past) but waits in oscwire until
-  `osc_terminate()`: its era-aware conversion reads seconds below 2**31 as after the
-  2036 roll-over. Defensible (RFC 4330), but a peer sending such tags to mean "now" is
-  held; worth a sentence in `docs/migration.md` (no program keeps this case: a user
-  would rarely write it).
-- **Silent drops at INFO level.** `WorkQueue.send_job()` on a terminated queue and
-  `MethodFilter` calls for a terminated workqueue log at INFO, invisible with no
-  logging configured (gap `workqueue_terminated`).
-- **osc_send() to an unknown channel name** returns normally in both (osc4py3 logs only
-  with a logger); oscwire's standard asks errors a program makes to be raised to it.
-  `el_unknown_channel` pins today's shared behaviour: if oscwire starts raising, that
-  program (and the migration note) must change together.
-- **Names no program uses** (see the table below): besides the module API of gap 1,
-  oscbuildparse's type-tag constants (`OSCTYPE_*`, `osctypes_refs`, `BEGIN_*`), the
-  monitor classes (`SelectSocketMonitor`, `PollingMonitor`, ...), the as_* modules' state
-  variables (`dispatcher`, `write_queue`, `generallogger`, ...), osctcp's placeholder
-  classes and the whole `oscpeeradapt` module are missing; `encode_packet(content=...)`
-  and `decode_packet(rawoscdata=...)` called by keyword fail (parameters renamed `packet`
-  and `raw`). The count includes osc4py3's module-level leftovers (`oscbuildparse.i`,
-  `print_function`), which need no counterpart.
-- **Sources are kept as tests/compat data.** `MANIFEST.in` includes `tests *.py` only:
-  an sdist lacks the `.expected` files and `programs/ruff.toml`; CI runs from the
-  checkout, so it is not affected (`recursive-include tests *.expected *.toml` would fix
-  it).
+- **Small time tags are read as era 1.** A bundle timed `OSCtimetag(1, 0)` runs at once
+  in osc4py3 (a time in 1900 is past); in oscwire its era-aware conversion (RFC 4330)
+  reads seconds below 2**31 as after the 2036 roll-over, so the bundle is more than
+  `max_delay` (3600 s) ahead and is dropped, with a warning. `docs/migration.md` lists it (no program keeps this case: a user would rarely
+  write it).
+- **A silent drop at INFO level.** `MethodFilter` calls for a terminated workqueue log at
+  INFO, invisible with no logging configured (`WorkQueue.send_job()` on a terminated
+  queue raises RuntimeError, as osc4py3: gap `workqueue_terminated`).
+- **Names no program uses** (the table below): every public osc4py3 name resolves in
+  oscwire but `print_function` (a `__future__` import); those that cannot mean anything
+  raise NotImplementedError when used, saying what to use. `tests/compat/test_public_names.py` checks each against osc4py3 itself.
+  The 8 that differ in signature are osc4py3's own inconsistencies: `as__common`
+  documents `(name, address, port)` where its `as_*` modules take `(address, port,
+  name)`, `wait_select_timeout` takes a stray `self`, `TcpChannel` is an empty class.
 """
 
 

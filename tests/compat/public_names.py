@@ -5,14 +5,18 @@ public names are the ones not starting with ``_`` that the module defines itself
 functions and classes whose ``__module__`` is that module, and every other value
 (constants, module state) except imported modules. For each, ``oscwire.<module>`` is
 inspected: the name exists with the same signature (or value), exists with a compatible
-signature (every osc4py3 call still binds), differs, or is missing. Public methods of
-osc4py3's classes are compared the same way.
+signature (every osc4py3 call still binds), differs, or is missing; a name oscwire keeps
+only to refuse its use (marked ``__oscwire_unsupported__``, its message) raises
+NotImplementedError when used; a ``__future__`` import needs no counterpart. Public
+methods of osc4py3's classes (static and class methods too) are compared the same way;
+those needing an instance are not listed for a class whose construction raises.
 
 ``python tests/compat/public_names.py`` prints the Markdown section used in
 ``docs/compat-report.md`` (``make_report.py`` writes it there).
 """
 
 from __future__ import annotations
+import __future__
 
 import enum
 import importlib
@@ -33,9 +37,23 @@ class Status(enum.Enum):
     VALUE = "exists (other value)"
     DIFFERS = "differs in signature"
     KIND = "exists (other kind)"
-    NO_MEANING = "raises NotImplementedError (says what to use)"
+    NO_MEANING = "raises NotImplementedError when used (says what to use)"
+    NOT_NEEDED = "not needed (`__future__` import)"
     MISSING = "missing"
     NO_MODULE = "missing (no such module)"
+
+
+#: The attribute oscwire sets on the names it keeps only to refuse them (its message).
+UNSUPPORTED_MARK = "__oscwire_unsupported__"
+
+
+def unsupported_message(value: Any) -> Optional[str]:
+    """The message of a name oscwire keeps only to refuse its use, else None."""
+    try:
+        mark = getattr(value, UNSUPPORTED_MARK, None)
+    except Exception:
+        return None
+    return mark if isinstance(mark, str) and mark else None
 
 
 @dataclass(frozen=True)
@@ -169,20 +187,86 @@ def _equal(a: Any, b: Any) -> bool:
         return False
 
 
+def _counterparts(theirs: Any, ours: Any) -> bool:
+    """True for an osc4py3 class and oscwire's class of the same name in the same module
+    (``OSCtimetag`` in an osc4py3 table and in oscwire's)."""
+    module = getattr(theirs, "__module__", "") or ""
+    if not (inspect.isclass(theirs) and inspect.isclass(ours) and module.startswith("osc4py3.")):
+        return False
+    ours_module = _import("oscwire." + module.split(".", 1)[1])
+    return ours_module is not None and getattr(ours_module, theirs.__name__, None) is ours
+
+
+_NO_KEY = object()
+
+
+def _same_key(key: Any, ours: dict[Any, Any]) -> Any:
+    """oscwire's key standing for osc4py3's *key* in *ours* (equal, or its counterpart
+    class), or ``_NO_KEY``."""
+    if key in ours:
+        return key
+    return next((mine for mine in ours if _counterparts(key, mine)), _NO_KEY)
+
+
+def first_difference(theirs: Any, ours: Any, path: str = "") -> Optional[str]:
+    """None when oscwire's value stands for osc4py3's, else where and how they differ.
+
+    Values are equal, or counterpart classes; dicts with the same keys and sequences of
+    the same length are compared item by item; objects without a value equality of their
+    own (locks, conditions) only need to be of the same type (identity cannot match
+    across two libraries).
+    """
+    if unsupported_message(ours) is not None:
+        return f"{path}: oscwire raises NotImplementedError for {_short(theirs)}"
+    if _counterparts(theirs, ours):
+        return None
+    if isinstance(theirs, dict) and isinstance(ours, dict) and len(theirs) == len(ours):
+        pairs = [(key, _same_key(key, ours)) for key in theirs]
+        if all(our_key is not _NO_KEY for _key, our_key in pairs):
+            for key, our_key in pairs:
+                found = first_difference(theirs[key], ours[our_key], f"{path}[{key!r}]")
+                if found is not None:
+                    return found
+            return None
+    if (
+        isinstance(theirs, tuple)
+        and isinstance(ours, tuple)
+        and len(theirs) == len(ours)
+        and not _equal(theirs, ours)
+    ):
+        fields = getattr(theirs, "_fields", range(len(theirs)))
+        for field, their_item, our_item in zip(fields, theirs, ours):
+            where = f"{path}.{field}" if isinstance(field, str) else f"{path}[{field}]"
+            found = first_difference(their_item, our_item, where)
+            if found is not None:
+                return found
+        return None
+    if _equal(theirs, ours):
+        return None
+    if type(theirs) is type(ours) and type(theirs).__eq__ is object.__eq__:
+        return None
+    return f"{path + ': ' if path else ''}{_short(theirs)} -> {_short(ours)}"
+
+
 def compare(theirs: Any, ours: Any) -> tuple[Status, str]:
     """How oscwire's value *ours* compares with osc4py3's *theirs*."""
+    message = unsupported_message(ours)
+    if message is not None:
+        return Status.NO_MEANING, message
     kind, our_kind = kind_of(theirs), kind_of(ours)
     if kind != our_kind:
         return Status.KIND, f"osc4py3 {kind}, oscwire {our_kind}"
     if kind == "constant":
-        if _equal(theirs, ours):
+        difference = first_difference(theirs, ours)
+        if difference is None:
             return Status.SAME, ""
-        return Status.VALUE, f"{_short(theirs)} -> {_short(ours)}"
+        return Status.VALUE, difference
     return compare_callable(theirs, ours)
 
 
 def _short(value: Any, limit: int = 60) -> str:
-    text = repr(value)
+    # A module's repr holds its path on this machine: the report would change with it.
+    text = f"<module {value.__name__}>" if isinstance(value, types.ModuleType) else repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -195,20 +279,40 @@ def name_rows() -> list[Row]:
         assert theirs_module is not None, module_name
         for name, value in public_names(theirs_module):
             kind = kind_of(value)
+            if isinstance(value, __future__._Feature):
+                rows.append(Row(module_name, name, kind, Status.NOT_NEEDED))
+                continue
             if ours_module is None:
                 rows.append(Row(module_name, name, kind, Status.NO_MODULE))
                 continue
             try:
                 ours = getattr(ours_module, name)
-            except NotImplementedError as error:
-                rows.append(Row(module_name, name, kind, Status.NO_MEANING, _short(str(error))))
-                continue
             except AttributeError:
                 rows.append(Row(module_name, name, kind, Status.MISSING))
                 continue
             status, detail = compare(value, ours)
             rows.append(Row(module_name, name, kind, status, detail))
     return rows
+
+
+def class_methods(cls: type) -> list[tuple[str, Any]]:
+    """The public methods osc4py3's class *cls* defines (``__init__`` too), sorted;
+    static and class methods as the functions they wrap."""
+    methods = []
+    for name, member in sorted(vars(cls).items()):
+        if name.startswith("_") and name != "__init__":
+            continue
+        if isinstance(member, (staticmethod, classmethod)):
+            member = member.__func__
+        elif not inspect.isfunction(member):
+            continue
+        methods.append((name, member))
+    return methods
+
+
+def needs_instance(cls: type, name: str) -> bool:
+    """True for a method of *cls* that is called on an instance (not static or class)."""
+    return not isinstance(vars(cls)[name], (staticmethod, classmethod))
 
 
 def method_rows() -> list[Row]:
@@ -224,20 +328,42 @@ def method_rows() -> list[Row]:
             ours_cls = getattr(ours_module, class_name, None)
             if not inspect.isclass(ours_cls):
                 continue
-            for method_name, method in sorted(vars(cls).items()):
-                if method_name.startswith("_") and method_name != "__init__":
-                    continue
-                if not inspect.isfunction(method):
-                    continue
+            refused = unsupported_message(ours_cls) is not None
+            for method_name, method in class_methods(cls):
+                if refused and needs_instance(cls, method_name):
+                    continue  # no instance can exist: the class's row says so
                 label = f"{class_name}.{method_name}"
                 ours_method = getattr(ours_cls, method_name, None)
                 if ours_method is None:
                     rows.append(Row(module_name, label, "method", Status.MISSING))
                     continue
+                message = unsupported_message(ours_method)
+                if message is not None:
+                    rows.append(Row(module_name, label, "method", Status.NO_MEANING, message))
+                    continue
                 status, detail = compare_callable(method, ours_method)
                 if status is not Status.SAME:
                     rows.append(Row(module_name, label, "method", status, detail))
     return rows
+
+
+#: What a reader of a module's table needs to know first (checked against osc4py3 1.0.8's
+#: sources and by running them).
+NOTES = {
+    "as__common": "osc4py3's `as__common` only documents the façade functions: its own do "
+    "nothing. oscwire's are the façade functions themselves (on the default system). The "
+    "channel functions take `(address, port, name)`, as osc4py3's `as_*` modules do, not "
+    "the `(name, address, port)` that `as__common` documents: hence *differs in signature*.",
+    "oscpeeradapt": "No osc4py3 1.0.8 module imports `oscpeeradapt`: its functions act on "
+    "module state of its own that nothing reads (`PeerManager(...)` even raises "
+    "AttributeError there). oscwire keeps its names, each saying what to use instead.",
+    "oscscheduling": "osc4py3's `wait_select_timeout` takes a stray `self` first, so its "
+    "own `wait_select_deadline()` raises TypeError; oscwire's takes `(fileno, timeout, "
+    "waitevents)`.",
+    "osctcp": "osc4py3 1.0.8 redefines `TcpChannel` as an empty class that takes no "
+    "argument (`TcpChannel('n', 'r', {})` raises TypeError), and leaves the other TCP "
+    "classes empty; oscwire's `TcpChannel(name, mode, options)` makes a working TCP channel.",
+}
 
 
 def _escape(text: str) -> str:
@@ -265,13 +391,10 @@ def markdown() -> str:
     for row in rows:
         if row.module != current:
             current = row.module
-            lines += [
-                "",
-                f"### `{current}`",
-                "",
-                "| name | kind | oscwire | detail |",
-                "|---|---|---|---|",
-            ]
+            lines += ["", f"### `{current}`", ""]
+            if current in NOTES:
+                lines += [NOTES[current], ""]
+            lines += ["| name | kind | oscwire | detail |", "|---|---|---|---|"]
         lines.append(f"| `{row.name}` | {row.kind} | {row.status.value} | {_escape(row.detail)} |")
     lines += [
         "",
