@@ -845,3 +845,21 @@ def test_reply_functions_are_called_and_their_results_answered(om: ModuleType) -
     assert reply_lost.answered == [("/lost", packopt, message)]
     assert om.call_flat_failures([filters, message, packopt]) == (4, 2)
     assert len(with_address.answered) == 2
+
+
+def test_a_message_for_a_terminated_workqueue_is_dismissed_loudly(
+    om: ModuleType, caplog: pytest.LogCaptureFixture
+) -> None:
+    from oscwire.osctoolspools import WorkQueue
+
+    queue = WorkQueue()
+    queue.terminate()
+    calls: list[Any] = []
+    method = om.MethodFilter("/q", calls.append, workqueue=queue)
+    with caplog.at_level(logging.INFO, logger="oscwire.oscmethod"):
+        for value in range(3):
+            method(OSCMessage("/q", ",i", (value,)), None)
+    assert calls == []
+    warnings = [record for record in caplog.records if record.levelno == logging.WARNING]
+    assert len(warnings) == 1  # the first in full; the next ones counted in a summary
+    assert "message /q dismissed: its workqueue is terminated" in warnings[0].getMessage()

@@ -651,12 +651,7 @@ class MethodFilter:
         """
         with _FAILURE_LOCK:
             self.failures += 1
-            throttle = self._throttle
-            if throttle is None:
-                throttle = LogThrottle(self.logger or _log)
-                self._throttle = throttle
-                weakref.finalize(self, throttle.flush)
-        throttle.log(
+        self._log_throttle().log(
             logging.ERROR,
             what,
             f"failures of handler {self.addrpattern!r} ({self._function!r})",
@@ -716,9 +711,27 @@ class MethodFilter:
         if workqueue is None:
             self.protected_call(*args)
         elif getattr(workqueue, "terminated", False):
-            (self.logger or _log).info("OSC message dismissed: its workqueue is terminated")
+            # A message lost: said (on stderr without logging configured), rate-limited.
+            self._log_throttle().log(
+                logging.WARNING,
+                "dismissed",
+                f"messages dismissed by handler {self.addrpattern!r} ({self._function!r})",
+                "OSC method %r (%r): message %s dismissed: its workqueue is terminated",
+                self.addrpattern,
+                self._function,
+                message.addrpattern,
+            )
         else:
             workqueue.send_callable(self.protected_call, tuple(args))
+
+    def _log_throttle(self) -> LogThrottle:
+        with _FAILURE_LOCK:
+            throttle = self._throttle
+            if throttle is None:
+                throttle = LogThrottle(self.logger or _log)
+                self._throttle = throttle
+                weakref.finalize(self, throttle.flush)
+        return throttle
 
     def protected_call(self, *args: Any) -> None:
         """Call the function with *args* under ``lock`` (if any); log and count failures."""
