@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Iterator
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
+from _support import poll
 from oscwire import (
     _accel,
     _message_encoding,
@@ -80,16 +80,6 @@ def twin(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Ite
     oscmethod.compile_pattern.cache_clear()
 
 
-def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
-    """Poll *predicate* until it is true or *timeout* seconds passed; its last value."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.005)
-    return predicate()
-
-
 class Calls:
     """A thread-safe record of handler calls, with a way to wait for a number of them."""
 
@@ -103,7 +93,7 @@ class Calls:
 
     def wait(self, count: int, timeout: float = 5.0) -> list[Any]:
         """The calls, once there are *count* of them (fails the test after *timeout*)."""
-        assert wait_until(lambda: len(self.items) >= count, timeout), (
+        assert poll(None, lambda: len(self.items) >= count, timeout), (
             f"{len(self.items)} calls of {count} arrived: {self.items!r}"
         )
         return list(self.items)

@@ -4,6 +4,9 @@
 ``[cython]`` or ``[python]``. A compiled case is skipped when that twin is not built, except
 under ``OSCWIRE_REQUIRE_EXTENSIONS=1``, where it fails. ``--no-c-extensions`` deselects the
 compiled cases.
+
+``system`` (``tests/_support.py``) is a started system, chosen by the ``system`` marker;
+``_support.pump`` waits for it.
 """
 
 from __future__ import annotations
@@ -12,7 +15,10 @@ from types import ModuleType
 
 import pytest
 
+from _support import parametrize_system, system
 from oscwire import _accel
+
+__all__ = ["system"]
 
 IMPLEMENTATIONS = ("cython", "python")
 
@@ -23,6 +29,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="run only the pure-Python twins",
     )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    parametrize_system(metafunc)
 
 
 def load_twin_or_skip(request: pytest.FixtureRequest, part: str) -> ModuleType:

@@ -10,18 +10,13 @@ import warnings
 
 import pytest
 
-from _support_runtime import POLICIES, pump
+from _support import POLICIES, pump, run_for
 from oscwire import _runtime
 from oscwire._runtime import OSCSystem
 from oscwire.oscbuildparse import OSCMessage
 from oscwire.oscudpmc import UdpMcChannel
 
-
-@pytest.fixture(params=POLICIES)
-def system(request):
-    sys_ = OSCSystem(request.param, execthreadscount=2).start()
-    yield sys_
-    sys_.terminate()
+pytestmark = pytest.mark.system(*POLICIES)
 
 
 def test_local_is_queued_and_runs_at_the_next_process_in_the_event_loop() -> None:
@@ -73,7 +68,7 @@ def test_local_chain_in_every_policy(system: OSCSystem) -> None:
 
     system.method("/hop", hop)
     system.send_packet(OSCMessage("/hop", None, [0]), "_local")
-    assert pump(system, lambda: len(hops) == 201, timeout=10)
+    pump(system, lambda: len(hops) == 201, timeout=10)
     assert hops == list(range(201))
 
 
@@ -89,9 +84,7 @@ def test_handler_exit_in_the_callers_thread_propagates(exit_type: type) -> None:
             system.method("/quit", leave)
             system.send_packet(OSCMessage("/quit", None, [3]), "_local")
             with pytest.raises(exit_type):
-                deadline = time.monotonic() + 5
-                while time.monotonic() < deadline:
-                    system.process(0.01)
+                run_for(system, 5)
         finally:
             system.terminate()
 
