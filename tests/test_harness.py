@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -94,3 +99,74 @@ def test_pump_drives_a_facade_function_or_only_waits() -> None:
     assert all(0 < seconds <= 0.01 for seconds in steps)  # short steps: a prompt check
     start = time.monotonic()
     assert poll(None, lambda: time.monotonic() - start > 0.02, timeout=5) is True
+
+
+# ------------------------------------------------------------------ twin selection
+ROOT = Path(__file__).resolve().parent.parent
+PYTEST = (sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "tests/test_framing.py")
+#: An id parameter naming the compiled twin: ``[cython]``, ``[cython-size]``, ``[x-cython]``.
+COMPILED_ID = re.compile(r"[\[-]cython[-\]]")
+
+
+def run_pytest(*args: str, pythonpath: str | None = None, **env: str) -> list[str]:
+    """The output lines of pytest on tests/test_framing.py, run from the checkout."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("OSCWIRE_")}
+    if pythonpath is not None:
+        environment["PYTHONPATH"] = pythonpath
+    environment.update(env)
+    result = subprocess.run(
+        [*PYTEST, *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode in (0, 1), result.stdout + result.stderr
+    return result.stdout.splitlines()
+
+
+def test_no_c_extensions_deselects_the_compiled_cases_without_a_skip() -> None:
+    everything = [line for line in run_pytest("--collect-only", "-q") if "::" in line]
+    compiled = [i for i in everything if COMPILED_ID.search(i) or "differential_twins" in i]
+    assert compiled, "nothing to deselect: the test has no compiled case"
+    lines = run_pytest("--collect-only", "-q", "--no-c-extensions")
+    kept = [line for line in lines if "::" in line]
+    assert sorted(kept) == sorted(set(everything) - set(compiled))
+    assert f"oscwire: {len(compiled)} compiled-twin cases deselected (--no-c-extensions)" in lines
+    assert f"({len(compiled)} deselected)" in lines[-1]
+    ran = run_pytest("-q", "-ra", "--no-c-extensions", "-k", "slip")
+    assert not [line for line in ran if "SKIPPED" in line], ran
+    assert "deselected" in ran[-1] and "failed" not in ran[-1]
+
+
+@pytest.fixture(scope="module")
+def pure_package(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A copy of the oscwire under test without its compiled modules (a pure install)."""
+    import oscwire
+
+    site = tmp_path_factory.mktemp("pure-site")
+    shutil.copytree(
+        Path(oscwire.__file__).parent,
+        site / "oscwire",
+        ignore=shutil.ignore_patterns("*.so", "*.pyd", "__pycache__"),
+    )
+    return str(site)
+
+
+def test_a_pure_install_runs_the_pure_cases_and_says_so(pure_package: str) -> None:
+    lines = run_pytest("--collect-only", "-q", pythonpath=pure_package)
+    expected = "compiled twin not built: codec, framing, matcher, netio)"
+    assert next(line for line in lines if line.startswith("oscwire: ")).endswith(expected)
+    kept = [line for line in lines if "::" in line]
+    assert kept and not [i for i in kept if COMPILED_ID.search(i)]
+
+
+def test_a_pure_install_fails_the_compiled_cases_when_they_are_required(
+    pure_package: str,
+) -> None:
+    lines = run_pytest(
+        "-q", "-k", "cython and slip", pythonpath=pure_package, OSCWIRE_REQUIRE_EXTENSIONS="1"
+    )
+    errors = [line for line in lines if line.startswith("ERROR tests/test_framing.py::")]
+    assert errors and all(COMPILED_ID.search(line) for line in errors)
+    assert any(
+        "Failed: OSCWIRE_REQUIRE_EXTENSIONS is set but the compiled framing twin is missing: "
+        "No module named 'oscwire._framing_c'" in line
+        for line in lines
+    ), lines
