@@ -1,5 +1,5 @@
 """How many Python frames a received datagram and an osc_send go through (for
-docs/architecture.md): ``python bench/frames.py``.
+docs/architecture.md): ``python bench/compare/frames.py``.
 
 The receive path is counted from ``osc_process()`` down to the handler (the handler's own
 frame excluded), the send path from ``osc_send()`` down to the channel method that calls

@@ -1,11 +1,11 @@
 """Runtime speed in one process: the receive processing stage, UDP loopback, sending.
 
-``python -m pytest bench/bench_udp.py --benchmark-only``
+``python -m pytest bench/suites/bench_udp.py --benchmark-only``
 
 Each benchmark handles a batch of 1000 messages (divide the mean by 1000 for one message),
 the ``netio`` ones a batch of 256 datagrams, on both twins.
 The two-process capacity comparison with pyliblo3, python-osc and osc4py3 is
-``bench/udp_capacity.py``.
+``bench/compare/udp_capacity.py``.
 """
 
 from __future__ import annotations
