@@ -251,9 +251,7 @@ def test_startup_of_another_policy_replaces_a_system_left_running() -> None:
         srv = as_allthreads.osc_udp_server("127.0.0.1", 0, "left")  # the name is free again
         as_allthreads.osc_udp_client("127.0.0.1", srv.bound_port, "cli")
         as_allthreads.osc_send(OSCMessage("/t", None, [1]), "cli")
-        deadline = time.monotonic() + 5
-        while not rec.calls and time.monotonic() < deadline:  # no osc_process(): threads only
-            time.sleep(0.005)
+        pump(None, lambda: rec.calls)  # no osc_process(): threads only
         assert rec.calls == [(1,)]
     finally:
         as_allthreads.osc_terminate()
@@ -275,11 +273,8 @@ def test_startup_after_channels_applies_the_policy_to_them(policy: str) -> None:
         threads: list[str] = []
         facade.osc_method("/t", lambda value: threads.append(threading.current_thread().name))
         facade.osc_send(OSCMessage("/t", None, [1]), "early_cli")
-        deadline = time.monotonic() + 5
-        while not threads and time.monotonic() < deadline:
-            if policy == "comthreads":
-                facade.osc_process()  # comthreads: handlers run here, in this thread
-            time.sleep(0.005)
+        # comthreads: the handlers run in osc_process(), in this thread (allthreads: it waits).
+        pump(facade.osc_process, lambda: threads)
         expected = "MainThread" if policy == "comthreads" else "oscwire-work"
         assert threads and threads[0].startswith(expected)
     finally:
