@@ -3,21 +3,22 @@
 :func:`twin` is a fixture (import it into a test module) that runs each test once with
 the compiled twins and once with the pure ones (ids ``[cython]`` / ``[python]``): it points
 every module of the runtime that holds a twin's function (codec, matcher, datagram I/O,
-framing) at the chosen twin, and checks that it did.
+framing) at the chosen twin, and checks that it did. Its compiled cases are deselected
+like those of the twin fixtures (``_twins.py``).
 """
 
 from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Iterator
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
+from _support import poll
+from _twins import IMPLEMENTATIONS, load
 from oscwire import (
-    _accel,
     _message_encoding,
     client,
     oscbuildparse,
@@ -28,28 +29,15 @@ from oscwire import (
     oscudpmc,
 )
 
-IMPLEMENTATIONS = ("cython", "python")
-
-
-def _load(request: pytest.FixtureRequest, part: str, implementation: str) -> Any:
-    if implementation == "cython" and request.config.getoption("--no-c-extensions"):
-        pytest.skip("--no-c-extensions")
-    try:
-        return _accel.load_twin(part, implementation)
-    except ImportError as error:
-        if implementation == "cython" and _accel.REQUIRE_EXTENSIONS:
-            pytest.fail(f"OSCWIRE_REQUIRE_EXTENSIONS is set but the compiled {part} is missing")
-        pytest.skip(f"compiled {part} twin not built: {error}")
-
 
 @pytest.fixture(params=IMPLEMENTATIONS)
 def twin(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Run the test on the compiled twins, then on the pure ones; yields the name."""
     implementation: str = request.param
-    codec = _load(request, "codec", implementation)
-    matcher = _load(request, "matcher", implementation)
-    netio = _load(request, "netio", implementation)
-    framing = _load(request, "framing", implementation)
+    codec = load("codec", implementation)
+    matcher = load("matcher", implementation)
+    netio = load("netio", implementation)
+    framing = load("framing", implementation)
     # Codec: the public module, the dispatcher's decode, the API's encode.
     monkeypatch.setattr(oscbuildparse, "encode_packet", codec.encode_packet)
     monkeypatch.setattr(oscbuildparse, "decode_packet", codec.decode_packet)
@@ -80,16 +68,6 @@ def twin(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Ite
     oscmethod.compile_pattern.cache_clear()
 
 
-def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
-    """Poll *predicate* until it is true or *timeout* seconds passed; its last value."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.005)
-    return predicate()
-
-
 class Calls:
     """A thread-safe record of handler calls, with a way to wait for a number of them."""
 
@@ -103,7 +81,7 @@ class Calls:
 
     def wait(self, count: int, timeout: float = 5.0) -> list[Any]:
         """The calls, once there are *count* of them (fails the test after *timeout*)."""
-        assert wait_until(lambda: len(self.items) >= count, timeout), (
+        assert poll(None, lambda: len(self.items) >= count, timeout), (
             f"{len(self.items)} calls of {count} arrived: {self.items!r}"
         )
         return list(self.items)

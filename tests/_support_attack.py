@@ -13,6 +13,7 @@ import threading
 import time
 from typing import Any, Callable, Optional
 
+from _support import poll
 from oscwire._asyncio_runtime import AsyncioPolicy
 from oscwire._runtime import OSCSystem
 from oscwire.oscbuildparse import OSCMessage, encode_packet
@@ -110,13 +111,14 @@ class LiveServer:
             self.system.method(pattern, function)
 
     def wait_legit(self, count: int, timeout: float = 10.0) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        """Whether *count* ``/legit`` messages were handled within *timeout* seconds (the
+        server serves in its own thread: this only waits)."""
+
+        def served() -> bool:
             with self._lock:
-                if len(self.legit) >= count:
-                    return True
-            time.sleep(0.01)
-        return False
+                return len(self.legit) >= count
+
+        return poll(None, served, timeout)
 
 
 def legit_client(port: int, count: int, interval: float = 0.002) -> None:

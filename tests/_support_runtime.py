@@ -1,25 +1,14 @@
-"""Helpers for the runtime tests: systems per policy, bounded waiting, raw UDP peers."""
+"""Helpers for the runtime tests: raw UDP peers, a recording handler, thread checks.
+
+Systems and bounded waiting are in ``_support.py`` (the ``system`` fixture, ``pump``).
+"""
 
 from __future__ import annotations
 
 import socket
 import threading
 import time
-from typing import Any, Callable
-
-from oscwire._runtime import OSCSystem
-
-POLICIES = ("eventloop", "comthreads", "allthreads")
-
-
-def pump(system: OSCSystem, until: Callable[[], bool], timeout: float = 5.0) -> bool:
-    """Run the caller's share of *system* until *until()* is true or *timeout* passes."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if until():
-            return True
-        system.process(0.005)
-    return until()
+from typing import Any
 
 
 def raw_sender(family: int = socket.AF_INET) -> socket.socket:

@@ -1,4 +1,6 @@
-"""Helpers for the TCP tests: systems, bounded pumping, hand-made OSC packets and frames.
+"""Helpers for the TCP tests: hand-made OSC packets and frames, peers, channels.
+
+Systems and bounded waiting are in ``_support.py`` (the ``system`` fixture, ``pump``).
 
 The packets and frames here are built by hand from the OSC 1.0 / 1.1 specifications
 (padding, big-endian sizes, RFC 1055 escapes), not with oscwire's codec or framing, so that
@@ -15,16 +17,13 @@ import struct
 import threading
 import time
 import tracemalloc
-from collections.abc import Awaitable, Iterable, Iterator
+from collections.abc import Awaitable, Iterator
 from typing import Any, Callable
 
+from _support import pump
 from oscwire._asyncio_runtime import AsyncioSystem
 from oscwire._runtime import OSCSystem
 from oscwire.osctcp import TcpChannel, TcpClient, TcpListener
-
-POLICIES = ("eventloop", "comthreads", "allthreads")
-#: The thread policies plus the asyncio one (its loop runs in a thread of the test).
-ALL_POLICIES = (*POLICIES, "asyncio")
 
 END = 0xC0
 ESC = 0xDB
@@ -97,68 +96,6 @@ def unframe_slip(data: bytes) -> list[bytes]:
         if frame:
             packets.append(frame.replace(b"\xdb\xdc", b"\xc0").replace(b"\xdb\xdd", b"\xdb"))
     return packets
-
-
-def make_system(policy: str) -> OSCSystem:
-    """A started system of *policy*, with few handler threads (a 2-core machine).
-
-    ``"asyncio"``: an :class:`AsyncioSystem` on a new loop run by a daemon thread; end it
-    with :func:`stop_system` (``terminate()`` alone leaves the loop running).
-    """
-    if policy == "asyncio":
-        loop = asyncio.new_event_loop()
-        thread = threading.Thread(target=loop.run_forever, name="test-asyncio", daemon=True)
-        thread.start()
-        system = AsyncioSystem(loop=loop)
-
-        async def start() -> None:
-            system.start()
-
-        asyncio.run_coroutine_threadsafe(start(), loop).result(10)
-        return system
-    return OSCSystem(policy, execthreadscount=2).start()
-
-
-def stop_system(system: OSCSystem) -> None:
-    """Terminate *system* (and stop the loop of an asyncio one, in its own thread)."""
-    if isinstance(system, AsyncioSystem) and system.loop is not None:
-        loop = system.loop
-
-        async def stop() -> None:
-            system.terminate()
-
-        if loop.is_running():
-            asyncio.run_coroutine_threadsafe(stop(), loop).result(10)
-            loop.call_soon_threadsafe(loop.stop)
-            deadline = time.monotonic() + 5
-            while loop.is_running() and time.monotonic() < deadline:
-                time.sleep(0.01)
-        if not loop.is_running():
-            loop.close()
-        return
-    system.terminate()
-
-
-def pump(
-    systems: OSCSystem | Iterable[OSCSystem], until: Callable[[], bool], timeout: float = 10.0
-) -> bool:
-    """Run the caller's share of *systems* until *until()* is true or *timeout* passes."""
-    group = [systems] if isinstance(systems, OSCSystem) else list(systems)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if until():
-            return True
-        for system in group:
-            if isinstance(system, AsyncioSystem):
-                time.sleep(0.002)  # its loop runs in its own thread
-            else:
-                system.process(0.002)
-    return until()
-
-
-def reaches(read: Callable[[], int], target: int) -> Callable[[], bool]:
-    """A condition for :func:`pump`: ``read()`` equals *target* (bound now, read later)."""
-    return lambda: read() == target
 
 
 def run_coroutine(system: OSCSystem, coroutine: Awaitable[Any], timeout: float = 10.0) -> Any:
@@ -273,6 +210,19 @@ def wait_closed(sock: socket.socket, timeout: float = 5.0) -> str:
         except OSError:
             return "reset"
     return "open"
+
+
+def serve_and_read(system: OSCSystem, sock: socket.socket, size: int) -> bytes:
+    """Serve *system* until *size* bytes (or more) arrived on *sock*; what arrived."""
+    got = bytearray()
+
+    def read_ready() -> bool:
+        if select.select([sock], [], [], 0)[0]:
+            got.extend(sock.recv(4096))
+        return len(got) >= size
+
+    pump(system, read_ready, what=f"{size} bytes on the socket")
+    return bytes(got)
 
 
 def recv_exactly(sock: socket.socket, count: int, timeout: float = 5.0) -> bytes:

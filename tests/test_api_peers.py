@@ -24,7 +24,8 @@ pytest.importorskip("pythonosc")
 from pythonosc import dispatcher as posc_dispatcher
 from pythonosc import osc_server, osc_tcp_server, tcp_client, udp_client
 
-from _support_api import Calls, twin, wait_until
+from _support import pump
+from _support_api import Calls, twin
 from _support_peers import running_scsynth, stop
 from oscwire import Client, Form, Received, Server
 
@@ -332,5 +333,5 @@ def test_scsynth_notifications_reach_client_methods(scsynth: dict[str, int]) -> 
         assert client.query("/notify", 1, reply="/done", timeout=5.0).args[0] == "/notify"
         client.send("/g_new", 4242, 0, 0)
         client.send("/n_free", 4242)
-        assert wait_until(lambda: calls.items[:2] == [4242, -4242])
+        pump(None, lambda: calls.items[:2] == [4242, -4242])
         client.query("/notify", 0, reply="/done", timeout=5.0)

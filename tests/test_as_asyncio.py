@@ -11,6 +11,7 @@ from typing import Any, Callable
 
 import pytest
 
+from _support import pump
 from oscwire import _asyncio_runtime, _runtime, as_asyncio
 from oscwire.oscbuildparse import OSCBundle, OSCMessage, encode_packet, unixtime2timetag
 from oscwire.oscmethod import OSCARG_DATAUNPACK, OSCARG_PACKOPT
@@ -258,17 +259,13 @@ def test_startup_with_an_explicit_loop_run_in_another_thread() -> None:
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     got: list = []
-    deadline = time.monotonic() + DEADLINE
-    while not loop.is_running() and time.monotonic() < deadline:
-        time.sleep(0.001)
+    pump(None, loop.is_running, timeout=DEADLINE)
     try:
         as_asyncio.osc_startup(loop=loop)
         udp_pair()
         as_asyncio.osc_method("/x", lambda value: got.append((value, threading.get_ident())))
         as_asyncio.osc_send(OSCMessage("/x", None, [5]), "cli")
-        deadline = time.monotonic() + DEADLINE
-        while not got and time.monotonic() < deadline:
-            time.sleep(0.005)
+        pump(None, lambda: got, timeout=DEADLINE)  # the loop's thread serves the system
         assert got == [(5, thread.ident)]
     finally:
         as_asyncio.osc_terminate()

@@ -14,6 +14,7 @@ import time
 
 import pytest
 
+from _support import pump
 from _support_attack import POLICIES, LiveServer, flood, in_thread, legit_client
 from oscwire.oscbuildparse import OSCBundle, OSCMessage, encode_packet, unixtime2timetag
 
@@ -95,9 +96,7 @@ def test_future_bundles_from_one_source_cannot_starve_another(policy: str) -> No
             good.sendto(bytes(encode_packet(bundle)), ("127.0.0.1", server.port))
         legit_client(server.port, LEGIT)
         assert server.wait_legit(LEGIT)
-        deadline = time.monotonic() + 5
-        while not due and time.monotonic() < deadline:
-            time.sleep(0.01)
+        pump(None, lambda: due, timeout=5)
         stats = server.system.dispatcher.stats  # type: ignore[union-attr]
         assert due and abs(due[0] - at) < 0.25
         assert stats.delayed_source_overflow > 0

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from _support_api import Calls, comm_threads, twin, udp_listener, wait_until
+from _support import pump
+from _support_api import Calls, comm_threads, twin, udp_listener
 from oscwire import Client, Form, Received, Server
 from oscwire._errors import OSCInvalidDataError, OSCSendError
 from oscwire.oscbuildparse import OSCBundle, OSCMessage, unixtime2timetag
@@ -235,7 +236,7 @@ def test_tcp_send_after_the_server_closed_raises_connection_error(twin: str) -> 
             return True
         return False
 
-    assert wait_until(refused)
+    pump(None, refused)
     client.close()
 
 
@@ -278,8 +279,9 @@ def test_late_reply_is_counted(twin: str) -> None:
         with Client("127.0.0.1", server.port) as client:
             with pytest.raises(TimeoutError):
                 client.query("/slow", timeout=0.05)
-            assert wait_until(
-                lambda: client.stats()["queries"]["late_replies"] == 1  # type: ignore[index]
+            pump(
+                None,
+                lambda: client.stats()["queries"]["late_replies"] == 1,  # type: ignore[index]
             )
 
 
@@ -309,7 +311,7 @@ def test_query_from_a_handler_of_the_same_client_is_refused(
 
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as peer:
             peer.sendto(b"/trigger\0\0\0\0,\0\0\0", ("127.0.0.1", client.local_port))
-            assert wait_until(lambda: "would wait for itself" in caplog.text)
+            pump(None, lambda: "would wait for itself" in caplog.text)
 
 
 def test_tcp_query_both_framings(twin: str) -> None:
@@ -326,10 +328,10 @@ def test_client_thread_ends_with_close_or_when_dropped() -> None:
     client = Client("127.0.0.1", 9)
     assert len(comm_threads()) == before + 1
     client.close()
-    assert wait_until(lambda: len(comm_threads()) == before)
+    pump(None, lambda: len(comm_threads()) == before)
     Client("127.0.0.1", 9).send("/fire-and-forget", 1)  # never closed, dropped at once
     gc.collect()
-    assert wait_until(lambda: len(comm_threads()) == before)
+    pump(None, lambda: len(comm_threads()) == before)
 
 
 def test_sends_from_many_threads(twin: str) -> None:

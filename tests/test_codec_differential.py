@@ -15,7 +15,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from oscwire import _accel
 from oscwire.oscbuildparse import (
     OSC_BANG,
     OSC_IMMEDIATELY,
@@ -80,17 +79,6 @@ def normalize(item: Any) -> Any:
     return item
 
 
-@pytest.fixture(scope="module")
-def twins() -> tuple[ModuleType, ModuleType]:
-    try:
-        compiled = _accel.load_twin("codec", "cython")
-    except ImportError as error:
-        if _accel.REQUIRE_EXTENSIONS:
-            pytest.fail(f"compiled codec missing: {error}")
-        pytest.skip("compiled codec not built")
-    return compiled, _accel.load_twin("codec", "python")
-
-
 def outcome(func: Callable[..., Any], *args: Any) -> tuple[Any, ...]:
     """('ok', normalized result) or ('error', exception type, message)."""
     try:
@@ -109,8 +97,8 @@ def test_round_trip(codec_impl: ModuleType, item: Any) -> None:
 
 @SETTINGS
 @given(packet)
-def test_twins_encode_and_decode_alike(twins: tuple[Any, Any], item: Any) -> None:
-    compiled, pure = twins
+def test_twins_encode_and_decode_alike(codec_twins: tuple[Any, Any], item: Any) -> None:
+    compiled, pure = codec_twins
     raw = compiled.encode_packet(item)
     assert raw == pure.encode_packet(item)
     assert normalize(compiled.decode_packet(raw)) == normalize(pure.decode_packet(raw))
@@ -152,9 +140,9 @@ tag_chars = st.sampled_from(list("ifsSbhdtcrmTFNI[]x,"))
     st.sampled_from([None, {"restrict_typetags": "ifs[]"}, {"char_layout": "osc4py3"}]),
 )
 def test_twins_agree_on_any_values(
-    twins: tuple[Any, Any], args: Any, typetags: Any, oob: Any
+    codec_twins: tuple[Any, Any], args: Any, typetags: Any, oob: Any
 ) -> None:
-    compiled, pure = twins
+    compiled, pure = codec_twins
     item = OSCMessage("/x", typetags, args)
     assert outcome(compiled.encode_packet, item, oob) == outcome(pure.encode_packet, item, oob)
 
@@ -191,16 +179,16 @@ def check_decode(
 
 @SETTINGS
 @given(packet, st.data())
-def test_twins_agree_on_mutated_packets(twins: tuple[Any, Any], item: Any, data: Any) -> None:
-    raw = mutate(bytes(twins[1].encode_packet(item)), data)
-    check_decode(twins, raw)
-    check_decode(twins, raw, {"force_typetags": True, "restrict_typetags": "ifsb"})
+def test_twins_agree_on_mutated_packets(codec_twins: tuple[Any, Any], item: Any, data: Any) -> None:
+    raw = mutate(bytes(codec_twins[1].encode_packet(item)), data)
+    check_decode(codec_twins, raw)
+    check_decode(codec_twins, raw, {"force_typetags": True, "restrict_typetags": "ifsb"})
 
 
 @SETTINGS
 @given(st.binary(max_size=64))
-def test_twins_agree_on_random_bytes(twins: tuple[Any, Any], raw: Any) -> None:
-    check_decode(twins, raw)
+def test_twins_agree_on_random_bytes(codec_twins: tuple[Any, Any], raw: Any) -> None:
+    check_decode(codec_twins, raw)
 
 
 osc_word = st.sampled_from(
@@ -226,9 +214,9 @@ osc_word = st.sampled_from(
 
 @SETTINGS
 @given(st.lists(osc_word, max_size=12))
-def test_twins_agree_on_osc_like_bytes(twins: tuple[Any, Any], words: Any) -> None:
-    check_decode(twins, b"".join(words))
-    check_decode(twins, b"#bundle\0" + b"".join(words))
+def test_twins_agree_on_osc_like_bytes(codec_twins: tuple[Any, Any], words: Any) -> None:
+    check_decode(codec_twins, b"".join(words))
+    check_decode(codec_twins, b"#bundle\0" + b"".join(words))
 
 
 FLT_MAX = struct.unpack(">f", b"\x7f\x7f\xff\xff")[0]

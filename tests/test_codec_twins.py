@@ -28,17 +28,6 @@ SETTINGS = settings(
 )
 
 
-@pytest.fixture(scope="module")
-def twins() -> tuple[Any, Any]:
-    try:
-        compiled = _accel.load_twin("codec", "cython")
-    except ImportError as error:
-        if _accel.REQUIRE_EXTENSIONS:
-            pytest.fail(f"compiled codec missing: {error}")
-        pytest.skip("compiled codec not built")
-    return compiled, _accel.load_twin("codec", "python")
-
-
 # ---------------------------------------------------------------- one interface (12.5)
 
 
@@ -47,8 +36,8 @@ def shape(function: Any) -> list[tuple[str, Any, Any]]:
     return [(p.name, p.kind, p.default) for p in inspect.signature(function).parameters.values()]
 
 
-def test_twins_expose_the_same_names_and_signatures(twins: tuple[Any, Any]) -> None:
-    compiled, pure = twins
+def test_twins_expose_the_same_names_and_signatures(codec_twins: tuple[Any, Any]) -> None:
+    compiled, pure = codec_twins
     assert (
         compiled.__all__
         == pure.__all__
@@ -84,7 +73,7 @@ def run_python(code: str, **env: str) -> str:
     return result.stdout.strip()
 
 
-def test_a_stale_compiled_twin_falls_back_to_the_pure_one(twins: tuple[Any, Any]) -> None:
+def test_a_stale_compiled_twin_falls_back_to_the_pure_one(codec_twins: tuple[Any, Any]) -> None:
     """A compiled module that asks the neutral module for a name it no longer has must
     fail with ImportError, and oscbuildparse then use the pure twin (it raised an
     AttributeError when the compiled twin read the pure twin's private names)."""
@@ -213,8 +202,8 @@ def test_encode_message_keywords(codec_impl: ModuleType) -> None:
 # ---------------------------------------------------------------- constructors (13)
 
 
-def test_constructors_build_the_same_tuples(twins: tuple[Any, Any]) -> None:
-    compiled, pure = twins
+def test_constructors_build_the_same_tuples(codec_twins: tuple[Any, Any]) -> None:
+    compiled, pure = codec_twins
     for module in (compiled, pure):
         message = module.message_new(OSCMessage, "/a", ",i", [1])
         bundle = module.bundle_new(OSCBundle, OSC_IMMEDIATELY, [message])
@@ -252,8 +241,10 @@ def test_subclasses_of_messages_still_work() -> None:
 
 
 @pytest.mark.parametrize("cls", [int, tuple, object, 5, OSCBundle])
-def test_the_compiled_constructor_refuses_other_classes(twins: tuple[Any, Any], cls: Any) -> None:
-    compiled, _ = twins
+def test_the_compiled_constructor_refuses_other_classes(
+    codec_twins: tuple[Any, Any], cls: Any
+) -> None:
+    compiled, _ = codec_twins
     with pytest.raises(TypeError, match="not a subtype of OSCMessage"):
         compiled.message_new(cls, "/a", None, [])
     with pytest.raises(TypeError, match="not a subtype of OSCBundle"):

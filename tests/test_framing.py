@@ -381,12 +381,9 @@ def run_stream(module, kind, chunks):
     ),
     kind=st.sampled_from(["slip", "size", "auto"]),
 )
-def test_differential_twins(chunks, kind):
+def test_differential_twins(framing_twins, chunks, kind):
     """The compiled twin says exactly what the pure twin says, errors included."""
-    if not _accel.compiled_available("framing"):
-        pytest.skip("compiled framing not built")
-    compiled = _accel.load_twin("framing", "cython")
-    pure = _accel.load_twin("framing", "python")
+    compiled, pure = framing_twins
     assert run_stream(compiled, kind, chunks) == run_stream(pure, kind, chunks)
 
 

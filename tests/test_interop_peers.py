@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from _support import pump
 from _support_peers import free_port, running_scsynth, stop
 from oscwire import oscbuildparse
 from oscwire.oscbuildparse import OSC_IMMEDIATELY, OSCBundle, OSCMessage
@@ -187,10 +188,7 @@ def test_scsynth_through_the_runtime(scsynth, policy):
         facade.osc_udp_client("127.0.0.1", scsynth["udp"], "scsynth")
         facade.osc_send(OSCMessage("/status", None, []), "scsynth")
         facade.osc_send(OSCBundle(OSC_IMMEDIATELY, [OSCMessage("/sync", ",i", [99])]), "scsynth")
-        deadline = time.monotonic() + REPLY_TIMEOUT
-        while len(replies) < 2 and time.monotonic() < deadline:
-            facade.osc_process(0.01)
-            time.sleep(0.001)
+        pump(facade.osc_process, lambda: len(replies) >= 2, timeout=REPLY_TIMEOUT)
         by_address = dict(replies)
         assert by_address["/status.reply"][0] == 1
         assert by_address["/synced"] == (99,)

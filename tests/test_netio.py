@@ -19,8 +19,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from oscwire import _accel
-
 
 def have_ipv6() -> bool:
     if not socket.has_ipv6:
@@ -303,13 +301,6 @@ def test_have_mmsg_says_which_calls_are_used(netio_impl: ModuleType) -> None:
 
 
 # --------------------------------------------------------------------- differential
-def _twins() -> list[ModuleType]:
-    twins = [_accel.load_twin("netio", "python")]
-    with contextlib.suppress(ImportError):
-        twins.append(_accel.load_twin("netio", "cython"))
-    return twins
-
-
 _item = st.one_of(
     st.tuples(st.binary(max_size=300), st.just("target")),
     st.tuples(st.binary(max_size=2), st.just("none")),
@@ -320,12 +311,11 @@ _item = st.one_of(
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_item, max_size=140), st.integers(1, 200))
-def test_twins_agree_on_random_batches(spec: list[tuple[bytes, str]], max_count: int) -> None:
-    twins = _twins()
-    if len(twins) < 2:
-        pytest.skip("compiled netio twin not built")
+def test_twins_agree_on_random_batches(
+    netio_twins: tuple[ModuleType, ModuleType], spec: list[tuple[bytes, str]], max_count: int
+) -> None:
     outcomes = []
-    for impl in twins:
+    for impl in netio_twins:
         receiver, sender = udp(), udp()
         try:
             target = receiver.getsockname()

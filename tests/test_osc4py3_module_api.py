@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from _support import pump
 from _support_runtime import Recorder
 from oscwire import (
     as_eventloop,
@@ -27,20 +28,13 @@ def started():
     as_eventloop.osc_terminate()
 
 
-def pump(condition, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition() and time.monotonic() < deadline:
-        as_eventloop.osc_process(0.005)
-    return condition()
-
-
 def test_register_and_unregister_a_re_method(started) -> None:
     rec = Recorder()
     method = oscmethod.MethodFilter(r"^/re/[0-9]+$", rec, patternkind="re")
     oscdispatching.register_method(method)
     as_eventloop.osc_send(OSCMessage("/re/42", None, [1]), "_local")
     as_eventloop.osc_send(OSCMessage("/re/x", None, [2]), "_local")
-    assert pump(lambda: len(rec) == 1)
+    pump(as_eventloop.osc_process, lambda: len(rec) == 1)
     assert rec.calls == [(1,)]
     oscdispatching.unregister_method(method)
     with pytest.raises(ValueError, match="not registered"):
@@ -68,7 +62,7 @@ def test_post_rawpacket_and_delay_bundle(started) -> None:
     oscchannel.post_rawpacket(oscchannel.ReceivedPacket(raw, options))
     bundle = OSCBundle(unixtime2timetag(time.time() + 0.05), [OSCMessage("/raw", None, [6])])
     oscdispatching.delay_bundle(time.time() + 0.05, None, bundle, oscpacketoptions.PacketOptions())
-    assert pump(lambda: len(rec) == 2)
+    pump(as_eventloop.osc_process, lambda: len(rec) == 2)
     assert rec.calls == [("elsewhere", 5), ("undefined", 6)]
 
 
@@ -83,7 +77,7 @@ def test_sending_functions(started) -> None:
     oscdistributing.packet_send_function(message, None, {"cli"}, None)
     oscdistributing.transmit_rawpacket(encode_packet(message), None, {"cli"}, None)
     oscdistributing.sendingpackets_process_loop()
-    assert pump(lambda: len(rec) == 4)
+    pump(as_eventloop.osc_process, lambda: len(rec) == 4)
     with pytest.raises(oscdistributing.OSCUnknownChannelError, match="nobody"):
         oscdistributing.transmit_rawpacket(b"", None, {"nobody"}, None)
 
@@ -127,7 +121,7 @@ def test_global_socket_monitor_serves_a_channel(started) -> None:
         server.move_to_monitor(monitor)
         as_eventloop.osc_udp_client("127.0.0.1", server.bound_port, "cli")
         as_eventloop.osc_send(OSCMessage("/g", None, [1]), "cli")
-        assert pump(lambda: len(rec) == 1)
+        pump(as_eventloop.osc_process, lambda: len(rec) == 1)
         assert monitor.thread is not None and monitor.thread.is_alive()
     finally:
         oscscheduling.terminate_global_socket_monitor()
@@ -175,7 +169,7 @@ def test_globdisp_follows_osc4py3() -> None:
         rec = Recorder()
         mine.add_method(oscmethod.MethodFilter("/m", rec))
         as_eventloop.osc_send(OSCMessage("/m", None, [1]), "_local")
-        assert pump(lambda: len(rec) == 1)
+        pump(as_eventloop.osc_process, lambda: len(rec) == 1)
     finally:
         as_eventloop.osc_terminate()
         oscdispatching.unregister_global_dispatcher()

@@ -7,20 +7,13 @@ import struct
 
 import pytest
 
-from _support_runtime import Recorder, pump
+from _support import pump
+from _support_runtime import Recorder
 from oscwire import framing, oscmethod
 from oscwire._errors import OSCInvalidDataError
-from oscwire._runtime import OSCSystem
 from oscwire.oscbuildparse import OSCMessage, encode_packet
 from oscwire.oscchannel import TransportChannel
 from oscwire.oscudpmc import UdpMcChannel
-
-
-@pytest.fixture
-def system():
-    sys_ = OSCSystem("eventloop").start()
-    yield sys_
-    sys_.terminate()
 
 
 class PairChannel(TransportChannel):
@@ -101,7 +94,7 @@ def test_string_action_handler_sends_a_local_message(system, pair) -> None:
     PairChannel(
         "p", "r", {"osc_system": system, "actions_handlers": {"scheduled": "/evt"}}, pair[0]
     )
-    assert pump(system, lambda: len(rec) == 1)
+    pump(system, lambda: len(rec) == 1)
     assert rec.calls == [(("p", "scheduled", ()),)]
 
 
@@ -179,7 +172,7 @@ def test_malformed_decodepacket_result_drops_only_that_packet(system, pair) -> N
     )
     good = bytes(encode_packet(OSCMessage("/d", None, [1])))
     chan.received_packets([(good, "peer", None), (b"bad", "peer", None), (good, "peer", None)])
-    assert pump(system, lambda: len(rec) == 2)
+    pump(system, lambda: len(rec) == 2)
     assert chan.stats.bad_packets == 1
 
 
@@ -200,14 +193,14 @@ def test_decodepacket_conventions(system, pair) -> None:
     )
     raw = bytes(encode_packet(OSCMessage("/d", None, [1])))
     chan.received_packet("peer", raw)
-    assert pump(system, lambda: len(rec) == 1)
+    pump(system, lambda: len(rec) == 1)
     mode["value"] = (None, None)
     chan.received_packet("peer", raw)
     system.process(0)
     assert len(rec) == 1
     mode["value"] = (OSCMessage("/d", None, [99]), None)
     chan.received_packet("peer", raw)
-    assert pump(system, lambda: len(rec) == 2)
+    pump(system, lambda: len(rec) == 2)
     assert rec.calls[-1] == (99,)
 
 
@@ -218,7 +211,7 @@ def test_would_block_resumes_on_writable_in_order(system, pair) -> None:
         chan.transmit_data(b"%d" % i)
     assert chan.written == [] and len(chan.write_pending) == 5
     assert chan.monitored_writing
-    assert pump(system, lambda: len(chan.written) == 5)
+    pump(system, lambda: len(chan.written) == 5)
     assert chan.written == [b"0", b"1", b"2", b"3", b"4"]
     assert not chan.monitored_writing
 
@@ -248,7 +241,7 @@ def test_nodelay_goes_first(system, pair) -> None:
     chan.transmit_data(b"a")
     chan.transmit_data(b"b")
     chan.transmit_data(b"urgent", PacketOptions(nodelay=True))
-    assert pump(system, lambda: len(chan.written) == 3)
+    pump(system, lambda: len(chan.written) == 3)
     assert chan.written == [b"urgent", b"a", b"b"]
 
 
@@ -283,7 +276,7 @@ def test_stream_reading_split_anywhere(system, pair, kind) -> None:
     stream = b"".join(frame(bytes(encode_packet(OSCMessage("/s", ",i", [i])))) for i in range(20))
     for k in range(0, len(stream), 3):
         chan.received_data("peer", stream[k : k + 3])
-    assert pump(system, lambda: len(rec) == 20)
+    pump(system, lambda: len(rec) == 20)
     assert [c[0] for c in rec.calls] == list(range(20))
 
 
@@ -301,7 +294,7 @@ def test_stream_oversize_header_is_counted_and_resynchronises(system, pair) -> N
     with pytest.raises(ValueError, match="packet size 100000000 exceeds the limit of 1000"):
         chan.received_data("peer", good + struct.pack("!I", 10**8) + b"junk")
     assert chan.stats.framing_errors == 1
-    assert pump(system, lambda: len(rec) == 1)
+    pump(system, lambda: len(rec) == 1)
 
 
 def test_stream_skipping_oversize_packet_spans_chunks(system, pair) -> None:
@@ -322,7 +315,7 @@ def test_stream_skipping_oversize_packet_spans_chunks(system, pair) -> None:
     chan.received_data("peer", body[:50])
     chan.received_data("peer", body[50:] + good)
     assert chan.stats.framing_errors == 1
-    assert pump(system, lambda: len(rec) == 1)
+    pump(system, lambda: len(rec) == 1)
     assert rec.calls == [(1,)]
 
 
@@ -363,11 +356,11 @@ def test_channel_oob_option_reaches_the_codec(system) -> None:
         {"osc_system": system, "udpwrite_host": "127.0.0.1", "udpwrite_port": srv.bound_port},
     )
     system.send_packet(OSCMessage("/o", ",s", ["\u00e9"]), "o2")
-    assert pump(system, lambda: len(rec) == 1)
+    pump(system, lambda: len(rec) == 1)
     # "/o" (4) + ",s" (4) + one latin-1 byte padded to 4: the writer encoded with its oob.
     assert system.channel_stats("o2")["bytes_sent"] == 12
     system.send_packet(OSCMessage("/o", ",s", ["\u00e9"]), "o3")  # UTF-8: two bytes
-    assert pump(system, lambda: len(rec) == 2)
+    pump(system, lambda: len(rec) == 2)
     # The reader decodes with latin-1: the UTF-8 bytes read as two characters.
     assert rec.calls == [("\u00e9",), ("\u00c3\u00a9",)]
     assert cli.stats.bytes_sent == 12 and srv.stats.decoded == 2

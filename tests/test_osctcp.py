@@ -13,26 +13,23 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Iterator
 from types import ModuleType
 from typing import Any, Callable
 
 import pytest
 
+from _support import POLICIES, pump, reaches, run_for, start_system
 from _support_tcp import (
     FRAMERS,
-    POLICIES,
     Recorder,
     client,
     frame_size,
     frame_slip,
-    make_system,
     osc_blob_message,
     osc_int_message,
-    pump,
     raw_client,
-    reaches,
     recv_exactly,
+    serve_and_read,
     server,
     wait_closed,
 )
@@ -41,15 +38,6 @@ from oscwire._runtime import OSCSystem
 from oscwire.oscbuildparse import OSCMessage, decode_packet, encode_packet
 from oscwire.oscmethod import OSCARG_DATAUNPACK, OSCARG_PACKOPT
 from oscwire.osctcp import TcpChannel, TcpConnection
-
-
-@pytest.fixture
-def system(request: pytest.FixtureRequest) -> Iterator[OSCSystem]:
-    """An event-loop system, terminated after the test."""
-    policy = getattr(request, "param", "eventloop")
-    current = make_system(policy)
-    yield current
-    current.terminate()
 
 
 # ----------------------------------------------------------------- both framings both ways
@@ -69,14 +57,14 @@ def test_client_to_server_and_reply_back(system: OSCSystem, framing: str) -> Non
     for i in range(200):
         system.send_packet(OSCMessage("/data", ",i", [i]), "cli")
     system.send_packet(OSCMessage("/ping", ",i", [21]), "cli")
-    assert pump(system, lambda: len(data) == 200 and len(replies) == 1)
+    pump(system, lambda: len(data) == 200 and len(replies) == 1)
     assert data.calls == [(i,) for i in range(200)]
     assert replies.calls == [(42,)]
     assert cli.stats.sent == 201
     (conn,) = srv.connections()
     # The handler thread counts its send after the write returns: the reply may be read
     # before that, so wait for the count too.
-    assert pump(system, lambda: conn.stats.sent == 1)
+    pump(system, lambda: conn.stats.sent == 1)
     assert conn.stats.received == 201
 
 
@@ -108,7 +96,7 @@ def test_server_reads_hand_made_frames(system: OSCSystem, framing: str, sent_as:
     with raw_client(srv.bound_port) as sock:
         frame = FRAMERS[sent_as]
         sock.sendall(b"".join(frame(osc_int_message("/n", i, -i)) for i in range(20)))
-        assert pump(system, lambda: len(got) == 20)
+        pump(system, lambda: len(got) == 20)
     assert got.calls == [(i, -i) for i in range(20)]
 
 
@@ -124,13 +112,7 @@ def test_auto_server_answers_each_peer_in_its_framing(system: OSCSystem) -> None
             sock.sendall(FRAMERS[kind](osc_int_message("/q", value * 10)))
         for value, (kind, sock) in enumerate(socks.items()):
             expected = FRAMERS[kind](osc_int_message("/r", value * 10 + 1))
-            got = bytearray()
-            deadline = time.monotonic() + 5
-            while len(got) < len(expected) and time.monotonic() < deadline:
-                system.process(0.002)
-                if select.select([sock], [], [], 0)[0]:
-                    got += sock.recv(4096)
-            assert bytes(got) == expected
+            assert serve_and_read(system, sock, len(expected)) == expected
     finally:
         for sock in socks.values():
             sock.close()
@@ -147,7 +129,7 @@ def test_slip_without_leading_end_and_custom_flag(system: OSCSystem) -> None:
             frame_slip(osc_int_message("/s", 1))[1:] + frame_slip(osc_int_message("/s", 2))[1:]
         )
         system.send_packet(OSCMessage("/s", ",i", [3]), "cli")
-        assert pump(system, lambda: len(got) == 3)
+        pump(system, lambda: len(got) == 3)
     assert sorted(got.calls) == [(1,), (2,), (3,)]
     assert cli.stats.bytes_sent == len(frame_slip(osc_int_message("/s", 3))) - 1
 
@@ -166,7 +148,7 @@ def test_ipv6_loopback(system: OSCSystem) -> None:
     srv = server(system, tcp_host="::1")
     client(system, srv.bound_port, tcp_host="::1")
     system.send_packet(OSCMessage("/v6", ",i", [6]), "cli")
-    assert pump(system, lambda: len(got) == 1)
+    pump(system, lambda: len(got) == 1)
     assert got.calls == [(6,)]
     (conn,) = srv.connections()
     assert conn.peer_address[0] == "::1"
@@ -256,24 +238,24 @@ def test_packets_split_at_every_byte(
 
 # ---------------------------------------------------------------------------- many clients
 def test_hundred_clients_at_once() -> None:
-    srv_system = make_system("allthreads")
-    cli_system = make_system("eventloop")
+    srv_system = start_system("allthreads")
+    cli_system = start_system("eventloop")
     try:
         got = Recorder()
         srv_system.method("/from", got)
         srv = server(srv_system)
         clients = [client(cli_system, srv.bound_port, name=f"c{i}") for i in range(100)]
-        assert pump(cli_system, lambda: len(srv.connections()) == 100)
+        pump(cli_system, lambda: len(srv.connections()) == 100)
         for seq in range(5):
             for i in range(100):
                 cli_system.send_packet(OSCMessage("/from", ",ii", [i, seq]), f"c{i}")
-        assert pump(cli_system, lambda: len(got) == 500, timeout=20)
+        pump(cli_system, lambda: len(got) == 500, timeout=20)
         for i in range(100):
             assert [seq for who, seq in got.calls if who == i] == list(range(5))
         assert srv.stats.connections_accepted == 100
         for channel in clients:
             channel.terminate()
-        assert pump(cli_system, lambda: not srv.connections())
+        pump(cli_system, lambda: not srv.connections())
         assert srv.stats.connections_accepted == 100
     finally:
         cli_system.terminate()
@@ -284,11 +266,11 @@ def test_connection_bound_refuses_extra_connections(system: OSCSystem) -> None:
     srv = server(system, tcp_maxconnections=3)
     socks = [raw_client(srv.bound_port) for _ in range(5)]
     try:
-        assert pump(system, lambda: srv.stats.connections_refused == 2)
+        pump(system, lambda: srv.stats.connections_refused == 2)
         assert len(srv.connections()) == 3
         states = []
         for sock in socks:
-            pump(system, lambda: False, timeout=0.05)
+            run_for(system, 0.05)
             sock.setblocking(False)
             try:
                 states.append("closed" if sock.recv(10) == b"" else "data")
@@ -308,21 +290,21 @@ def test_a_closed_connection_frees_its_place_at_once(system: OSCSystem) -> None:
     srv = server(system, tcp_maxconnections=2, tcp_eoflinger=30.0)
     first, second = raw_client(srv.bound_port), raw_client(srv.bound_port)
     try:
-        assert pump(system, lambda: len(srv.connections()) == 2)
+        pump(system, lambda: len(srv.connections()) == 2)
         # A peer that sent something lingers for its replies (one that sent nothing would
         # be closed at once).
         first.sendall(frame_size(osc_int_message("/x", 0)))
-        assert pump(system, lambda: sum(c.stats.received for c in srv.connections()) == 1)
+        pump(system, lambda: sum(c.stats.received for c in srv.connections()) == 1)
         first.close()
-        assert pump(system, lambda: any(c.reading_paused for c in srv.connections()))
+        pump(system, lambda: any(c.reading_paused for c in srv.connections()))
         third = raw_client(srv.bound_port)
         with third:
-            assert pump(system, lambda: srv.stats.connections_accepted == 3)
+            pump(system, lambda: srv.stats.connections_accepted == 3)
             assert srv.stats.connections_refused == 0
             third.sendall(frame_size(osc_int_message("/x", 1)))
             assert wait_closed(third, timeout=0.3) == "open"
             # The bound still holds: the lingering connection made room and is gone.
-            assert pump(
+            pump(
                 system,
                 lambda: (
                     len(srv.connections()) == 2
@@ -355,7 +337,7 @@ def test_bad_peer_is_dropped_and_others_served(
     framing, garbage, options = GARBAGE_CASES[case]
     assert isinstance(framing, str) and isinstance(garbage, bytes) and isinstance(options, dict)
     extra: dict[str, Any] = options
-    system = make_system("allthreads")
+    system = start_system("allthreads")
     lost = Recorder()
     try:
         got = Recorder()
@@ -365,16 +347,16 @@ def test_bad_peer_is_dropped_and_others_served(
         with raw_client(srv.bound_port) as good, raw_client(srv.bound_port) as bad:
             bad_address = bad.getsockname()
             good.sendall(FRAMERS[sent_as](osc_int_message("/ok", 1)))
-            assert pump(system, lambda: len(got) == 1)
+            pump(system, lambda: len(got) == 1)
             # The server may close the connection before it has taken everything.
             with contextlib.suppress(OSError):
                 bad.sendall(garbage)
             assert wait_closed(bad) in ("closed", "reset")
-            assert pump(
+            pump(
                 system, lambda: srv.stats.connections_accepted == 2 and len(srv.connections()) == 1
             )
             good.sendall(FRAMERS[sent_as](osc_int_message("/ok", 2)))
-            assert pump(system, lambda: len(got) == 2)
+            pump(system, lambda: len(got) == 2)
         assert got.calls == [(1,), (2,)]
         verdicts = [
             (verb, params[1]) for _name, verb, params in lost.calls if params[0] == bad_address
@@ -396,13 +378,13 @@ def test_peer_sending_undecodable_packets_is_dropped(
     srv = server(system, framing=framing, tcp_maxbadpackets=20)
     junk = b"".join(FRAMERS[framing](b"junk%04d" % i) for i in range(25))
     with raw_client(srv.bound_port) as good, raw_client(srv.bound_port) as bad:
-        assert pump(system, lambda: len(srv.connections()) == 2)
+        pump(system, lambda: len(srv.connections()) == 2)
         badconn = next(c for c in srv.connections() if c.peer_address == bad.getsockname())
         bad.sendall(junk)
-        assert pump(system, lambda: len(srv.connections()) == 1)
+        pump(system, lambda: len(srv.connections()) == 1)
         assert wait_closed(bad) in ("closed", "reset")
         good.sendall(FRAMERS[framing](osc_int_message("/ok", 5)))
-        assert pump(system, lambda: len(got) == 1)
+        pump(system, lambda: len(got) == 1)
     assert badconn.stats.disconnects == 1 and badconn.stats.bad_packets >= 20
     assert got.calls == [(5,)]
 
@@ -423,7 +405,7 @@ def test_slip_frame_that_cannot_be_osc_drops_the_peer(
     # A SLIP frame holds an OSC packet, which starts with "/" or "#": anything else is not
     # an OSC peer, known from the frame's first byte.
     monkeypatch.setattr(oscstream, "framing", framing_impl)
-    system = make_system("allthreads")
+    system = start_system("allthreads")
     lost = Recorder()
     try:
         got = Recorder()
@@ -438,8 +420,8 @@ def test_slip_frame_that_cannot_be_osc_drops_the_peer(
                 bad.sendall(garbage)
             assert wait_closed(bad) in ("closed", "reset")
             good.sendall(frame_slip(osc_int_message("/ok", 2)))
-            assert pump(system, lambda: (2,) in got.calls)
-            assert pump(system, lambda: len(srv.connections()) == 1)
+            pump(system, lambda: (2,) in got.calls)
+            pump(system, lambda: len(srv.connections()) == 1)
         verdicts = [params[1] for _name, _verb, params in lost.calls if params[0] == bad_address]
         assert verdicts == ["garbage"]
     finally:
@@ -458,15 +440,15 @@ def test_bad_packets_among_good_ones_keep_the_peer(system: OSCSystem) -> None:
                 + frame_size(b"nope")
                 + frame_size(osc_int_message("/ok", i))
             )
-            assert pump(system, reaches(lambda: len(got), i + 1))
+            pump(system, reaches(lambda: len(got), i + 1))
     assert got.calls == [(i,) for i in range(10)]
     assert srv.stats.disconnects == 0
 
 
 # ------------------------------------------------------------------------ volume and order
 def test_hundred_thousand_messages_in_order() -> None:
-    receiver = make_system("allthreads")
-    sender = make_system("eventloop")
+    receiver = start_system("allthreads")
+    sender = start_system("eventloop")
     try:
         count = 100_000
         seen: list[int] = []
@@ -477,7 +459,7 @@ def test_hundred_thousand_messages_in_order() -> None:
             sender.send_packet(OSCMessage("/seq", ",i", [i]), "cli")
             if not i % 2000:
                 sender.process(0)
-        assert pump(sender, lambda: len(seen) == count, timeout=60)
+        pump(sender, lambda: len(seen) == count, timeout=60)
         assert seen == list(range(count))
         (conn,) = srv.connections()
         assert conn.stats.received == count and conn.stats.framing_errors == 0
@@ -487,7 +469,7 @@ def test_hundred_thousand_messages_in_order() -> None:
 
 
 def test_slow_peer_queue_then_drain_without_spinning() -> None:
-    system = make_system("allthreads")
+    system = start_system("allthreads")
     listener = socket.create_server(("127.0.0.1", 0))
     try:
         cli = client(system, listener.getsockname()[1], write_maxpending=1_000_000)
@@ -527,7 +509,7 @@ def test_conreq_can_refuse_and_connected_disconnected_fire(system: OSCSystem) ->
     first = raw_client(srv.bound_port)
     second = raw_client(srv.bound_port)
     try:
-        assert pump(system, lambda: srv.stats.connections_refused == 1)
+        pump(system, lambda: srv.stats.connections_refused == 1)
         assert wait_closed(second, timeout=2) == "closed"
         verbs = [e[1] for e in events.calls]
         assert verbs == ["conreq", "connected", "conreq"]
@@ -535,7 +517,7 @@ def test_conreq_can_refuse_and_connected_disconnected_fire(system: OSCSystem) ->
         assert events.calls[1][0] == "srv__1" and events.calls[1][2] == (first.getsockname(),)
         first_address = first.getsockname()
         first.close()
-        assert pump(system, lambda: len(events) == 4)
+        pump(system, lambda: len(events) == 4)
         assert events.calls[3] == ("srv__1", "disconnected", (first_address, "closed"))
         assert srv.connections() == [] and system.get_channel("srv__1") is None
     finally:
@@ -547,12 +529,12 @@ def test_peer_reset_is_counted(system: OSCSystem) -> None:
     events = Recorder()
     srv = server(system, actions_handlers={"disconnected": events})
     sock = raw_client(srv.bound_port)
-    assert pump(system, lambda: len(srv.connections()) == 1)
+    pump(system, lambda: len(srv.connections()) == 1)
     (conn,) = srv.connections()
     # SO_LINGER 0: close() sends a RST instead of a FIN.
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     sock.close()
-    assert pump(system, lambda: len(events) == 1)
+    pump(system, lambda: len(events) == 1)
     assert events.calls[0][2][1] == "reset"
     assert conn.stats.resets == 1 and conn.stats.disconnects == 1
 
@@ -563,9 +545,9 @@ def test_client_without_reconnect_closes_when_server_goes(system: OSCSystem) -> 
     cli = client(
         system, srv.bound_port, actions_handlers={"disconnected": events, "connected": events}
     )
-    assert pump(system, lambda: len(srv.connections()) == 1)
+    pump(system, lambda: len(srv.connections()) == 1)
     srv.terminate()
-    assert pump(system, lambda: not cli.connected)
+    pump(system, lambda: not cli.connected)
     assert [e[1] for e in events.calls] == ["connected", "disconnected"]
     assert events.calls[1][2][1] in ("closed", "reset")
     assert cli.stats.disconnects == 1
@@ -582,7 +564,7 @@ def test_client_refused_raises_and_leaves_no_channel(system: OSCSystem) -> None:
 
 
 def test_connect_timeout() -> None:
-    system = make_system("eventloop")
+    system = start_system("eventloop")
     # A listener that never accepts, whose queue is full: SYNs get no answer.
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
@@ -611,8 +593,8 @@ def test_connect_timeout() -> None:
 
 
 def test_client_reconnects_and_keeps_queued_packets() -> None:
-    receiver = make_system("allthreads")
-    sender = make_system("eventloop")
+    receiver = start_system("allthreads")
+    sender = start_system("eventloop")
     try:
         got = Recorder()
         receiver.method("/r", got)
@@ -620,14 +602,14 @@ def test_client_reconnects_and_keeps_queued_packets() -> None:
         port = srv.bound_port
         cli = client(sender, port, tcp_reconnect=True, tcp_reconnect_delay=0.05)
         sender.send_packet(OSCMessage("/r", ",i", [1]), "cli")
-        assert pump(sender, lambda: len(got) == 1)
+        pump(sender, lambda: len(got) == 1)
         srv.terminate()
-        assert pump(sender, lambda: not cli.connected)
+        pump(sender, lambda: not cli.connected)
         for value in (2, 3):
             sender.send_packet(OSCMessage("/r", ",i", [value]), "cli")
         assert len(cli.write_pending) == 2
         server(receiver, name="srv2", tcp_port=port)
-        assert pump(sender, lambda: len(got) == 3)
+        pump(sender, lambda: len(got) == 3)
         assert got.calls == [(1,), (2,), (3,)]
         assert cli.stats.reconnects == 1 and cli.stats.disconnects == 1
     finally:
@@ -636,8 +618,8 @@ def test_client_reconnects_and_keeps_queued_packets() -> None:
 
 
 def test_client_reconnect_waits_for_a_late_server() -> None:
-    receiver = make_system("allthreads")
-    sender = make_system("eventloop")
+    receiver = start_system("allthreads")
+    sender = start_system("eventloop")
     try:
         with socket.create_server(("127.0.0.1", 0)) as probe:
             port = probe.getsockname()[1]
@@ -647,7 +629,7 @@ def test_client_reconnect_waits_for_a_late_server() -> None:
         assert not cli.connected and cli.stats.connect_failures == 1
         sender.send_packet(OSCMessage("/late", ",i", [9]), "cli")
         server(receiver, tcp_port=port)
-        assert pump(sender, lambda: len(got) == 1)
+        pump(sender, lambda: len(got) == 1)
         assert got.calls == [(9,)]
     finally:
         sender.terminate()
@@ -655,11 +637,11 @@ def test_client_reconnect_waits_for_a_late_server() -> None:
 
 
 def test_terminate_returns_fast_and_closes_every_connection() -> None:
-    system = make_system("allthreads")
+    system = start_system("allthreads")
     srv = server(system)
     socks = [raw_client(srv.bound_port) for _ in range(10)]
     try:
-        assert pump(system, lambda: len(srv.connections()) == 10)
+        pump(system, lambda: len(srv.connections()) == 10)
         start = time.monotonic()
         system.terminate()
         assert time.monotonic() - start < 1.5
@@ -713,7 +695,7 @@ def test_osc4py3_framing_options_map_to_tcp_framing(system: OSCSystem) -> None:
     )
     assert cli.mode == "rw" and cli.write_withslip and not cli.write_withheader
     system.send_packet(OSCMessage("/m", ",i", [4]), "cli")
-    assert pump(system, lambda: len(got) == 1)
+    pump(system, lambda: len(got) == 1)
 
 
 # ------------------------------------------------------------------------------ façades
@@ -733,9 +715,7 @@ def test_facade_functions_in_every_policy(policy: str, framing: str) -> None:
         assert srv.bound_port
         osc_tcp_client("127.0.0.1", srv.bound_port, "tcpcli", framing=framing)
         _facade.osc_send(OSCMessage("/f", ",i", [11]), "tcpcli")
-        deadline = time.monotonic() + 5
-        while not got.calls and time.monotonic() < deadline:
-            _facade.process(0.01)
+        pump(_facade.process, lambda: got.calls)
         assert got.calls == [(11,)]
         with pytest.raises(ValueError):
             osc_tcp_client("127.0.0.1", srv.bound_port, "x", framing="auto")
@@ -775,7 +755,7 @@ def test_connection_from_an_existing_socket_with_addrinfo_tuple(system: OSCSyste
     with outside:
         assert channel.role == "connection" and channel.peer_address == address
         outside.sendall(frame_size(osc_int_message("/c", 3)))
-        assert pump(system, lambda: len(got) == 1)
+        pump(system, lambda: len(got) == 1)
         ((value, packopt),) = got.calls
         assert value == 3 and packopt.srcident == address and packopt.readername == "given"
         # Replies go back on the very same socket.
@@ -814,9 +794,9 @@ def test_out_of_descriptors_pauses_accepting_without_spinning(
         srv.listen_socket = real
         socket.socket.close(exhausted)
     # The pause ends by a timer of the system (run by osc_process() in this policy).
-    assert pump(system, lambda: monitor.watched_count() == watched, timeout=2)
+    pump(system, lambda: monitor.watched_count() == watched, timeout=2)
     with raw_client(srv.bound_port):
-        assert pump(system, lambda: len(srv.connections()) == 1)
+        pump(system, lambda: len(srv.connections()) == 1)
 
 
 def test_connected_handler_can_greet_the_new_peer(system: OSCSystem) -> None:
@@ -826,58 +806,45 @@ def test_connected_handler_can_greet_the_new_peer(system: OSCSystem) -> None:
     srv = server(system, actions_handlers={"connected": greet})
     with raw_client(srv.bound_port) as sock:
         expected = frame_size(osc_int_message("/hello", len("srv__1")))
-        got = bytearray()
-        deadline = time.monotonic() + 5
-        while len(got) < len(expected) and time.monotonic() < deadline:
-            system.process(0.002)
-            if select.select([sock], [], [], 0)[0]:
-                got += sock.recv(4096)
-        assert bytes(got) == expected
+        assert serve_and_read(system, sock, len(expected)) == expected
 
 
-@pytest.mark.parametrize("policy", ["eventloop", "comthreads", "allthreads"])
-def test_replies_reach_a_peer_that_half_closed(policy: str) -> None:
+@pytest.mark.system(*POLICIES)
+def test_replies_reach_a_peer_that_half_closed(system: OSCSystem) -> None:
     """A client that sends, then shuts down its sending side, still gets its replies."""
-    from oscwire._runtime import OSCSystem
+    system.method(
+        "/ping",
+        lambda packopt, value: system.reply(packopt, OSCMessage("/pong", None, [value + 1])),
+        argscheme=OSCARG_PACKOPT + OSCARG_DATAUNPACK,
+    )
+    server = TcpChannel(
+        "srv",
+        "e",
+        {"osc_system": system, "tcp_host": "127.0.0.1", "tcp_port": 0, "tcp_eoflinger": 2.0},
+    )
+    replies: list[int] = []
+    port = server.bound_port
+    assert port
 
-    system = OSCSystem(policy, execthreadscount=2).start()
-    try:
-        system.method(
-            "/ping",
-            lambda packopt, value: system.reply(packopt, OSCMessage("/pong", None, [value + 1])),
-            argscheme=OSCARG_PACKOPT + OSCARG_DATAUNPACK,
-        )
-        server = TcpChannel(
-            "srv",
-            "e",
-            {"osc_system": system, "tcp_host": "127.0.0.1", "tcp_port": 0, "tcp_eoflinger": 2.0},
-        )
-        replies: list[int] = []
-        port = server.bound_port
-        assert port
+    def client() -> None:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            for value in range(3):
+                sock.sendall(
+                    framing.size_prefix(bytes(encode_packet(OSCMessage("/ping", None, [value]))))
+                )
+            sock.shutdown(socket.SHUT_WR)
+            decoder = framing.HeaderDecoder()
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break  # the server closed after its linger
+                replies.extend(decode_packet(raw).arguments[0] for raw in decoder.feed(chunk))
 
-        def client() -> None:
-            with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-                for value in range(3):
-                    sock.sendall(
-                        framing.size_prefix(
-                            bytes(encode_packet(OSCMessage("/ping", None, [value])))
-                        )
-                    )
-                sock.shutdown(socket.SHUT_WR)
-                decoder = framing.HeaderDecoder()
-                while True:
-                    chunk = sock.recv(65536)
-                    if not chunk:
-                        break  # the server closed after its linger
-                    replies.extend(decode_packet(raw).arguments[0] for raw in decoder.feed(chunk))
-
-        thread = threading.Thread(target=client, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 10
-        while thread.is_alive() and time.monotonic() < deadline:
-            system.process(0.01)
-        assert not thread.is_alive(), "the server never closed the half-closed connection"
-        assert replies == [1, 2, 3]
-    finally:
-        system.terminate()
+    thread = threading.Thread(target=client, daemon=True)
+    thread.start()
+    pump(
+        system,
+        lambda: not thread.is_alive(),
+        what="the server to close the half-closed connection after its linger",
+    )
+    assert replies == [1, 2, 3]

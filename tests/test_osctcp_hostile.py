@@ -12,28 +12,22 @@ import contextlib
 import logging
 import socket
 import struct
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from _support import ALL_POLICIES, POLICIES, pump, reaches, run_for, start_system, stop_system
 from _support_tcp import (
-    ALL_POLICIES,
-    POLICIES,
     Recorder,
     client,
     frame_size,
     frame_slip,
-    make_system,
     osc_blob_message,
     osc_int_message,
     osc_string,
-    pump,
     raw_client,
-    reaches,
     recv_exactly,
     server,
-    stop_system,
     traced_memory,
     wait_closed,
 )
@@ -42,6 +36,8 @@ from oscwire._runtime import OSCSystem
 from oscwire.oscbuildparse import OSCMessage
 from oscwire.oscmethod import OSCARG_PACKOPT
 from oscwire.oscstreamlimits import ByteBudget
+
+pytestmark = pytest.mark.system(*POLICIES)
 
 MiB = 1024 * 1024
 
@@ -65,13 +61,6 @@ def _int_blob_message(address: str, value: int, blob: bytes) -> bytes:
     )
 
 
-@pytest.fixture(params=POLICIES)
-def system(request: pytest.FixtureRequest) -> Iterator[OSCSystem]:
-    current = make_system(request.param)
-    yield current
-    stop_system(current)
-
-
 def _reason_log(caplog: pytest.LogCaptureFixture, reason: str) -> list[str]:
     return [r.getMessage() for r in caplog.records if f"ended ({reason})" in r.getMessage()]
 
@@ -93,11 +82,11 @@ def test_a_peer_that_never_reads_its_replies_is_closed_and_its_memory_returned(
     peer.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     peer.connect(("127.0.0.1", srv.bound_port))
     with peer, traced_memory() as measure:
-        assert pump(system, lambda: len(srv.connections()) == 1)
+        pump(system, lambda: len(srv.connections()) == 1)
         # 400 replies of 64 KiB (25 MiB) wanted; the peer reads none of them.
         peer.sendall(frame_size(osc_int_message("/req")) * 400)
-        assert pump(system, lambda: len(lost) == 1)
-        assert pump(system, lambda: _calls(system) == 400)
+        pump(system, lambda: len(lost) == 1)
+        pump(system, lambda: _calls(system) == 400)
         _, peak = measure()
         current, _ = measure()
     assert lost.calls[0][2][1] == "slow"
@@ -115,7 +104,7 @@ def test_a_peer_that_never_reads_its_replies_is_closed_and_its_memory_returned(
 def test_the_shared_write_budget_closes_the_biggest_slow_peer_and_serves_readers(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    system = make_system("allthreads")  # serves while the test blocks on the reader
+    system = start_system("allthreads")  # serves while the test blocks on the reader
     try:
         # 10 MiB of replies per slow peer: more than the kernel keeps for it (4 MiB here).
         blob = b"\xcd" * (256 * 1024)
@@ -133,7 +122,7 @@ def test_the_shared_write_budget_closes_the_biggest_slow_peer_and_serves_readers
             slow.append(sock)
         reader = raw_client(srv.bound_port)
         try:
-            assert pump(system, lambda: len(srv.connections()) == 4)
+            pump(system, lambda: len(srv.connections()) == 4)
             request = frame_size(osc_int_message("/req"))
             expected = frame_size(osc_blob_message("/blob", blob))
             for _ in range(40):
@@ -151,7 +140,7 @@ def test_the_shared_write_budget_closes_the_biggest_slow_peer_and_serves_readers
             reader.close()
             for sock in slow:
                 sock.close()
-        assert pump(system, lambda: not srv.connections())
+        pump(system, lambda: not srv.connections())
         assert srv.write_budget.used == 0
     finally:
         stop_system(system)
@@ -160,7 +149,7 @@ def test_the_shared_write_budget_closes_the_biggest_slow_peer_and_serves_readers
 def test_a_client_drops_new_packets_past_its_byte_bound_and_keeps_the_rest_in_order(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    system = make_system("eventloop")
+    system = start_system("eventloop")
     listener = socket.create_server(("127.0.0.1", 0))
     try:
         cli = client(system, listener.getsockname()[1], tcp_writemaxbytes=256 * 1024)
@@ -184,7 +173,7 @@ def test_a_client_drops_new_packets_past_its_byte_bound_and_keeps_the_rest_in_or
             for _ in range(20000):
                 if len(data) >= len(expected):
                     break
-                pump(system, lambda: False, timeout=0.004)
+                run_for(system, 0.004)
                 with contextlib.suppress(BlockingIOError):
                     data += peer.recv(1 << 20)
         assert bytes(data) == expected
@@ -194,7 +183,7 @@ def test_a_client_drops_new_packets_past_its_byte_bound_and_keeps_the_rest_in_or
 
 
 def test_a_budget_shared_by_two_clients_bounds_them_together() -> None:
-    system = make_system("eventloop")
+    system = start_system("eventloop")
     listener = socket.create_server(("127.0.0.1", 0))
     try:
         shared = ByteBudget(256 * 1024)
@@ -219,33 +208,29 @@ def test_a_budget_shared_by_two_clients_bounds_them_together() -> None:
 
 
 # ------------------------------------------------------------------ [9.7] connection churn
-@pytest.mark.parametrize("policy", ALL_POLICIES)
-def test_connect_close_churn_leaves_memory_and_the_table_as_they_were(policy: str) -> None:
-    system = make_system(policy)
-    try:
-        # A long linger: peers that sent nothing must be gone at once anyway.
-        srv = server(system, tcp_eoflinger=30.0)
-        port = srv.bound_port
-        rounds, batch = 20, 100
-        with traced_memory() as measure:
-            peak = 0
-            for number in range(rounds):
-                socks = [raw_client(port) for _ in range(batch)]
-                accepted = (number + 1) * batch
-                assert pump(system, reaches(lambda: srv.stats.connections_accepted, accepted))
-                peak = max(peak, measure()[1])
-                for sock in socks:
-                    sock.close()
-                assert pump(system, lambda: not srv.connections(), timeout=5)
-            assert pump(system, lambda: set(system.channels) == {"srv"})
-            current, peak = measure()
-        assert srv.stats.connections_accepted == rounds * batch
-        assert srv.stats.disconnects == rounds * batch and srv.stats.connections_refused == 0
-        # 100 live connections at a time: each is a few KiB of objects, no read buffer.
-        assert peak < 4 * MiB, f"peak {peak / MiB:.1f} MiB for {batch} live connections"
-        assert current < MiB // 2, f"{current / MiB:.2f} MiB left after {rounds * batch} pairs"
-    finally:
-        stop_system(system)
+@pytest.mark.system(*ALL_POLICIES)
+def test_connect_close_churn_leaves_memory_and_the_table_as_they_were(system: OSCSystem) -> None:
+    # A long linger: peers that sent nothing must be gone at once anyway.
+    srv = server(system, tcp_eoflinger=30.0)
+    port = srv.bound_port
+    rounds, batch = 20, 100
+    with traced_memory() as measure:
+        peak = 0
+        for number in range(rounds):
+            socks = [raw_client(port) for _ in range(batch)]
+            accepted = (number + 1) * batch
+            pump(system, reaches(lambda: srv.stats.connections_accepted, accepted))
+            peak = max(peak, measure()[1])
+            for sock in socks:
+                sock.close()
+            pump(system, lambda: not srv.connections(), timeout=5)
+        pump(system, lambda: set(system.channels) == {"srv"})
+        current, peak = measure()
+    assert srv.stats.connections_accepted == rounds * batch
+    assert srv.stats.disconnects == rounds * batch and srv.stats.connections_refused == 0
+    # 100 live connections at a time: each is a few KiB of objects, no read buffer.
+    assert peak < 4 * MiB, f"peak {peak / MiB:.1f} MiB for {batch} live connections"
+    assert current < MiB // 2, f"{current / MiB:.2f} MiB left after {rounds * batch} pairs"
 
 
 def test_peers_that_half_close_linger_within_the_connection_bound(system: OSCSystem) -> None:
@@ -258,10 +243,10 @@ def test_peers_that_half_close_linger_within_the_connection_bound(system: OSCSys
             socks.append(sock)
         # Each new peer of a full server takes the place of one that stopped sending.
         accepted = 20 * (number + 1)
-        assert pump(system, reaches(lambda: srv.stats.connections_accepted, accepted))
+        pump(system, reaches(lambda: srv.stats.connections_accepted, accepted))
         for sock in socks:
             sock.shutdown(socket.SHUT_WR)
-        assert pump(system, lambda: all(c.lingering for c in srv.connections()))
+        pump(system, lambda: all(c.lingering for c in srv.connections()))
         for sock in socks:
             sock.close()
     stats = system.channel_stats("srv")
@@ -272,38 +257,34 @@ def test_peers_that_half_close_linger_within_the_connection_bound(system: OSCSys
 
 
 # ------------------------------------------------------------------------- [9.8] slow loris
-@pytest.mark.parametrize("policy", ALL_POLICIES)
+@pytest.mark.system(*ALL_POLICIES)
 def test_slow_loris_peers_give_their_places_to_a_legitimate_client(
-    policy: str, caplog: pytest.LogCaptureFixture
+    system: OSCSystem, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
-    system = make_system(policy)
+    got = Recorder()
+    system.method("/hello", got)
+    srv = server(system, tcp_maxconnections=40)
+    loris = [raw_client(srv.bound_port) for _ in range(40)]
     try:
-        got = Recorder()
-        system.method("/hello", got)
-        srv = server(system, tcp_maxconnections=40)
-        loris = [raw_client(srv.bound_port) for _ in range(40)]
-        try:
-            for sock in loris:
-                sock.sendall(b"\x00")  # one byte of a size header, then nothing
-            assert pump(
-                system,
-                lambda: sum(c.partial_since is not None for c in srv.connections()) == 40,
-            )
-            # Stalled for longer than the eviction threshold (not the partial timeout).
-            pump(system, lambda: False, timeout=osclistener.EVICT_MIN_AGE + 0.2)
-            with raw_client(srv.bound_port) as good:
-                good.sendall(frame_size(osc_int_message("/hello", 7)))
-                assert pump(system, lambda: got.calls == [(7,)])
-            stats = system.channel_stats("srv")
-            assert stats["connections_refused"] == 0 and stats["evictions"] == 1
-            assert stats["connections_open"] <= 40
-            assert len(_reason_log(caplog, "evicted")) == 1
-        finally:
-            for sock in loris:
-                sock.close()
+        for sock in loris:
+            sock.sendall(b"\x00")  # one byte of a size header, then nothing
+        pump(
+            system,
+            lambda: sum(c.partial_since is not None for c in srv.connections()) == 40,
+        )
+        # Stalled for longer than the eviction threshold (not the partial timeout).
+        run_for(system, osclistener.EVICT_MIN_AGE + 0.2)
+        with raw_client(srv.bound_port) as good:
+            good.sendall(frame_size(osc_int_message("/hello", 7)))
+            pump(system, lambda: got.calls == [(7,)])
+        stats = system.channel_stats("srv")
+        assert stats["connections_refused"] == 0 and stats["evictions"] == 1
+        assert stats["connections_open"] <= 40
+        assert len(_reason_log(caplog, "evicted")) == 1
     finally:
-        stop_system(system)
+        for sock in loris:
+            sock.close()
 
 
 def test_a_full_server_of_active_peers_still_refuses(
@@ -314,10 +295,10 @@ def test_a_full_server_of_active_peers_still_refuses(
     srv = server(system, tcp_maxconnections=3)
     socks = [raw_client(srv.bound_port) for _ in range(3)]
     try:
-        assert pump(system, lambda: len(srv.connections()) == 3)
+        pump(system, lambda: len(srv.connections()) == 3)
         extra = raw_client(srv.bound_port)
         with extra:
-            assert pump(system, lambda: srv.stats.connections_refused == 1)
+            pump(system, lambda: srv.stats.connections_refused == 1)
             assert wait_closed(extra, timeout=2) in ("closed", "reset")
         assert srv.stats.evictions == 0
     finally:
@@ -325,44 +306,42 @@ def test_a_full_server_of_active_peers_still_refuses(
             sock.close()
 
 
-@pytest.mark.parametrize("policy", ALL_POLICIES)
-def test_idle_and_stalled_peers_time_out(policy: str, caplog: pytest.LogCaptureFixture) -> None:
-    system = make_system(policy)
-    try:
-        lost = Recorder()
-        srv = server(
-            system,
-            tcp_idle_timeout=0.3,
-            tcp_partial_timeout=0.3,
-            actions_handlers={"disconnected": lost},
-        )
-        with raw_client(srv.bound_port) as idle, raw_client(srv.bound_port) as stalled:
-            stalled.sendall(frame_size(osc_int_message("/x", 1))[:7])
-            assert pump(system, lambda: len(lost) == 2)
-            assert wait_closed(idle) == "closed" and wait_closed(stalled) == "closed"
-        verdicts = sorted(params[1] for _name, _verb, params in lost.calls)
-        assert verdicts == ["idle", "partial"]
-        stats = system.channel_stats("srv")
-        assert stats["idle_timeouts"] == 1 and stats["partial_timeouts"] == 1
-        assert srv.read_budget.used == 0
-        assert len(_reason_log(caplog, "partial")) == 1
-    finally:
-        stop_system(system)
+@pytest.mark.system(*ALL_POLICIES)
+def test_idle_and_stalled_peers_time_out(
+    system: OSCSystem, caplog: pytest.LogCaptureFixture
+) -> None:
+    lost = Recorder()
+    srv = server(
+        system,
+        tcp_idle_timeout=0.3,
+        tcp_partial_timeout=0.3,
+        actions_handlers={"disconnected": lost},
+    )
+    with raw_client(srv.bound_port) as idle, raw_client(srv.bound_port) as stalled:
+        stalled.sendall(frame_size(osc_int_message("/x", 1))[:7])
+        pump(system, lambda: len(lost) == 2)
+        assert wait_closed(idle) == "closed" and wait_closed(stalled) == "closed"
+    verdicts = sorted(params[1] for _name, _verb, params in lost.calls)
+    assert verdicts == ["idle", "partial"]
+    stats = system.channel_stats("srv")
+    assert stats["idle_timeouts"] == 1 and stats["partial_timeouts"] == 1
+    assert srv.read_budget.used == 0
+    assert len(_reason_log(caplog, "partial")) == 1
 
 
 def test_a_connection_the_server_keeps_writing_to_is_not_idle(system: OSCSystem) -> None:
     srv = server(system, tcp_idle_timeout=0.3)
     with raw_client(srv.bound_port) as quiet:  # reads, never sends
-        assert pump(system, lambda: len(srv.connections()) == 1)
+        pump(system, lambda: len(srv.connections()) == 1)
         (conn,) = srv.connections()
         for value in range(30):  # about 1.5 s of pushes, 50 ms apart
             system.send_packet(OSCMessage("/push", ",i", [value]), conn.chaname)
-            pump(system, lambda: False, timeout=0.05)
+            run_for(system, 0.05)
         assert conn.connected and srv.stats.idle_timeouts == 0
         expected = b"".join(frame_size(osc_int_message("/push", v)) for v in range(30))
         assert recv_exactly(quiet, len(expected)) == expected
         # Nothing either way now: idle.
-        assert pump(system, lambda: srv.stats.idle_timeouts == 1)
+        pump(system, lambda: srv.stats.idle_timeouts == 1)
 
 
 def test_a_busy_stream_cut_mid_packet_at_every_read_never_times_out(system: OSCSystem) -> None:
@@ -374,8 +353,8 @@ def test_a_busy_stream_cut_mid_packet_at_every_read_never_times_out(system: OSCS
         # 7-byte pieces: nearly every read ends inside a packet, for about a second.
         for start in range(0, len(wire), 700):
             sock.sendall(wire[start : start + 700])
-            pump(system, lambda: False, timeout=0.004)
-        assert pump(system, lambda: len(got) == 3000)
+            run_for(system, 0.004)
+        pump(system, lambda: len(got) == 3000)
     assert srv.stats.partial_timeouts == 0 and srv.stats.disconnects == 0
     assert got.calls == [(i,) for i in range(3000)]
 
@@ -386,14 +365,14 @@ def test_unfinished_slip_frames_are_bounded_across_connections(
     srv = server(system, framing="slip", tcp_readmaxbytes_total=MiB)
     socks = [raw_client(srv.bound_port) for _ in range(20)]
     try:
-        assert pump(system, lambda: len(srv.connections()) == 20)
+        pump(system, lambda: len(srv.connections()) == 20)
         with traced_memory() as measure:
             # 20 frames of 200 KiB that never end (4 MiB): at most 1 MiB is kept.
             for sock in socks:
                 with contextlib.suppress(OSError):
                     sock.sendall(b"\xc0/big" + b"a" * (200 * 1024))
-            assert pump(system, lambda: srv.stats.memory_closes >= 15)
-            assert pump(
+            pump(system, lambda: srv.stats.memory_closes >= 15)
+            pump(
                 system,
                 lambda: sum(c.buffered_bytes for c in srv.connections()) == srv.read_budget.used,
             )
@@ -405,7 +384,7 @@ def test_unfinished_slip_frames_are_bounded_across_connections(
     finally:
         for sock in socks:
             sock.close()
-    assert pump(system, lambda: not srv.connections())
+    pump(system, lambda: not srv.connections())
     assert srv.read_budget.used == 0
 
 
@@ -413,15 +392,15 @@ def test_unfinished_slip_frames_are_bounded_across_connections(
 def test_a_crowd_of_bad_peers_logs_one_line_then_a_summary(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    system = make_system("eventloop")
+    system = start_system("eventloop")
     try:
         srv = server(system)
         for _ in range(20):
             with raw_client(srv.bound_port) as bad:
                 with contextlib.suppress(OSError):
                     bad.sendall(b"GARBAGE!" * 64)  # "GARB" as a size: far over 1 MiB
-                pump(system, lambda: False, timeout=0.01)
-        assert pump(system, lambda: srv.stats.framing_errors == 20 and not srv.connections())
+                run_for(system, 0.01)
+        pump(system, lambda: srv.stats.framing_errors == 20 and not srv.connections())
         assert len(_reason_log(caplog, "framing")) == 1
         full = _reason_log(caplog, "framing")[0]
         assert "exceeds the limit" in full
@@ -442,7 +421,7 @@ def test_refused_connections_log_one_line_then_a_summary(
     srv = server(system, actions_handlers={"conreq": refuse})
     for number in range(12):
         with raw_client(srv.bound_port):
-            assert pump(system, reaches(lambda: srv.stats.connections_refused, number + 1))
+            pump(system, reaches(lambda: srv.stats.connections_refused, number + 1))
     lines = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
     assert len(lines) == 1 and "conreq handler: PermissionError('not you')" in lines[0]
     srv.terminate()
@@ -452,12 +431,12 @@ def test_refused_connections_log_one_line_then_a_summary(
 
 def test_peer_triggered_drops_are_warnings(caplog: pytest.LogCaptureFixture) -> None:
     # Visible with no logging configured (Python's last resort shows WARNING and above).
-    system = make_system("eventloop")
+    system = start_system("eventloop")
     try:
         srv = server(system)
         with raw_client(srv.bound_port) as bad:
             bad.sendall(struct.pack(">I", 2 * MiB) + b"\0" * 16)
-            assert pump(system, lambda: srv.stats.framing_errors == 1)
+            pump(system, lambda: srv.stats.framing_errors == 1)
         (record,) = [r for r in caplog.records if "ended (framing)" in r.getMessage()]
         assert record.levelno == logging.WARNING
     finally:
@@ -473,6 +452,6 @@ def test_slip_framing_keeps_each_connection_alive_between_frames(system: OSCSyst
     with raw_client(srv.bound_port) as sock:
         for i in range(10):
             sock.sendall(frame_slip(osc_int_message("/s", i)))
-            assert pump(system, reaches(lambda: len(got), i + 1))
+            pump(system, reaches(lambda: len(got), i + 1))
             assert srv.read_budget.used == 0
     assert srv.stats.memory_closes == 0

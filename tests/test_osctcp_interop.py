@@ -20,28 +20,16 @@ from typing import Any, Callable
 
 import pytest
 
+from _support import pump
 from _support_peers import running_scsynth
-from _support_tcp import (
-    Recorder,
-    client,
-    free_port,
-    make_system,
-    pump,
-    server,
-)
+from _support_tcp import Recorder, client, free_port, server
 from oscwire._runtime import OSCSystem
 from oscwire.oscbuildparse import OSCMessage
 from oscwire.oscmethod import OSCARG_ADDRESS, OSCARG_DATA, OSCARG_DATAUNPACK, OSCARG_PACKOPT
 
+pytestmark = pytest.mark.system("allthreads")
+
 MODES = {"1.0": "size", "1.1": "slip"}
-
-
-@pytest.fixture
-def system() -> Iterator[OSCSystem]:
-    """A system whose threads serve TCP while the test blocks in a peer's API."""
-    current = make_system("allthreads")
-    yield current
-    current.terminate()
 
 
 def _answer_with_double(system: OSCSystem) -> Callable[[int, Any], None]:
@@ -72,7 +60,7 @@ def test_python_osc_client_to_our_server_and_reply(
         for i in range(20):
             peer.send_message("/data", [i, 0.5, f"s{i}"])
         peer.send_message("/ping", 21)
-        assert pump(system, lambda: len(got) == 20)
+        pump(system, lambda: len(got) == 20)
         assert got.calls == [(i, 0.5, f"s{i}") for i in range(20)]
         raw = peer.receive(timeout=5)
         assert len(raw) == 1
@@ -108,7 +96,7 @@ def test_our_client_to_python_osc_server_and_reply(system: OSCSystem, mode: str)
         client(system, peer.server_address[1], framing=MODES[mode])
         for i in range(10):
             system.send_packet(OSCMessage("/data", ",is", [i, "x"]), "cli")
-        assert pump(system, lambda: len(seen) == 10 and len(replies) == 10)
+        pump(system, lambda: len(seen) == 10 and len(replies) == 10)
         assert seen.calls == [("/data", i, "x") for i in range(10)]
         assert replies.calls == [(i * 2,) for i in range(10)]
     finally:
@@ -135,7 +123,7 @@ def test_liblo_oscsend_to_our_server(system: OSCSystem, framing: str) -> None:
     url = f"osc.tcp://127.0.0.1:{srv.bound_port}"
     subprocess.run([oscsend, url, "/addr", "i", "1"], check=True, timeout=10)
     subprocess.run([oscsend, url, "/addr", "ifs", "2", "2.5", "three"], check=True, timeout=10)
-    assert pump(system, lambda: len(got) == 2)
+    pump(system, lambda: len(got) == 2)
     assert sorted(got.calls, key=len) == [(1,), (2, 2.5, "three")]
 
 
@@ -168,7 +156,7 @@ def test_our_client_to_liblo_oscdump(system: OSCSystem, framing: str, tmp_path: 
         def lines() -> list[str]:
             return [line.split(" ", 1)[1] for line in dump.read_text().splitlines()]
 
-        assert pump(system, lambda: len(lines()) >= 3)
+        pump(system, lambda: len(lines()) >= 3)
         assert lines() == ['/x ifs 5 2.500000 "hi"', "/y i -7", "/z b [3b 0xc0 0xdb 0x1]"]
     finally:
         process.kill()
@@ -225,7 +213,7 @@ def test_pyliblo3_to_our_server_and_reply_on_its_connection(system: OSCSystem) -
         peer.send(target, "/ping", 21)
         assert _recv_until(peer, lambda: len(replies) == 1)
         assert replies.calls == [((42,),)]
-        assert pump(system, lambda: len(got) == 1)
+        pump(system, lambda: len(got) == 1)
         assert got.calls == [(7, "seven")]
         assert len(srv.connections()) == 1
     finally:
@@ -257,7 +245,7 @@ def test_scsynth_status_and_version_over_tcp(system: OSCSystem, scsynth_port: in
     client(system, scsynth_port, framing="size")
     system.send_packet(OSCMessage("/status", None, []), "cli")
     system.send_packet(OSCMessage("/version", None, []), "cli")
-    assert pump(system, lambda: len(replies) == 2)
+    pump(system, lambda: len(replies) == 2)
     by_address = dict(replies.calls)
     status = by_address["/status.reply"]
     # /status.reply: 1, #UGens, #synths, #groups, #synthdefs, avg CPU, peak CPU,

@@ -14,23 +14,18 @@ import inspect
 import logging
 import socket
 import struct
-from collections.abc import Iterator
 
 import pytest
 
+from _support import ALL_POLICIES, POLICIES, pump, start_system, stop_system
 from _support_tcp import (
-    ALL_POLICIES,
-    POLICIES,
     FakeResolver,
     Recorder,
     client,
     frame_size,
-    make_system,
     osc_int_message,
-    pump,
     raw_client,
     server,
-    stop_system,
     wait_closed,
 )
 from oscwire import osclistener, oscstream, oscstreamlimits, oscstreamstats, osctcp
@@ -40,12 +35,7 @@ from oscwire.osclistener import StreamListener
 from oscwire.oscstream import StreamConnection
 from oscwire.osctcp import TcpChannel, TcpClient, TcpConnection, TcpListener
 
-
-@pytest.fixture(params=POLICIES)
-def system(request: pytest.FixtureRequest) -> Iterator[OSCSystem]:
-    current = make_system(request.param)
-    yield current
-    stop_system(current)
+pytestmark = pytest.mark.system(*POLICIES)
 
 
 @pytest.fixture
@@ -69,7 +59,7 @@ def test_the_factory_makes_the_class_of_each_role(system: OSCSystem) -> None:
     cli = TcpChannel("cli", "w", {**base, "tcp_port": first.bound_port})
     assert type(cli) is TcpClient and cli.mode == "rw" and cli.role == "client"
     assert isinstance(cli, TcpChannel) and isinstance(cli, StreamConnection)
-    assert pump(system, lambda: len(first.connections()) == 1)
+    pump(system, lambda: len(first.connections()) == 1)
     (accepted,) = first.connections()
     assert type(accepted) is TcpConnection and isinstance(accepted, TcpChannel)
     assert accepted.mode == "rw" and accepted.owner is first
@@ -118,14 +108,14 @@ def test_undecodable_packets_are_judged_by_count_bad_packet_not_by_the_counter(
     lost = Recorder()
     srv = server(system, tcp_maxbadpackets=3, actions_handlers={"disconnected": lost})
     with raw_client(srv.bound_port) as peer:
-        assert pump(system, lambda: len(srv.connections()) == 1)
+        pump(system, lambda: len(srv.connections()) == 1)
         (conn,) = srv.connections()
         # The counter is a plain counter: writing it (a program resetting or adjusting
         # its statistics) closes nothing.
         conn.stats.bad_packets += 50
         assert conn.connected
         peer.sendall(b"".join(frame_size(b"nope%04d" % i) for i in range(3)))
-        assert pump(system, lambda: len(lost) == 1)
+        pump(system, lambda: len(lost) == 1)
         assert wait_closed(peer) in ("closed", "reset")
     assert lost.calls[0][2][1] == "garbage"
     assert system.channel_stats("srv")["bad_packets"] == 53
@@ -160,8 +150,8 @@ def test_reconnect_retries_an_unresolvable_host_and_resolves_again_each_time(
     policy: str, resolver: FakeResolver, caplog: pytest.LogCaptureFixture
 ) -> None:
     name = "peer.oscwire-test"
-    receiver = make_system("allthreads")
-    sender = make_system(policy)
+    receiver = start_system("allthreads")
+    sender = start_system(policy)
     try:
         got = Recorder()
         receiver.method("/r", got)
@@ -179,13 +169,13 @@ def test_reconnect_retries_an_unresolvable_host_and_resolves_again_each_time(
         assert not cli.connected
         assert sender.send_packet(OSCMessage("/r", ",i", [1]), "cli") == 1  # waits, queued
         # Counted by the attempt thread (resolution) and by the loop (the failure).
-        assert pump(sender, lambda: cli.stats.connect_failures >= 4)
+        pump(sender, lambda: cli.stats.connect_failures >= 4)
         stats = cli.stats
         assert stats.resolve_failures >= 4 and resolver.lookups[name] >= 4
         full = [r for r in caplog.records if "cannot resolve 'peer.oscwire-test'" in r.getMessage()]
         assert len(full) == 1 and full[0].levelno == logging.WARNING
         resolver.addresses[name] = "127.0.0.1"
-        assert pump([sender, receiver], lambda: got.calls == [(1,)])
+        pump([sender, receiver], lambda: got.calls == [(1,)])
         assert stats.reconnects == 1
         # The name moves to another address: the next connection goes there.
         try:
@@ -194,9 +184,9 @@ def test_reconnect_retries_an_unresolvable_host_and_resolves_again_each_time(
             pytest.skip(f"127.0.0.2:{port} not available here: {error}")
         resolver.addresses[name] = "127.0.0.2"
         first.terminate()
-        assert pump(sender, lambda: not cli.connected or cli.peer_address[0] == "127.0.0.2")
+        pump(sender, lambda: not cli.connected or cli.peer_address[0] == "127.0.0.2")
         sender.send_packet(OSCMessage("/r", ",i", [2]), "cli")
-        assert pump([sender, receiver], lambda: got.calls == [(1,), (2,)])
+        pump([sender, receiver], lambda: got.calls == [(1,), (2,)])
         assert cli.peer_address == ("127.0.0.2", port)
         assert second.stats.connections_accepted == 1 and stats.reconnects == 2
     finally:
@@ -207,7 +197,7 @@ def test_reconnect_retries_an_unresolvable_host_and_resolves_again_each_time(
 def test_packets_wait_in_the_bounded_queue_while_the_host_does_not_resolve(
     resolver: FakeResolver,
 ) -> None:
-    system = make_system("eventloop")
+    system = start_system("eventloop")
     try:
         cli = client(
             system,
@@ -240,41 +230,41 @@ def test_a_server_counts_what_its_ended_connections_did(system: OSCSystem) -> No
         data = b"".join(frame_size(osc_int_message("/a", i)) for i in range(10))
         peer.sendall(data)
         sent += len(data)
-        assert pump(system, lambda: srv.stats.as_dict()["received"] == 10)
-    assert pump(system, lambda: ended(1))
+        pump(system, lambda: srv.stats.as_dict()["received"] == 10)
+    pump(system, lambda: ended(1))
     # B: five good packets, then a size far over the limit (a framing error).
     with raw_client(listener_port) as peer:
         data = b"".join(frame_size(osc_int_message("/b", i)) for i in range(5))
         data += struct.pack(">I", 1 << 30) + b"\0" * 12
         peer.sendall(data)
         sent += len(data)
-        assert pump(system, lambda: ended(2))
+        pump(system, lambda: ended(2))
     # C: three good packets, read, then a reset.
     peer = raw_client(listener_port)
     data = b"".join(frame_size(osc_int_message("/c", i)) for i in range(3))
     peer.sendall(data)
     sent += len(data)
-    assert pump(system, lambda: srv.stats.as_dict()["received"] == 18)
+    pump(system, lambda: srv.stats.as_dict()["received"] == 18)
     peer.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     peer.close()
-    assert pump(system, lambda: ended(3))
+    pump(system, lambda: ended(3))
     # D: two packets that do not decode, then a normal close.
     with raw_client(listener_port) as peer:
         data = frame_size(b"/d\0\0,Q\0\0") + frame_size(b"nope")
         peer.sendall(data)
         sent += len(data)
-        assert pump(system, lambda: srv.stats.as_dict()["bad_packets"] == 2)
-    assert pump(system, lambda: ended(4))
+        pump(system, lambda: srv.stats.as_dict()["bad_packets"] == 2)
+    pump(system, lambda: ended(4))
     # E: half a packet, then silence (the partial-packet timeout).
     with raw_client(listener_port) as peer:
         peer.sendall(b"\0\0")
         sent += 2
-        assert pump(system, lambda: ended(5))
+        pump(system, lambda: ended(5))
     # F: still connected when the counters are read.
     with raw_client(listener_port) as peer:
         data = frame_size(osc_int_message("/f", 1))
         peer.sendall(data)
-        assert pump(system, lambda: srv.stats.as_dict()["received"] == 21)
+        pump(system, lambda: srv.stats.as_dict()["received"] == 21)
         whole = system.channel_stats("srv")
         assert whole["connections_open"] == 1 and srv.stats.received == 20
     expected = {

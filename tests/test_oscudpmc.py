@@ -8,19 +8,12 @@ import sys
 
 import pytest
 
-from _support_runtime import Recorder, pump, raw_sender
+from _support import poll, pump
+from _support_runtime import Recorder, raw_sender
 from oscwire import framing, oscchannel, oscmethod, oscudpmc
 from oscwire._errors import OSCSendError
-from oscwire._runtime import OSCSystem
 from oscwire.oscbuildparse import OSCMessage, encode_packet
 from oscwire.oscudpmc import DEFAULT_RCVBUF, UdpMcChannel
-
-
-@pytest.fixture
-def system():
-    sys_ = OSCSystem("eventloop").start()
-    yield sys_
-    sys_.terminate()
 
 
 def chan(system, name, mode, **opts):
@@ -54,7 +47,7 @@ def test_ipv6_loopback_and_bracket_literal(system) -> None:
     assert srv.udpsockspec.family == socket.AF_INET6
     chan(system, "cli6", "w", udpwrite_host="[::1]", udpwrite_port=srv.bound_port)
     system.send_packet(OSCMessage("/six", None, [6]), "cli6")
-    assert pump(system, lambda: len(rec) == 1)
+    pump(system, lambda: len(rec) == 1)
     srcident, value = rec.calls[0]
     assert value == 6 and srcident[0] == "::1" and len(srcident) == 2
 
@@ -66,7 +59,7 @@ def test_star_host_binds_every_interface(system) -> None:
     system.method("/star", rec)
     chan(system, "c", "w", udpwrite_host="127.0.0.1", udpwrite_port=srv.bound_port)
     system.send_packet(OSCMessage("/star", None, [1]), "c")
-    assert pump(system, lambda: len(rec) == 1)
+    pump(system, lambda: len(rec) == 1)
 
 
 def test_bound_action_and_large_default_rcvbuf(system) -> None:
@@ -96,7 +89,7 @@ def test_64k_datagram_is_read_whole(system) -> None:
     chan(system, "cli", "w", udpwrite_host="127.0.0.1", udpwrite_port=srv.bound_port)
     blob = bytes(range(256)) * 250  # 64000 bytes, the packet is 64016
     system.send_packet(OSCMessage("/big", ",b", [blob]), "cli")
-    assert pump(system, lambda: len(rec) == 1)
+    pump(system, lambda: len(rec) == 1)
     assert bytes(rec.calls[0][0]) == blob
 
 
@@ -113,7 +106,7 @@ def test_oversize_send_is_counted_and_does_not_jam(system) -> None:
     assert cli.stats.send_errors == 1
     for i in range(5):
         system.send_packet(OSCMessage("/s", ",i", [i]), "cli")
-    assert pump(system, lambda: len(rec) == 5)
+    pump(system, lambda: len(rec) == 5)
     assert cli.stats.sent == 5
 
 
@@ -154,7 +147,7 @@ def test_multicast_on_loopback(system) -> None:
     system.send_packet(OSCMessage("/mc", None, [1]), "mcli")
     if cli.stats.send_errors:
         pytest.skip("kernel has no multicast route here")
-    if not pump(system, lambda: len(rec) == 1, timeout=2.0):
+    if not poll(system, lambda: len(rec) == 1, timeout=2.0):
         pytest.skip("multicast datagram not looped back by this kernel")
     assert rec.calls == [(1,)]
     assert cli.udpsock.getsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL) == 1
@@ -190,7 +183,7 @@ def test_ipv6_link_local_group_is_scoped_by_interface_name(system) -> None:
     system.send_packet(OSCMessage("/mc6", None, [6]), "mcli")
     if cli.stats.send_errors:
         pytest.skip("lo has no IPv6 multicast route here (no MULTICAST flag)")
-    if not pump(system, lambda: len(rec) == 1, timeout=2.0):
+    if not poll(system, lambda: len(rec) == 1, timeout=2.0):
         pytest.skip("IPv6 multicast datagram not looped back by this kernel")
     assert rec.calls == [(6,)]
 
@@ -215,7 +208,7 @@ def test_broadcast_on_loopback(system) -> None:
     system.send_packet(OSCMessage("/bc", None, [2]), "bcli")
     if cli.stats.send_errors:
         pytest.skip("kernel refused the broadcast send")
-    if not pump(system, lambda: len(rec) == 1, timeout=2.0):
+    if not poll(system, lambda: len(rec) == 1, timeout=2.0):
         pytest.skip("broadcast datagram not delivered on loopback by this kernel")
     assert rec.calls == [(2,)]
 
@@ -243,7 +236,7 @@ def test_asstream_with_slip_across_datagrams(system) -> None:
     with raw_sender() as sock:
         for k in range(0, len(stream), 7):  # split at arbitrary points
             sock.sendto(stream[k : k + 7], ("127.0.0.1", srv.bound_port))
-        assert pump(system, lambda: len(rec) == 5)
+        pump(system, lambda: len(rec) == 5)
     assert [c[0] for c in rec.calls] == list(range(5))
 
 
@@ -262,9 +255,9 @@ def test_identfields_and_forceident(system) -> None:
     packet = bytes(encode_packet(OSCMessage("/id", None, [])))
     with raw_sender() as sock:
         sock.sendto(packet, ("127.0.0.1", srv1.bound_port))
-        assert pump(system, lambda: len(rec) == 1)
+        pump(system, lambda: len(rec) == 1)
         sock.sendto(packet, ("127.0.0.1", srv2.bound_port))
-        assert pump(system, lambda: len(rec) == 2)
+        pump(system, lambda: len(rec) == 2)
     assert rec.calls == [("127.0.0.1",), ("the-desk",)]
 
 
@@ -278,7 +271,7 @@ def test_batch_drain_serves_many_datagrams_per_wakeup(system) -> None:
             sock.sendto(packet, ("127.0.0.1", srv.bound_port))
     system.process(1.0)
     assert len(rec) == 100  # one wake-up: one bounded batch
-    assert pump(system, lambda: len(rec) == 250)
+    pump(system, lambda: len(rec) == 250)
 
 
 def test_closed_channel_drops_sends(system) -> None:
@@ -395,7 +388,7 @@ def test_blocking_sockets_still_read_and_write(system) -> None:
     with system.batched_sends():
         for i in range(20):
             system.send_packet(OSCMessage("/blk", None, [i]), "cli")
-    assert pump(system, lambda: len(rec) == 20)
+    pump(system, lambda: len(rec) == 20)
     assert [c[0] for c in rec.calls] == list(range(20))
     assert cli.stats.sent == 20
 
@@ -421,7 +414,7 @@ def test_receive_error_is_counted_and_reading_goes_on(system) -> None:
             sock.sendto(
                 bytes(encode_packet(OSCMessage("/e", None, [1]))), ("127.0.0.1", srv.bound_port)
             )
-        assert pump(system, lambda: len(rec) == 1)
+        pump(system, lambda: len(rec) == 1)
     finally:
         oscudpmc.recv_batch = real
     assert srv.stats.recv_errors == 1
@@ -460,7 +453,7 @@ def test_client_reads_the_replies_sent_to_its_socket(system, family) -> None:
     assert request == bytes(encode_packet(OSCMessage("/status", ",", [])))
     peer.sendto(bytes(encode_packet(OSCMessage("/status.reply", ",ii", [1, 7]))), client_address)
     peer.close()
-    assert pump(system, lambda: len(rec) == 1)
+    pump(system, lambda: len(rec) == 1)
     assert rec.calls == [("cli", 1, 7)]
     assert system.channel_stats("cli")["received"] == 1
 
@@ -483,7 +476,7 @@ def test_client_replies_can_be_turned_off(system) -> None:
     _, client_address = peer.recvfrom(65536)
     peer.sendto(bytes(encode_packet(OSCMessage("/reply", None, [1]))), client_address)
     peer.close()
-    assert not pump(system, lambda: len(rec) == 1, timeout=0.3)
+    assert not poll(system, lambda: len(rec) == 1, timeout=0.3)
     assert client.stats.received == 0
 
 
@@ -508,7 +501,7 @@ def test_write_workqueue_runs_the_writes_and_wqterminate_ends_it(system) -> None
     assert cli.stats.sent == 0 and len(queue) == 1  # one write operation for the channel
     queue.run_pending()
     assert cli.stats.sent == 3
-    assert pump(system, lambda: len(rec) == 3)
+    pump(system, lambda: len(rec) == 3)
     assert rec.calls == [(0,), (1,), (2,)]
     cli.terminate()
     assert queue.terminated
@@ -534,7 +527,7 @@ def test_monitor_options(system) -> None:
         monitor_terminate=True,
     )
     sender.sendto(raw, ("127.0.0.1", srv.bound_port))
-    assert pump(system, lambda: len(rec) == 1)
+    pump(system, lambda: len(rec) == 1)
     srv.terminate()
     assert own.terminated
     # No monitor: the program reads when it wants.
@@ -543,7 +536,7 @@ def test_monitor_options(system) -> None:
     system.process(0.05)
     assert len(rec) == 1
     manual.process_monevents(0, "r")
-    assert pump(system, lambda: len(rec) == 2)
+    pump(system, lambda: len(rec) == 2)
     # monitor_terminate on a channel of the system's monitor must not stop the others.
     other = chan(system, "other", "r", udpread_host="127.0.0.1", udpread_port=0)
     chan(
@@ -551,7 +544,7 @@ def test_monitor_options(system) -> None:
     ).terminate()
     assert not system.monitor.terminated
     sender.sendto(raw, ("127.0.0.1", other.bound_port))
-    assert pump(system, lambda: len(rec) == 3)
+    pump(system, lambda: len(rec) == 3)
     sender.close()
 
 
@@ -578,7 +571,7 @@ def test_ttl_zero_is_accepted_and_sets_only_the_multicast_ttl(system, host: str)
         )  # fmt: skip
         assert cli2.udpsock.getsockopt(socket.IPPROTO_IP, socket.IP_TTL) > 0
         system.send_packet(OSCMessage("/ttl0", None, [1]), "cli2")
-        assert pump(system, lambda: len(rec) == 1)
+        pump(system, lambda: len(rec) == 1)
 
 
 def test_a_failed_queued_datagram_still_signals_its_event(system) -> None:

@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from _support import pump, reaches
 from oscwire import _policies, _runtime, as_comthreads, framing
 from oscwire.oscbuildparse import OSCMessage, encode_packet
 
@@ -51,17 +52,15 @@ def test_tcp_reading_pauses_while_handlers_are_behind(low_thresholds) -> None:
     sent = threading.Event()
     sender = threading.Thread(target=send_in_chunks, args=(server.bound_port, sent), daemon=True)
     sender.start()
+
     # Handlers run only in osc_process(): not calling it lets their queue grow.
-    deadline = time.monotonic() + 10
-    paused = []
-    while time.monotonic() < deadline and not paused:
-        paused = [c for c in _runtime.default_system().channels.values() if c.reading_paused]
-        time.sleep(0.005)
-    assert paused, "reading never paused"
-    connection = paused[0]
+    def paused() -> list:
+        return [c for c in _runtime.default_system().channels.values() if c.reading_paused]
+
+    pump(None, paused, what="a connection to pause its reading")
+    connection = paused()[0]
     assert received == []
-    while len(received) < MESSAGES and time.monotonic() < deadline + 10:
-        as_comthreads.osc_process(0.01)
+    pump(as_comthreads.osc_process, lambda: len(received) >= MESSAGES, timeout=20)
     assert received == list(range(MESSAGES))
     stats = connection.stats
     assert stats.read_pauses >= 1
@@ -92,24 +91,15 @@ def test_big_datagrams_pause_reading_by_bytes_waiting(monkeypatch) -> None:
             while not server.reading_paused and sent < 20 and time.monotonic() < deadline:
                 peer.sendto(raw, ("127.0.0.1", server.bound_port))
                 sent += 1
-                while server.stats.received < sent and time.monotonic() < deadline:
-                    time.sleep(0.002)
+                # The communication thread reads; handlers must not run yet.
+                pump(None, reaches(lambda: server.stats.received, sent))
         assert server.reading_paused, "reading never paused"
         # The check runs when a batch arrives, before it counts: one more may pass.
         assert 200_000 <= system.waiting_bytes < 200_000 + 2 * len(raw)
         assert received == []
-        while len(received) < sent and time.monotonic() < deadline:
-            system.process(0.01)
+        pump(system, lambda: len(received) >= sent)
         assert received == [50_000] * sent
         assert system.waiting_bytes == 0
-        assert pump_until(system, lambda: not server.reading_paused, deadline)
+        pump(system, lambda: not server.reading_paused)
     finally:
         system.terminate()
-
-
-def pump_until(system, condition, deadline: float) -> bool:
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        system.process(0.01)
-    return condition()

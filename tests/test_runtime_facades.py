@@ -12,7 +12,8 @@ import time
 
 import pytest
 
-from _support_runtime import POLICIES, Recorder, non_daemon_threads
+from _support import POLICIES, pump
+from _support_runtime import Recorder, non_daemon_threads
 from oscwire import _runtime
 from oscwire.oscbuildparse import OSCMessage
 
@@ -22,16 +23,6 @@ def facade(request):
     module = importlib.import_module(f"oscwire.as_{request.param}")
     yield module
     module.osc_terminate()
-
-
-def pump(facade, until, timeout=5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if until():
-            return True
-        facade.osc_process()
-        time.sleep(0.002)
-    return until()
 
 
 def test_facades_share_signatures() -> None:
@@ -70,11 +61,11 @@ def test_method_unmethod_send_and_restart(facade) -> None:
     srv = facade.osc_udp_server("127.0.0.1", 0, "srv")
     facade.osc_udp_client("127.0.0.1", srv.bound_port, "cli")
     facade.osc_send(OSCMessage("/f/a", None, [1]), "cli")
-    assert pump(facade, lambda: len(rec) == 1)
+    pump(facade.osc_process, lambda: len(rec) == 1)
     assert facade.osc_unmethod(handle) is True
     assert facade.osc_unmethod(handle) is False
     facade.osc_send(OSCMessage("/f/a", None, [2]), "cli")
-    assert pump(facade, lambda: facade.osc_stats("srv")["decoded"] == 2)
+    pump(facade.osc_process, lambda: facade.osc_stats("srv")["decoded"] == 2)
     assert len(rec) == 1
     t0 = time.monotonic()
     facade.osc_terminate()
@@ -85,7 +76,7 @@ def test_method_unmethod_send_and_restart(facade) -> None:
     facade.osc_udp_client("127.0.0.1", srv.bound_port, "cli")
     facade.osc_method("/g", rec)
     facade.osc_send(OSCMessage("/g", None, [3]), "cli")
-    assert pump(facade, lambda: len(rec) == 2)
+    pump(facade.osc_process, lambda: len(rec) == 2)
     facade.osc_terminate()
     assert non_daemon_threads() == []
 
@@ -99,7 +90,7 @@ def test_batched_sends_in_every_policy(facade) -> None:
     with facade.osc_batched_sends():
         for i in range(300):  # more than one sendmmsg batch
             facade.osc_send(OSCMessage("/batch", None, [i]), "cli")
-    assert pump(facade, lambda: len(rec) == 300)
+    pump(facade.osc_process, lambda: len(rec) == 300)
     assert [call[0] for call in rec.calls] == list(range(300))
     assert facade.osc_stats("cli")["sent"] == 300
 
@@ -117,7 +108,7 @@ def test_patternkind_option(facade) -> None:
     facade.osc_method("/exact", rec)
     facade.osc_send(OSCMessage("/exact/more", None, [1]), "_local")  # osc kind would match
     facade.osc_send(OSCMessage("/ex*", None, [2]), "_local")  # message-side pattern
-    assert pump(facade, lambda: len(rec) == 1)
+    pump(facade.osc_process, lambda: len(rec) == 1)
     time.sleep(0.05)
     facade.osc_process()
     assert rec.calls == [(2,)]
@@ -230,7 +221,7 @@ def test_tcp_through_every_facade(facade, server_framing, client_framing) -> Non
     facade.osc_tcp_client("127.0.0.1", server.bound_port, "tcpcli", framing=client_framing)
     for value in range(50):
         facade.osc_send(OSCMessage("/ping", None, [value]), "tcpcli")
-    assert pump(facade, lambda: len(answers) == 50)
+    pump(facade.osc_process, lambda: len(answers) == 50)
     assert values == list(range(50))
     assert answers == [value * 2 for value in range(50)]
 
@@ -260,9 +251,7 @@ def test_startup_of_another_policy_replaces_a_system_left_running() -> None:
         srv = as_allthreads.osc_udp_server("127.0.0.1", 0, "left")  # the name is free again
         as_allthreads.osc_udp_client("127.0.0.1", srv.bound_port, "cli")
         as_allthreads.osc_send(OSCMessage("/t", None, [1]), "cli")
-        deadline = time.monotonic() + 5
-        while not rec.calls and time.monotonic() < deadline:  # no osc_process(): threads only
-            time.sleep(0.005)
+        pump(None, lambda: rec.calls)  # no osc_process(): threads only
         assert rec.calls == [(1,)]
     finally:
         as_allthreads.osc_terminate()
@@ -284,11 +273,8 @@ def test_startup_after_channels_applies_the_policy_to_them(policy: str) -> None:
         threads: list[str] = []
         facade.osc_method("/t", lambda value: threads.append(threading.current_thread().name))
         facade.osc_send(OSCMessage("/t", None, [1]), "early_cli")
-        deadline = time.monotonic() + 5
-        while not threads and time.monotonic() < deadline:
-            if policy == "comthreads":
-                facade.osc_process()  # comthreads: handlers run here, in this thread
-            time.sleep(0.005)
+        # comthreads: the handlers run in osc_process(), in this thread (allthreads: it waits).
+        pump(facade.osc_process, lambda: threads)
         expected = "MainThread" if policy == "comthreads" else "oscwire-work"
         assert threads and threads[0].startswith(expected)
     finally:

@@ -13,23 +13,16 @@ import time
 
 import pytest
 
-from _support_runtime import POLICIES, pump
+from _support import POLICIES, pump
 from oscwire import oscmethod
 from oscwire._runtime import OSCSystem
 from oscwire.oscbuildparse import OSC_IMMEDIATELY, OSCBundle, OSCMessage
 from oscwire.oscudpmc import UdpMcChannel
 
-pytestmark = pytest.mark.interop
+pytestmark = [pytest.mark.interop, pytest.mark.system(*POLICIES)]
 
 OSCSEND = shutil.which("oscsend")
 OSCDUMP = shutil.which("oscdump")
-
-
-@pytest.fixture(params=POLICIES)
-def system(request):
-    sys_ = OSCSystem(request.param, execthreadscount=2).start()
-    yield sys_
-    sys_.terminate()
 
 
 @pytest.mark.skipif(OSCSEND is None, reason="liblo-tools (oscsend) not installed")
@@ -53,7 +46,7 @@ def test_oscsend_to_a_runtime_server(system: OSCSystem) -> None:
             check=True,
             timeout=10,
         )
-    assert pump(system, lambda: len(got) == 3)
+    pump(system, lambda: len(got) == 3)
     # Values as oscsend's command line gives them, types from its type string.
     assert got == [
         (f"/liblo/{i}", (i, 0.5, "txt", 2.25, 5000000000, True, False, None, "c")) for i in range(3)
@@ -139,10 +132,12 @@ def test_reply_reaches_a_pyliblo3_server_at_its_source_port(system: OSCSystem) -
         peer.add_method("/pong", "i", lambda path, args: answers.append(args[0]))
         for value in range(5):
             peer.send(liblo.Address("127.0.0.1", srv.bound_port, liblo.UDP), "/ping", value)
-        deadline = time.monotonic() + 5
-        while len(answers) < 5 and time.monotonic() < deadline:
-            system.process(0.001)
-            peer.recv(5)
+
+        def serve_both(seconds: float) -> None:
+            system.process(seconds)
+            peer.recv(5)  # liblo's server reads the replies (waits up to 5 ms)
+
+        pump(serve_both, lambda: len(answers) >= 5)
         assert answers == [1, 2, 3, 4, 5]
     finally:
         peer.free()
@@ -154,8 +149,10 @@ def test_reply_reaches_a_python_osc_client(system: OSCSystem) -> None:
     client = udp_client.SimpleUDPClient("127.0.0.1", srv.bound_port)
     client.send_message("/ping", 41)
     answers: list = []
-    deadline = time.monotonic() + 5
-    while not answers and time.monotonic() < deadline:
-        system.process(0.005)
+
+    def answered() -> bool:
         answers.extend(client.get_messages(0.01))
+        return bool(answers)
+
+    pump(system, answered)
     assert [(m.address, m.params) for m in answers] == [("/pong", [42])]

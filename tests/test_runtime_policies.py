@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from _support_runtime import POLICIES, Recorder, non_daemon_threads, pump, raw_sender, udp_listener
+from _support import POLICIES, pump
+from _support_runtime import Recorder, non_daemon_threads, raw_sender, udp_listener
 from oscwire import oscmethod
 from oscwire._errors import OSCInvalidDataError, OSCUnknownChannelError
 from oscwire._runtime import OSCSystem
@@ -21,12 +22,7 @@ from oscwire.oscbuildparse import (
 )
 from oscwire.oscudpmc import UdpMcChannel
 
-
-@pytest.fixture(params=POLICIES)
-def system(request):
-    sys_ = OSCSystem(request.param, execthreadscount=4).start()
-    yield sys_
-    sys_.terminate()
+pytestmark = pytest.mark.system(*POLICIES, execthreadscount=4)
 
 
 def server(system: OSCSystem, name: str = "srv", host: str = "127.0.0.1", **opts) -> UdpMcChannel:
@@ -52,7 +48,7 @@ def test_2000_messages_arrive_complete_in_order(system: OSCSystem) -> None:
         system.send_packet(OSCMessage("/test/num", ",i", [i]), "cli")
         if i % 200 == 0:
             system.process(0)
-    assert pump(system, lambda: len(rec) >= 2000)
+    pump(system, lambda: len(rec) >= 2000)
     time.sleep(0.05)
     system.process(0)
     assert [args[0] for args in rec.calls] == list(range(2000))
@@ -71,7 +67,7 @@ def test_future_bundles_run_on_time(system: OSCSystem) -> None:
     for i, off in enumerate(offsets):
         bundle = OSCBundle(unixtime2timetag(base + off), [OSCMessage("/t", None, [i, off])])
         system.send_packet(bundle, "cli")
-    assert pump(system, lambda: len(rec) >= 4, timeout=3.0)
+    pump(system, lambda: len(rec) >= 4, timeout=3.0)
     for (i, off), at in zip(rec.calls, rec.times):
         # Never early (1 ms for clock rounding); late only by scheduling, which a shared
         # CI machine stretches (20 ms failed there under load).
@@ -89,7 +85,7 @@ def test_terminate_does_not_wait_for_future_bundles() -> None:
         client(system, srv.bound_port)
         bundle = OSCBundle(unixtime2timetag(time.time() + 30), [OSCMessage("/late", None, [1])])
         system.send_packet(bundle, "cli")
-        assert pump(system, lambda s=system: s.dispatcher.delayed_count() == 1, timeout=2.0)
+        pump(system, lambda s=system: s.dispatcher.delayed_count() == 1, timeout=2.0)
         t0 = time.monotonic()
         system.terminate()
         assert time.monotonic() - t0 < 1.0
@@ -126,7 +122,7 @@ def test_local_delivery(system: OSCSystem) -> None:
     rec = Recorder()
     system.method("/loc", rec, argscheme=oscmethod.OSCARG_READERNAME + oscmethod.OSCARG_DATAUNPACK)
     assert system.send_packet(OSCMessage("/loc", None, [7]), "_local") == 1
-    assert pump(system, lambda: len(rec) == 1)
+    pump(system, lambda: len(rec) == 1)
     # osc4py3's values for a local packet (PacketOptions defaults).
     assert rec.calls == [("undefined", 7)]
 
@@ -146,7 +142,7 @@ def test_bad_packets_then_good_ones(system: OSCSystem) -> None:
             sock.sendto(junk, target)
         for i in range(10):
             sock.sendto(bytes(encode_packet(OSCMessage("/ok", ",i", [i]))), target)
-        assert pump(system, lambda: len(rec) == 10)
+        pump(system, lambda: len(rec) == 10)
     assert [c[0] for c in rec.calls] == list(range(10))
     assert system.channel_stats("srv")["bad_packets"] == 4
 
@@ -164,8 +160,8 @@ def test_raising_handler_does_not_stop_anything(system: OSCSystem) -> None:
     client(system, srv.bound_port)
     for i in range(30):
         system.send_packet(OSCMessage("/f", ",i", [i]), "cli")
-    assert pump(system, lambda: len(rec) == 20)
-    assert pump(system, lambda: system.channel_stats("srv")["handler_errors"] == 10)
+    pump(system, lambda: len(rec) == 20)
+    pump(system, lambda: system.channel_stats("srv")["handler_errors"] == 10)
     assert [c[0] for c in rec.calls] == [i for i in range(30) if i % 3]
 
 
@@ -188,7 +184,7 @@ def test_names_as_str_list_set_tuple_and_all(system: OSCSystem) -> None:
     with pytest.raises(OSCUnknownChannelError, match=r"'srv' cannot send \(a reader\)"):
         system.send_packet(message, ["c1", "srv"])
     assert system.stats["unknown_targets"] == 2
-    assert pump(system, lambda: len(rec) == 11)
+    pump(system, lambda: len(rec) == 11)
     time.sleep(0.05)
     system.process(0.01)
     assert len(rec) == 11
@@ -220,7 +216,7 @@ def test_unencodable_packet_is_raised_and_counted(system: OSCSystem) -> None:
         system.send_packet(OSCMessage("/u", ",i", ["not an int"]), ["cli", "_local"])
     assert system.stats["encode_errors"] == 2
     system.send_packet(OSCMessage("/u", None, [1]), "cli")
-    assert pump(system, lambda: len(rec) == 1)
+    pump(system, lambda: len(rec) == 1)
 
 
 def test_reply_to_sender_through_the_receiving_socket(system: OSCSystem) -> None:
@@ -241,7 +237,7 @@ def test_reply_to_sender_through_the_receiving_socket(system: OSCSystem) -> None
 
         reader = threading.Thread(target=receive)
         reader.start()
-        assert pump(system, lambda: bool(got), timeout=3.0)
+        pump(system, lambda: bool(got), timeout=3.0)
         reader.join(2.0)
     data, source = got[0]
     assert decode_packet(data) == OSCMessage("/pong", ",i", (42,))
@@ -258,7 +254,7 @@ def test_start_terminate_start(system: OSCSystem) -> None:
         srv = server(system)
         client(system, srv.bound_port)
         system.send_packet(OSCMessage("/r", None, [1]), "cli")
-        assert pump(system, lambda r=rec: len(r) == 1)
+        pump(system, lambda r=rec: len(r) == 1)
     assert non_daemon_threads() == []
 
 

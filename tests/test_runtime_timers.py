@@ -7,15 +7,10 @@ import time
 
 import pytest
 
-from _support_runtime import POLICIES, pump
+from _support import POLICIES, pump
 from oscwire._runtime import OSCSystem
 
-
-@pytest.fixture(params=POLICIES)
-def system(request):
-    sys_ = OSCSystem(request.param, execthreadscount=2).start()
-    yield sys_
-    sys_.terminate()
+pytestmark = pytest.mark.system(*POLICIES)
 
 
 def test_timers_run_in_order_and_cancel_works(system: OSCSystem) -> None:
@@ -34,7 +29,7 @@ def test_timers_run_in_order_and_cancel_works(system: OSCSystem) -> None:
     system.call_later(0.05, mark("early"))
     cancelled = system.call_later(0.1, mark("cancelled"))
     cancelled.cancel()
-    assert pump(system, lambda: len(fired) >= 2, timeout=3.0)
+    pump(system, lambda: len(fired) >= 2, timeout=3.0)
     elapsed = time.monotonic() - start
     assert fired == ["early", "late"]
     assert elapsed >= 0.15
@@ -53,7 +48,7 @@ def test_failing_timer_is_logged_and_the_next_one_runs(system: OSCSystem, caplog
 
     system.call_later(0.0, boom)
     system.call_later(0.01, fired.set)
-    assert pump(system, fired.is_set, timeout=3.0)
+    pump(system, fired.is_set, timeout=3.0)
     assert any("timer boom" in (record.exc_text or "") for record in caplog.records)
 
 

@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 
-from _support_api import Calls, comm_threads, ipv6_loopback, twin, wait_until
+from _support import pump
+from _support_api import Calls, comm_threads, ipv6_loopback, twin
 from oscwire import Client, Form, Matching, Received, Server, oscbuildparse
 from oscwire._errors import OSCInvalidAddressError, OSCPatternError
 from oscwire.oscbuildparse import OSCBundle, OSCMessage, unixtime2timetag
@@ -222,7 +223,7 @@ def test_remove_method(twin: str) -> None:
         raw_send(server.port, OSCMessage("/x", None, [])).close()
         raw_send(server.port, OSCMessage("/y", None, [])).close()
         assert calls.wait(1) == ["/y"]
-        assert wait_until(lambda: server.stats()["dispatcher"]["unmatched"] == 1)  # type: ignore[index]
+        pump(None, lambda: server.stats()["dispatcher"]["unmatched"] == 1)  # type: ignore[index]
 
 
 # ----- replies ----------------------------------------------------------------------------------
@@ -273,7 +274,7 @@ def test_bad_return_value_is_logged_and_counted(
     with Server("127.0.0.1", 0) as server:
         server.add_method("/q", lambda address: 42)  # type: ignore[arg-type, return-value]
         raw_send(server.port, OSCMessage("/q", None, [])).close()
-        assert wait_until(lambda: "its reply to /q cannot be sent" in caplog.text)
+        pump(None, lambda: "its reply to /q cannot be sent" in caplog.text)
     assert "a handler returned 42: return None, an OSCMessage" in caplog.text
 
 
@@ -288,8 +289,9 @@ def test_failing_handler_is_logged_once_then_counted(
         server.add_method("/broken", broken)
         for value in range(5):
             raw_send(server.port, OSCMessage("/broken", None, [value])).close()
-        assert wait_until(
-            lambda: server.stats()["dispatcher"]["handler_errors"] == 5  # type: ignore[index]
+        pump(
+            None,
+            lambda: server.stats()["dispatcher"]["handler_errors"] == 5,  # type: ignore[index]
         )
         assert server.stats()["channels"]["server"]["handler_errors"] == 5  # type: ignore[index]
     failures = [r for r in caplog.records if "failed on message /broken" in r.getMessage()]
@@ -307,7 +309,7 @@ def test_arguments_that_do_not_fit_the_handler_are_reported_plainly(
     with Server("127.0.0.1", 0) as server:
         server.add_method("/fit", two_values)
         raw_send(server.port, OSCMessage("/fit", None, [1])).close()
-        assert wait_until(lambda: "does not fit its parameters" in caplog.text)
+        pump(None, lambda: "does not fit its parameters" in caplog.text)
     line = next(r for r in caplog.records if "does not fit" in r.getMessage())
     assert "message /fit ,i (1,)" in line.getMessage()
     assert "missing a required argument: 'y'" in line.getMessage()
@@ -347,7 +349,7 @@ def test_start_runs_a_thread_that_close_ends(twin: str) -> None:
     with pytest.raises(RuntimeError, match="already served by a background thread"):
         server.serve_forever()
     server.close()
-    assert wait_until(lambda: len(comm_threads()) == before)
+    pump(None, lambda: len(comm_threads()) == before)
     assert binds_alone(server.port)
 
 
@@ -425,7 +427,7 @@ def test_a_closed_server_is_never_started_again() -> None:
             {"udpwrite_host": "127.0.0.1", "udpwrite_port": 9, "osc_system": server.system},
         )
     assert not server.system.running
-    assert wait_until(lambda: len(comm_threads()) == before)
+    pump(None, lambda: len(comm_threads()) == before)
 
 
 def test_connections_arriving_while_a_tcp_server_closes_leave_no_thread(twin: str) -> None:
@@ -446,7 +448,7 @@ def test_connections_arriving_while_a_tcp_server_closes_leave_no_thread(twin: st
         server.close()
         stop.set()
         connector.join(5)
-    assert wait_until(lambda: len(comm_threads()) == before)
+    pump(None, lambda: len(comm_threads()) == before)
     started = time.process_time()
     time.sleep(0.2)
     assert time.process_time() - started < 0.1  # nothing spins

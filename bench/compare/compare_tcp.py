@@ -1,6 +1,6 @@
 """Side-by-side TCP receive rates: oscwire against python-osc's TCP server, in one run.
 
-Run ``python bench/compare_tcp.py`` (``--rounds N``, ``--markdown``). For each framing —
+Run ``python bench/compare/compare_tcp.py`` (``--rounds N``, ``--markdown``). For each framing —
 ``size`` (OSC 1.0, python-osc mode "1.0") and ``slip`` (OSC 1.1, mode "1.1") — one
 connection carries 100 000 ``/bench/n ,i`` messages sent by a thread with one
 ``sendall``; the rate counts messages received, cut, decoded and dispatched to a no-op
@@ -20,6 +20,8 @@ import os
 import sys
 from typing import Any
 
+# bench/compare/ (_table.py) and bench/ (the workloads shared with bench/suites/).
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from _table import format_table

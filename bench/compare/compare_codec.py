@@ -1,6 +1,6 @@
 """Side-by-side codec timings: oscwire (compiled and pure) against python-osc, osc4py3, pyliblo3.
 
-Run ``python bench/compare_codec.py`` (``--quick`` for a shorter run, ``--markdown`` for a
+Run ``python bench/compare/compare_codec.py`` (``--quick`` for a shorter run, ``--markdown`` for a
 table to paste into docs). Each cell is the best of several repeats, in microseconds per
 operation, measured in this one process so that the ratios are fair on a shared machine.
 Peers that are not installed are left out. Workloads:

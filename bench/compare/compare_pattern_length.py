@@ -1,6 +1,6 @@
 """Match time per address character, for every pattern kind, from 64 B to 64 KB addresses.
 
-Run ``python bench/compare_pattern_length.py`` (``--markdown`` for a table to paste into
+Run ``python bench/compare/compare_pattern_length.py`` (``--markdown`` for a table to paste into
 docs, ``--budget`` to change the time a case may take before longer addresses are
 skipped). Each cell is nanoseconds per character of the address (best of a few runs): a
 linear matcher shows the same number in every column, a quadratic one a number that grows
@@ -22,6 +22,8 @@ import sys
 import time
 from typing import Any, Callable
 
+# bench/compare/ (_table.py) and bench/ (the workloads shared with bench/suites/).
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from _dispatch_support import use_twin

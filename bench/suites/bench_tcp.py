@@ -1,19 +1,14 @@
 """TCP receive speed: one connection, 100 000 small messages, each framing.
 
-``python -m pytest bench/bench_tcp.py --benchmark-only`` — one round is one stream of
+``python -m pytest bench/suites/bench_tcp.py --benchmark-only`` — one round is one stream of
 100 000 ``/bench/n ,i`` messages received, cut, decoded and dispatched (to a no-op
 handler) by an oscwire TCP server; divide 100 000 by the time for messages per second.
-``python bench/compare_tcp.py`` puts the rate next to python-osc's TCP server.
+``python bench/compare/compare_tcp.py`` puts the rate next to python-osc's TCP server.
 """
 
 from __future__ import annotations
 
-import os
-import sys
-
 import pytest
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from _tcp_support import MESSAGES, OscwireReceiver
 

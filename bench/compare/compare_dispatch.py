@@ -1,6 +1,6 @@
 """Side-by-side receive-path timings: oscwire (compiled and pure) against python-osc and osc4py3.
 
-Run ``python bench/compare_dispatch.py`` (``--quick`` for a shorter run, ``--markdown`` for
+Run ``python bench/compare/compare_dispatch.py`` (``--quick`` for a shorter run, ``--markdown`` for
 a table to paste into docs). Every number is messages per second, the best of several
 repeats, measured in this one process so that ratios are fair on a shared machine.
 
@@ -27,6 +27,8 @@ import sys
 import timeit
 from typing import Any, Callable
 
+# bench/compare/ (_table.py) and bench/ (the workloads shared with bench/suites/).
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from _dispatch_support import dispatch_all, use_twin

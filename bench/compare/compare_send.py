@@ -1,7 +1,7 @@
 """Side-by-side UDP send rates: ``oscwire.Client.send`` against the senders a user would
 otherwise pick, in one run.
 
-Run ``python bench/compare_send.py`` (``--rounds N``, ``--count N``, ``--markdown``).
+Run ``python bench/compare/compare_send.py`` (``--rounds N``, ``--count N``, ``--markdown``).
 Every sender builds a new ``/test/addr ,ifs (i, 2.5, "hello")`` message per call (the
 integer changes) and sends it over UDP on loopback to a socket nobody reads (the kernel
 drops what overflows it, the same for everyone): ``oscwire.Client.send``, pyliblo3's

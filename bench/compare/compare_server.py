@@ -1,6 +1,6 @@
 """Receive through ``oscwire.Server`` against the runtime it is built on, in one run.
 
-Run ``python bench/compare_server.py`` (``--rounds N``, ``--markdown``). Two workloads,
+Run ``python bench/compare/compare_server.py`` (``--rounds N``, ``--markdown``). Two workloads,
 each served in the caller's thread:
 
 * UDP burst: 4000 ``/bench/n ,i`` datagrams wait in the socket, then the receiver drains
@@ -28,6 +28,8 @@ import threading
 import time
 from typing import Any, Callable
 
+# bench/compare/ (_table.py) and bench/ (the workloads shared with bench/suites/).
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import oscwire

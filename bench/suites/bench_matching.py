@@ -1,10 +1,10 @@
 """Matching and dispatch speed, compiled twin against pure twin.
 
-``python -m pytest bench/bench_matching.py --benchmark-only --benchmark-group-by=func``
+``python -m pytest bench/suites/bench_matching.py --benchmark-only --benchmark-group-by=func``
 
 Each dispatch benchmark handles a batch of 1000 packets (divide the mean by 1000 for one
 message): decode + ``MethodIndex.match`` + ``call_methods`` with a no-op handler.
-The side-by-side comparison with python-osc and osc4py3 is ``bench/compare_dispatch.py``.
+The side-by-side comparison with python-osc and osc4py3 is ``bench/compare/compare_dispatch.py``.
 """
 
 from __future__ import annotations

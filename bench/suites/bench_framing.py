@@ -1,6 +1,6 @@
 """Framing speed, compiled against pure: SLIP encode/decode and a size-prefixed stream.
 
-``python -m pytest bench/bench_framing.py --benchmark-only --benchmark-group-by=func``
+``python -m pytest bench/suites/bench_framing.py --benchmark-only --benchmark-group-by=func``
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """Codec speed, compiled twin against pure twin (pytest-benchmark).
 
-``python -m pytest bench/bench_codec.py --benchmark-only --benchmark-group-by=func``
+``python -m pytest bench/suites/bench_codec.py --benchmark-only --benchmark-group-by=func``
 
 Workloads: ``/test/addr ,ifs 1 2.5 "hello"``; a bundle of 10 such messages; a message
 with a 1 KiB blob and 64 floats; plus one message of every type tag; and a sender's path
 (``encode_message`` against building an ``OSCMessage`` and encoding it). The side-by-side
-comparison with python-osc, osc4py3 and pyliblo3 is ``bench/compare_codec.py``.
+comparison with python-osc, osc4py3 and pyliblo3 is ``bench/compare/compare_codec.py``.
 """
 
 from __future__ import annotations

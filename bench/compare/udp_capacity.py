@@ -4,8 +4,8 @@ Two processes per measurement: a receiver (an OSC server from one library, with 
 handler that counts) and a raw sender that blasts the same datagram
 (``/test/addr ,ifs 1 2.5 "hello"``) at it. Run::
 
-    python bench/udp_capacity.py              # everything, 2 s runs, 3 rounds (a few minutes)
-    python bench/udp_capacity.py --quick      # 1 s runs, 1 round
+    python bench/compare/udp_capacity.py              # everything, 2 s runs, 3 rounds (a few minutes)
+    python bench/compare/udp_capacity.py --quick      # 1 s runs, 1 round
 
 Tables printed:
 
