@@ -1,9 +1,5 @@
-<<<<<<< HEAD:bench/frames.py
-"""How many Python frames a received datagram and a sent packet go through, measured.
-=======
-"""How many Python frames a received datagram and an osc_send go through (for
-docs/architecture.md): ``python bench/compare/frames.py``.
->>>>>>> fixtures:bench/compare/frames.py
+"""How many Python frames a received datagram and a sent packet go through, measured
+(for docs/architecture.md): ``python bench/compare/frames.py``.
 
 Run as a script, it runs each path that docs/architecture.md describes and prints, for
 each, the Python frames between the place the path starts and the place it hands over
