@@ -185,6 +185,18 @@ def test_twins_agree_on_mutated_packets(codec_twins: tuple[Any, Any], item: Any,
     check_decode(codec_twins, raw, {"force_typetags": True, "restrict_typetags": "ifsb"})
 
 
+def test_a_bundle_element_too_short_for_a_bundle_head_is_neither(
+    codec_twins: tuple[Any, Any],
+) -> None:
+    """A 4-byte element ``#bun`` whose enclosing packet goes on with ``dle\\0``: the pure
+    twin read the head past the element's end (hypothesis found it)."""
+    inner = b"#bundle\0" + bytes(8)
+    raw = b"#bundle\0" + bytes(8) + struct.pack(">i", 4) + inner
+    check_decode(codec_twins, raw)
+    with pytest.raises(OSCError, match="neither a message nor a bundle"):
+        codec_twins[1].decode_packet(raw)
+
+
 @SETTINGS
 @given(st.binary(max_size=64))
 def test_twins_agree_on_random_bytes(codec_twins: tuple[Any, Any], raw: Any) -> None:

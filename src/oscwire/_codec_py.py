@@ -388,7 +388,7 @@ def _decode_bundle(buf: Any, src: Any, pos: int, end: int, options: CodecOptions
         if first == 47:  # '/'
             elements.append(_decode_message(buf, src, p + 4, stop, options))
             p = stop
-        elif first == 35 and buf[p + 4 : p + 12] == _BUNDLE_HEAD:
+        elif first == 35 and size >= 8 and buf[p + 4 : p + 12] == _BUNDLE_HEAD:
             if len(stack) + 2 > max_depth:
                 raise raw_error(f"bundles nested deeper than {max_depth} levels", p + 4)
             inner_timetag = _bundle_timetag(buf, p + 4, stop)
