@@ -25,7 +25,7 @@ LAYERS: dict[str, int] = {}
 _LAYER_MODULES = [
     # 0: the core, no I/O, no threads.
     (
-        "_accel _build_info _version _errors _unsupported _types _logutil _osckind _dispatchable _codec_common _codec_oob _codec_py _codec_c _framing_common _framing_py "
+        "_accel _build_info _version _errors _unsupported _types _logutil _osckind _dispatchable _monitoring _codec_common _codec_oob _codec_py _codec_c _framing_common _framing_py "
         "_framing_c _matcher_py _matcher_c _netio_py _netio_c oscbuildparse oscmethod framing "
         "oscnettools oscpacketoptions osctoolspools"
     ),

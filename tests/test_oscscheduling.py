@@ -139,3 +139,22 @@ def test_terminated_monitor_refuses_new_files() -> None:
         mon.add_monitoring(0, FakeChannel(None), "r")  # type: ignore[arg-type]
     assert mon.step(0) == 0
     threading.current_thread()
+
+
+def test_both_monitor_kinds_meet_the_protocols_channels_and_policies_use() -> None:
+    import asyncio
+
+    from oscwire._asyncio_runtime import LoopMonitor
+    from oscwire._monitoring import ChannelMonitor, SteppingMonitor
+    from oscwire.oscscheduling import Monitor
+
+    monitor = Monitor()
+    loop = asyncio.new_event_loop()
+    try:
+        for kind in (monitor, LoopMonitor(loop, None)):
+            assert isinstance(kind, SteppingMonitor), kind
+            assert isinstance(kind, ChannelMonitor), kind
+        assert not isinstance(object(), ChannelMonitor)
+    finally:
+        monitor.terminate()
+        loop.close()

@@ -22,6 +22,7 @@ from typing import Any, Callable, Optional
 
 from oscwire import _policies, _runtime
 from oscwire._logutil import LogThrottle
+from oscwire._monitoring import SteppingMonitor
 from oscwire.oscscheduling import POLL_PERIOD, merge_interest
 
 _LOGGER = logging.getLogger("oscwire.asyncio")
@@ -256,7 +257,9 @@ class AsyncioPolicy(_policies.Policy):
         self._timer: Optional[asyncio.TimerHandle] = None
         self._timer_due = 0.0
 
-    def make_monitor(self, system: _runtime.OSCSystem, previous: Any) -> LoopMonitor:
+    def make_monitor(
+        self, system: _runtime.OSCSystem, previous: Optional[SteppingMonitor]
+    ) -> LoopMonitor:
         loop = self.loop
         if loop is None:
             try:
@@ -270,7 +273,7 @@ class AsyncioPolicy(_policies.Policy):
         self.loop = loop
         return LoopMonitor(loop, system.logger)
 
-    def attach(self, system: _runtime.OSCSystem, monitor: Any) -> None:
+    def attach(self, system: _runtime.OSCSystem, monitor: SteppingMonitor) -> None:
         super().attach(system, monitor)
         self._scheduled = False
         self.wake()

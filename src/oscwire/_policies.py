@@ -29,6 +29,7 @@ import time
 from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any, ClassVar, Optional
 
+from oscwire._monitoring import SteppingMonitor
 from oscwire.oscscheduling import Monitor
 from oscwire.osctoolspools import WorkQueue
 
@@ -61,7 +62,7 @@ class Policy:
 
     def __init__(self) -> None:
         self.system: Optional[OSCSystem] = None
-        self.monitor: Any = None
+        self.monitor: Optional[SteppingMonitor] = None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
@@ -75,14 +76,16 @@ class Policy:
         """Handler jobs waiting to run (for back-pressure)."""
         return 0
 
-    def make_monitor(self, system: OSCSystem, previous: Any) -> Any:
+    def make_monitor(
+        self, system: OSCSystem, previous: Optional[SteppingMonitor]
+    ) -> SteppingMonitor:
         """The monitor the system's channels register with (*previous*: the one of the
         policy this one replaces, kept when it fits, else None)."""
         if isinstance(previous, Monitor) and not previous.terminated:
             return previous
         return Monitor(system.logger, name="monitor")
 
-    def attach(self, system: OSCSystem, monitor: Any) -> None:
+    def attach(self, system: OSCSystem, monitor: SteppingMonitor) -> None:
         """Start serving *system* (threads, executor)."""
         self.system = system
         self.monitor = monitor
@@ -131,7 +134,7 @@ class _CommThreadPolicy(Policy):
         """The communication thread, while it runs."""
         return self._thread
 
-    def attach(self, system: OSCSystem, monitor: Any) -> None:
+    def attach(self, system: OSCSystem, monitor: SteppingMonitor) -> None:
         super().attach(system, monitor)
         self._stop = False
         self._thread = threading.Thread(target=self._comm_loop, name="oscwire-comm", daemon=True)
@@ -249,7 +252,7 @@ class ComThreadsPolicy(_QueuedPolicy):
 
     name = "comthreads"
 
-    def attach(self, system: OSCSystem, monitor: Any) -> None:
+    def attach(self, system: OSCSystem, monitor: SteppingMonitor) -> None:
         self._make_queue(system, parallel=False)
         super().attach(system, monitor)
 
@@ -275,7 +278,7 @@ class AllThreadsPolicy(_QueuedPolicy):
         super().__init__()
         self.execthreadscount = max(0, int(execthreadscount))
 
-    def attach(self, system: OSCSystem, monitor: Any) -> None:
+    def attach(self, system: OSCSystem, monitor: SteppingMonitor) -> None:
         if self.execthreadscount:
             queue = self._make_queue(system, parallel=True)
             queue.on_exit = system.handler_exit

@@ -40,6 +40,7 @@ from oscwire import (
     oscpacketoptions,
 )
 from oscwire._errors import OSCError
+from oscwire._monitoring import SteppingMonitor
 from oscwire._policies import Policy, make_policy
 from oscwire.oscchannel import TransportChannel
 from oscwire.oscdispatching import Dispatcher
@@ -262,7 +263,7 @@ class OSCSystem:
 
     # ----- lifecycle -------------------------------------------------------------------
     @property
-    def monitor(self) -> Any:
+    def monitor(self) -> Optional[SteppingMonitor]:
         """The monitor channels register with (the policy's), or None when stopped."""
         return self.policy.monitor
 
@@ -299,7 +300,7 @@ class OSCSystem:
                 raise
         return self
 
-    def _attach(self, policy: Policy, previous_monitor: Any) -> None:
+    def _attach(self, policy: Policy, previous_monitor: Optional[SteppingMonitor]) -> None:
         monitor = policy.make_monitor(self, previous_monitor)
         policy.attach(self, monitor)
         if self.dispatcher is not None:

@@ -49,6 +49,7 @@ from oscwire._channel_options import (
 )
 from oscwire._errors import OSCFramingError
 from oscwire._logutil import LogThrottle
+from oscwire._monitoring import ChannelMonitor
 
 if TYPE_CHECKING:
     from oscwire.oscnettools import DnsCache
@@ -88,7 +89,7 @@ class ChannelHost(Protocol):
         """Take the oldest raw packet read and not processed yet, or None."""
 
     @property
-    def monitor(self) -> Any: ...
+    def monitor(self) -> Optional[ChannelMonitor]: ...
 
     def start(self) -> Any: ...
 
@@ -323,7 +324,8 @@ class TransportChannel:
         monitor = opts.monitor
         if monitor is UNSET or (isinstance(monitor, str) and monitor in _SCHED_NAMES):
             monitor = system.monitor
-        self.monitor = monitor
+        #: The monitor this channel registers with (None: the program serves it).
+        self.monitor: Optional[ChannelMonitor] = monitor
         self.monitor_terminate: bool = opts.monitor_terminate
         self.monitored_writing = False
         #: True while the system is congested: the socket is not watched for reading, so
@@ -532,7 +534,7 @@ class TransportChannel:
             flags += "w"
         return self.fileno(), flags
 
-    def move_to_monitor(self, monitor: Any) -> None:
+    def move_to_monitor(self, monitor: Optional[ChannelMonitor]) -> None:
         """Register with *monitor* instead of the current one (the system changed policy)."""
         if self.monitor is monitor:
             return
