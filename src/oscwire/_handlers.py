@@ -30,7 +30,7 @@ import inspect
 import logging
 import typing
 from collections.abc import Awaitable, Sequence
-from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol, Union
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, Protocol, Union
 
 from oscwire._asyncio_runtime import AsyncioPolicy
 from oscwire._errors import OSCSendError
@@ -332,6 +332,9 @@ class _FormMethod(MethodFilter):
     #: The argument scheme that says, in osc4py3's terms, what the handler is given.
     scheme: tuple[str, ...] = OSCARG_DATAUNPACK
     form: Form
+    #: True when the handler takes the message's values (and the address when
+    #: ``replyaddress``), so that the matcher twins may call it themselves.
+    direct: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -348,6 +351,10 @@ class _FormMethod(MethodFilter):
         self._endpoint = endpoint
         self._endpoint_throttle = throttle
         self._name = getattr(handler, "__qualname__", None) or repr(handler)
+        if self.direct:
+            # The matcher twins call the handler and pass its result to answer(): what
+            # __call__ does, without its Python frame (see oscwire._dispatchable).
+            self.replyfunc = handler
 
     def __call__(self, message: Any, packopt: Any) -> None:
         raise NotImplementedError
@@ -490,19 +497,6 @@ class _AddressArgsMethod(_FormMethod):
     form = Form.ADDRESS_ARGS
     replyaddress = True
 
-    def __init__(
-        self,
-        pattern: str,
-        handler: Callable[..., Any],
-        matching: Matching,
-        endpoint: Callable[[], Optional[Endpoint]],
-        throttle: LogThrottle,
-    ) -> None:
-        super().__init__(pattern, handler, matching, endpoint, throttle)
-        # The compiled loop calls the handler and passes its result to answer(): the same
-        # as __call__ below, without its Python frame.
-        self.replyfunc = handler
-
     def __call__(self, message: Any, packopt: Any) -> None:
         try:
             result = self._handler(message.addrpattern, *message.arguments)
@@ -531,8 +525,8 @@ class _ArgsMethod(_FormMethod):
         # in between).
         self._plain = not is_async_handler(handler) and _returns_none(handler)
         self._refresh()
-        if not self._plain:
-            self.replyfunc = handler  # called by the matcher twins, result to answer()
+        if self._plain:
+            self.replyfunc = None  # nothing to answer: the plain fastfunc path instead
 
     def plain_call(self) -> bool:
         return bool(self.__dict__.get("_plain", False))
@@ -550,6 +544,7 @@ class _ArgsMethod(_FormMethod):
 class _ContextMethod(_FormMethod):
     scheme = OSCARG_MESSAGE
     form = Form.CONTEXT
+    direct = False  # its handler takes a Received, built in __call__
 
     def __call__(self, message: Any, packopt: Any) -> None:
         endpoint = self._endpoint()

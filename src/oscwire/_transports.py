@@ -106,7 +106,8 @@ class Transport:
     ) -> TransportChannel:
         """The channel that sends to *host*:*port* (and reads what comes back); *options*
         are checked channel options (:meth:`channel_options`)."""
-        raise NotImplementedError
+        given = {**options, **self.address_options(False, host, port, framing)}
+        return self.make_channel(name, False, {**given, **_common(system)})
 
     def open_server(
         self,
@@ -118,6 +119,17 @@ class Transport:
         options: Mapping[str, Any],
     ) -> TransportChannel:
         """The channel that receives on *host*:*port* (0: a port the OS picks)."""
+        given = {**options, **self.address_options(True, host, port, framing)}
+        return self.make_channel(name, True, {**given, **_common(system)})
+
+    def address_options(
+        self, server: bool, host: str, port: int, framing: Optional[str]
+    ) -> dict[str, Any]:
+        """The channel options that say where a client sends or a server listens."""
+        raise NotImplementedError
+
+    def make_channel(self, name: str, server: bool, options: dict[str, Any]) -> TransportChannel:
+        """A client's or a server's channel, made from its options dict."""
         raise NotImplementedError
 
     def local_port(self, channel: TransportChannel) -> int:
@@ -157,29 +169,15 @@ class UdpTransport(Transport):
             "is for stream transports (tcp)"
         )
 
-    def open_client(
-        self,
-        system: OSCSystem,
-        name: str,
-        host: str,
-        port: int,
-        framing: Optional[str],
-        options: Mapping[str, Any],
-    ) -> TransportChannel:
-        given = {**options, "udpwrite_host": host, "udpwrite_port": port, **_common(system)}
-        return UdpMcChannel(name, "w", given)
+    def address_options(
+        self, server: bool, host: str, port: int, framing: Optional[str]
+    ) -> dict[str, Any]:
+        if server:
+            return {"udpread_host": host, "udpread_port": port}
+        return {"udpwrite_host": host, "udpwrite_port": port}
 
-    def open_server(
-        self,
-        system: OSCSystem,
-        name: str,
-        host: str,
-        port: int,
-        framing: Optional[str],
-        options: Mapping[str, Any],
-    ) -> TransportChannel:
-        given = {**options, "udpread_host": host, "udpread_port": port, **_common(system)}
-        return UdpMcChannel(name, "r", given)
+    def make_channel(self, name: str, server: bool, options: dict[str, Any]) -> TransportChannel:
+        return UdpMcChannel(name, "r" if server else "w", options)
 
 
 class TcpTransport(Transport):
@@ -194,41 +192,14 @@ class TcpTransport(Transport):
     server_class = TcpListener
     reserved_keys = frozenset({"tcp_host", "tcp_port", "tcp_framing"})
 
-    def open_client(
-        self,
-        system: OSCSystem,
-        name: str,
-        host: str,
-        port: int,
-        framing: Optional[str],
-        options: Mapping[str, Any],
-    ) -> TransportChannel:
-        given = {
-            **options,
-            "tcp_host": host,
-            "tcp_port": port,
-            "tcp_framing": framing,
-            **_common(system),
-        }
-        return TcpChannel(name, "rw", given)
+    def address_options(
+        self, server: bool, host: str, port: int, framing: Optional[str]
+    ) -> dict[str, Any]:
+        return {"tcp_host": host, "tcp_port": port, "tcp_framing": framing}
 
-    def open_server(
-        self,
-        system: OSCSystem,
-        name: str,
-        host: str,
-        port: int,
-        framing: Optional[str],
-        options: Mapping[str, Any],
-    ) -> TransportChannel:
-        given = {
-            **options,
-            "tcp_host": host,
-            "tcp_port": port,
-            "tcp_framing": framing,
-            **_common(system),
-        }
-        return TcpChannel(name, "e", given)
+    def make_channel(self, name: str, server: bool, options: dict[str, Any]) -> TransportChannel:
+        # "e": a listener making a connection per peer; "rw": a connection to the peer.
+        return TcpChannel(name, "e" if server else "rw", options)
 
 
 #: The transports, by the name ``transport=`` gives.

@@ -44,21 +44,6 @@ class StreamStats(oscchannel.ChannelStats):
     #: Every counter, in :meth:`as_dict` order.
     ALL = oscchannel.ChannelStats.__slots__ + _STREAM_COUNTERS
 
-    bad_packets: int
-    bytes_received: int
-    bytes_sent: int
-    decoded: int
-    dropped_received: int
-    encode_errors: int
-    framing_errors: int
-    handler_errors: int
-    read_pauses: int
-    received: int
-    recv_errors: int
-    send_dropped: int
-    send_errors: int
-    sent: int
-    sources_refused: int
     connections_accepted: int
     connections_refused: int
     connect_failures: int
