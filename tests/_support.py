@@ -198,5 +198,6 @@ def describe(condition: Callable[[], object]) -> str:
         except SyntaxError:
             continue
         if isinstance(tree.body, ast.Lambda):
-            return ast.unparse(tree.body)  # without the comments and line breaks
+            # Without the comments and line breaks; Python 3.9 writes "lambda :".
+            return ast.unparse(tree.body).replace("lambda :", "lambda:", 1)
     return text
