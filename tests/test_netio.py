@@ -419,7 +419,7 @@ def test_items_without_fields_are_recorded_not_raised(
 def test_items_list_changed_by_another_thread_does_not_crash(
     netio_impl: ModuleType, pair: tuple[socket.socket, socket.socket]
 ) -> None:
-    """Bounded stress: one thread resizes the list while the other sends it (about 1 s)."""
+    """Bounded stress: one thread resizes the list while the other sends it (at most 15 s)."""
     import threading
 
     receiver, sender = pair
@@ -436,11 +436,19 @@ def test_items_list_changed_by_another_thread_does_not_crash(
             resizes += 1
 
     thread = threading.Thread(target=resize, daemon=True)
+    interval = sys.getswitchinterval()
+    # Each sendto releases the GIL; at the default 5 ms interval the resizing thread would
+    # then hold it 5 ms per datagram. Switch often: more interleavings, fewer stalls.
+    sys.setswitchinterval(1e-5)
     thread.start()
     sends = 0
     try:
-        deadline = time.monotonic() + 1.0
-        while time.monotonic() < deadline:
+        # Until both threads have run often (a slow sanitizer build needs longer), bounded.
+        busy_until = time.monotonic() + 1.0  # at least a second of interleavings
+        deadline = busy_until + 14.0
+        while time.monotonic() < deadline and (
+            time.monotonic() < busy_until or sends < 20 or resizes < 20
+        ):
             done, errors = netio_impl.send_batch(sender, items)
             assert errors == [] and 0 <= done <= 70
             sends += 1
@@ -451,4 +459,5 @@ def test_items_list_changed_by_another_thread_does_not_crash(
     finally:
         stop.set()
         thread.join(5.0)
-    assert sends > 10 and resizes > 10
+        sys.setswitchinterval(interval)
+    assert sends >= 20 and resizes >= 20
