@@ -145,11 +145,11 @@ def duration(seconds: float | None) -> str:
 
 
 def ratio(numerator: float | None, denominator: float | None) -> str:
-    """``2.5×``, ``0.35×``, ``31×``; the missing mark when either is missing."""
+    """``2.5×``, ``0.35×``, ``2.0×``, ``31×``; the missing mark when either is missing."""
     if numerator is None or not denominator:
         return MISSING
     value = numerator / denominator
-    return (f"{value:.0f}" if value >= 10 else significant(value, 2)) + "×"
+    return (f"{value:.0f}" if value >= 10 else f"{value:#.2g}") + "×"
 
 
 def count(value: float | None) -> str:
@@ -235,7 +235,8 @@ def pattern_length_table(run: Run) -> Table:
     cells = {(m["workload"], m["extra"]["length"]): m for m in compiled}
     rows = []
     for case in cases:
-        row = [case]
+        # The patterns as code: Markdown would read their * and [ ] as emphasis and links.
+        row = [re.sub(r"'([^']*)'", r"`\1`", case)]
         for length in lengths:
             m = cells.get((case, length))
             if m is None:
@@ -273,8 +274,6 @@ def _udp(run: Run, group: str, subject: str) -> dict[str, Any] | None:
 def _versus_liblo(run: Run, group: str, subject: str) -> str:
     if subject.startswith("raw"):
         return ""
-    if subject == LIBLO_SERVER:
-        return "1×"
     return ratio(
         run.value("udp_capacity", group, subject), run.value("udp_capacity", group, LIBLO_SERVER)
     )
