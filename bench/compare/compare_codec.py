@@ -1,7 +1,7 @@
 """Side-by-side codec timings: oscwire (compiled and pure) against python-osc, osc4py3, pyliblo3.
 
 Run ``python bench/compare/compare_codec.py`` (``--quick`` for a shorter run, ``--markdown`` for a
-table to paste into docs). Each cell is the best of several repeats, in microseconds per
+table to paste into docs, ``--json PATH`` for every repeat and the run's metadata). Each cell is the best of several repeats, in microseconds per
 operation, measured in this one process so that the ratios are fair on a shared machine.
 Peers that are not installed are left out. Workloads:
 
@@ -33,6 +33,7 @@ from typing import Any, Callable
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import oscwire.oscbuildparse  # noqa: F401  (installs the selected twin's constructors)
+from _results import Results, add_json_option
 from _table import format_table
 from oscwire import _accel
 
@@ -164,21 +165,23 @@ def collect() -> dict[str, dict[tuple[str, str], Callable[[], Any]]]:
     return columns
 
 
-def best_time(func: Callable[[], Any], budget: float, repeat: int) -> float:
-    """Best-of-*repeat* seconds per call, each repeat lasting about *budget* seconds."""
+def repeat_times(func: Callable[[], Any], budget: float, repeat: int) -> list[float]:
+    """Seconds per call in each of *repeat* repeats lasting about *budget* seconds each
+    (the tables show the best)."""
     timer = timeit.Timer(func)
     number, elapsed = 1, 0.0
     while elapsed < budget / 5:
         number *= 2
         elapsed = timer.timeit(number)
     number = max(1, int(number * (budget / max(elapsed, 1e-9))))
-    return min(timer.repeat(repeat=repeat, number=number)) / number
+    return [elapsed / number for elapsed in timer.repeat(repeat=repeat, number=number)]
 
 
-def measure(quick: bool) -> dict[tuple[str, str], dict[str, float]]:
+def measure(quick: bool) -> dict[tuple[str, str], dict[str, list[float]]]:
+    """Every column's repeat times (seconds per call) for each (workload, op)."""
     columns = collect()
     budget, repeat = (0.05, 3) if quick else (0.2, 5)
-    rows: dict[tuple[str, str], dict[str, float]] = {}
+    rows: dict[tuple[str, str], dict[str, list[float]]] = {}
     keys = [(w, o) for w in ("msg", "bundle10", "blob1k") for o in ("encode", "decode")]
     keys += [("send", "direct"), ("send", "via message")]
     for key in keys:
@@ -186,11 +189,32 @@ def measure(quick: bool) -> dict[tuple[str, str], dict[str, float]]:
         # Interleave the columns repeat by repeat so that load spikes hit them all alike.
         for name, cases in columns.items():
             if key in cases:
-                rows[key][name] = best_time(cases[key], budget, repeat)
+                rows[key][name] = repeat_times(cases[key], budget, repeat)
     return rows
 
 
-def table(rows: dict[tuple[str, str], dict[str, float]], markdown: bool) -> str:
+#: The oscwire twin of each oscwire column.
+TWINS = {"oscwire[c]": "cython", "oscwire[py]": "python"}
+
+
+def record(samples: dict[tuple[str, str], dict[str, list[float]]], results: Results) -> None:
+    for (workload, op), cells in samples.items():
+        for name, times in cells.items():
+            results.add(
+                "codec",
+                f"{workload} {op}",
+                name,
+                unit="s/op",
+                statistic="min",
+                samples=times,
+                implementation=TWINS.get(name),
+            )
+
+
+def table(samples: dict[tuple[str, str], dict[str, list[float]]], markdown: bool) -> str:
+    rows = {
+        key: {name: min(times) for name, times in cells.items()} for key, cells in samples.items()
+    }
     names: list[str] = []
     for cells in rows.values():
         names.extend(name for name in cells if name not in names)
@@ -214,9 +238,26 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="shorter, noisier run")
     parser.add_argument("--markdown", action="store_true", help="print a markdown table")
+    add_json_option(parser)
     options = parser.parse_args(argv)
-    print(table(measure(options.quick), options.markdown))
+    results = (
+        Results(
+            "compare_codec.py",
+            "encode and decode of /test/addr ,ifs; a bundle of 10 of them; /test/blob with a "
+            "1 KiB blob and 64 floats; a sender's path for /test/addr (1, 2.5, 'hi'). "
+            "Seconds per operation, each repeat the mean of many calls, the best repeat shown",
+            sys.argv[1:] if argv is None else argv,
+            options.quick,
+        )
+        if options.json
+        else None
+    )
+    samples = measure(options.quick)
+    print(table(samples, options.markdown))
     print("ratios: peer time / oscwire time (higher is faster for oscwire)")
+    if results is not None:
+        record(samples, results)
+        results.write(options.json)
     return 0
 
 

@@ -1,7 +1,7 @@
 """Side-by-side receive-path timings: oscwire (compiled and pure) against python-osc and osc4py3.
 
 Run ``python bench/compare/compare_dispatch.py`` (``--quick`` for a shorter run, ``--markdown`` for
-a table to paste into docs). Every number is messages per second, the best of several
+a table to paste into docs, ``--json PATH`` for every repeat and the run's metadata). Every number is messages per second, the best of several
 repeats, measured in this one process so that ratios are fair on a shared machine.
 
 One message costs: decode the packet, find the handlers of its address, call each with the
@@ -32,6 +32,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from _dispatch_support import dispatch_all, use_twin
+from _results import Results, add_json_option
 from _table import format_table
 from oscwire import _accel, oscmethod
 from oscwire.oscbuildparse import OSCMessage, encode_packet
@@ -127,28 +128,46 @@ def osc4py3_cases() -> dict[str, tuple[Callable[[], Any], int]]:
     return cases
 
 
-def best_rate(function: Callable[[], Any], messages: int, repeat: int, target: float) -> float:
-    """Messages per second, best of *repeat* timings of about *target* seconds each."""
+def repeat_rates(
+    function: Callable[[], Any], messages: int, repeat: int, target: float
+) -> list[float]:
+    """Messages per second in each of *repeat* timings of about *target* seconds (the
+    table shows the best)."""
     timer = timeit.Timer(function)
     loops, elapsed = timer.autorange()
     loops = max(1, int(loops * target / max(elapsed, 1e-9)))
-    best = min(timer.repeat(repeat=repeat, number=loops)) / loops
-    return messages / best
+    return [messages * loops / elapsed for elapsed in timer.repeat(repeat=repeat, number=loops)]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer, shorter repeats")
     parser.add_argument("--markdown", action="store_true", help="print a markdown table")
+    add_json_option(parser)
     options = parser.parse_args(argv)
+    results = (
+        Results(
+            "compare_dispatch.py",
+            "decode + find the methods + call a no-op handler: exact-N, N methods "
+            "/synth/<i>/freq and 1000 messages cycling over them; fanout-100, the message "
+            "/mixer/channel/*/fader reaching 100 methods. Messages per second, best repeat",
+            sys.argv[1:] if argv is None else argv,
+            options.quick,
+        )
+        if options.json
+        else None
+    )
     repeat, target = (3, 0.1) if options.quick else (5, 0.3)
 
     columns: dict[str, Callable[[], dict[str, tuple[Callable[[], Any], int]]]] = {}
+    twin_of: dict[str, str] = {}
     twins = ["cython", "python"] if _accel.compiled_available("matcher") else ["python"]
     for twin in twins:
         columns[f"oscwire {twin}"] = lambda twin=twin: oscwire_cases(twin, "spec")
+        twin_of[f"oscwire {twin}"] = twin
     for twin in twins:
         columns[f"oscwire {twin} osc-kind"] = lambda twin=twin: oscwire_cases(twin, "osc")
+        twin_of[f"oscwire {twin} osc-kind"] = twin
     for name, factory in (("python-osc", pythonosc_cases), ("osc4py3", osc4py3_cases)):
         try:
             factory()
@@ -157,23 +176,34 @@ def main(argv: list[str] | None = None) -> int:
         columns[name] = factory
 
     workloads = ["exact-10", "exact-100", "exact-1000", "fanout-100"]
-    results: dict[str, dict[str, float]] = {}
+    rates: dict[str, dict[str, float]] = {}
     for column, factory in columns.items():
         cases = factory()
-        results[column] = {
-            workload: best_rate(cases[workload][0], cases[workload][1], repeat, target)
-            for workload in workloads
-            if workload in cases
-        }
+        rates[column] = {}
+        for workload in workloads:
+            if workload not in cases:
+                continue
+            samples = repeat_rates(cases[workload][0], cases[workload][1], repeat, target)
+            rates[column][workload] = max(samples)
+            if results is not None:
+                results.add(
+                    "dispatch",
+                    workload,
+                    column,
+                    unit="msgs/s",
+                    statistic="max",
+                    samples=samples,
+                    implementation=twin_of.get(column),
+                )
     use_twin("cython" if "cython" in twins else "python")
 
-    reference = results.get("python-osc", {})
+    reference = rates.get("python-osc", {})
     header = ["library", *workloads]
     rows = []
-    for column, rates in results.items():
+    for column, column_rates in rates.items():
         cells = [column]
         for workload in workloads:
-            rate = rates.get(workload)
+            rate = column_rates.get(workload)
             if rate is None:
                 cells.append("n/a")
             elif column != "python-osc" and workload in reference:
@@ -183,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(cells)
     print(f"messages/s (ratio to python-osc); codec twins: {_accel.implementations()}")
     print(format_table(header, rows, options.markdown))
+    if results is not None:
+        results.write(options.json)
     return 0
 
 

@@ -2,7 +2,7 @@
 
 Run ``python bench/compare/compare_pattern_length.py`` (``--markdown`` for a table to paste into
 docs, ``--budget`` to change the time a case may take before longer addresses are
-skipped). Each cell is nanoseconds per character of the address (best of a few runs): a
+skipped, ``--json PATH`` for every timing and the run's metadata). Each cell is nanoseconds per character of the address (best of a few runs): a
 linear matcher shows the same number in every column, a quadratic one a number that grows
 with the address. Cases that exceeded the budget at a shorter length show ``>budget``.
 
@@ -27,6 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from _dispatch_support import use_twin
+from _results import Results, add_json_option
 from _table import format_table
 from oscwire import _accel, oscmethod
 
@@ -81,22 +82,23 @@ CASES: dict[str, Callable[[int], Callable[[], Any]]] = {
 }
 
 
-def per_char(make: Callable[[int], Callable[[], Any]], length: int, budget: float) -> float:
-    """Best nanoseconds per character of one call, or -1.0 when one call exceeds *budget*."""
+def per_char(make: Callable[[int], Callable[[], Any]], length: int, budget: float) -> list[float]:
+    """Nanoseconds per character of one call: the first call, then three timed loops (the
+    table shows the best); empty when the first call exceeds *budget*."""
     call = make(length)
     start = time.perf_counter()
     call()
     once = time.perf_counter() - start
     if once > budget:
-        return -1.0
+        return []
     loops = max(1, int(0.02 / max(once, 1e-7)))
-    best = once
+    times = [once]
     for _ in range(3):
         start = time.perf_counter()
         for _ in range(loops):
             call()
-        best = min(best, (time.perf_counter() - start) / loops)
-    return best / length * 1e9
+        times.append((time.perf_counter() - start) / loops)
+    return [seconds / length * 1e9 for seconds in times]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,7 +106,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", action="store_true", help="print a markdown table")
     parser.add_argument("--budget", type=float, default=0.5, help="seconds one call may take")
     parser.add_argument("--twin", choices=["cython", "python"], action="append")
+    add_json_option(parser)
     options = parser.parse_args(argv)
+    results = (
+        Results(
+            "compare_pattern_length.py",
+            "one match of a worst-case address ('/aaa…a/\\n\\n') per pattern kind, 64 B to "
+            "64 KB; nanoseconds per address character, best of the first call and three loops",
+            sys.argv[1:] if argv is None else argv,
+            False,
+        )
+        if options.json
+        else None
+    )
     # The index logs each address too long for pattern matching: not what is measured.
     logging.getLogger("oscwire.oscmethod").setLevel(logging.ERROR)
     twins = options.twin or (
@@ -118,12 +132,26 @@ def main(argv: list[str] | None = None) -> int:
             cells = [name]
             over = False
             for length in LENGTHS:
-                value = -1.0 if over else per_char(make, length, options.budget)
-                over = value < 0
-                cells.append(">budget" if over else f"{value:.1f}")
+                samples = [] if over else per_char(make, length, options.budget)
+                over = not samples
+                cells.append(">budget" if over else f"{min(samples):.1f}")
+                if results is not None:
+                    results.add(
+                        "pattern-length",
+                        name,
+                        f"oscwire {twin}",
+                        unit="ns/char",
+                        statistic="min",
+                        samples=samples,
+                        implementation=twin,
+                        length=length,
+                        over_budget=over,
+                    )
             rows.append(cells)
         print(f"\nns per address character, matcher twin {twin}")
         print(format_table(header, rows, options.markdown))
+    if results is not None:
+        results.write(options.json)
     return 0
 
 

@@ -1,6 +1,7 @@
 """Receive through ``oscwire.Server`` against the runtime it is built on, in one run.
 
-Run ``python bench/compare/compare_server.py`` (``--rounds N``, ``--markdown``). Two workloads,
+Run ``python bench/compare/compare_server.py`` (``--rounds N``, ``--markdown``, ``--json PATH``
+for every round and the run's metadata). Two workloads,
 each served in the caller's thread:
 
 * UDP burst: 4000 ``/bench/n ,i`` datagrams wait in the socket, then the receiver drains
@@ -33,6 +34,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import oscwire
+from _results import Results, add_json_option
 from _table import format_table
 from _tcp_support import ADDRESS, message, send_in_thread, stream
 from oscwire import Form, Received, Server, _accel
@@ -205,11 +207,38 @@ def table(rates: dict[str, list[float]], baseline: str, markdown: bool) -> str:
     return format_table(["receiver", "msgs/s (median)", "range", "vs runtime"], rows, markdown)
 
 
+def record(group: str, workload: str, rates: dict[str, list[float]], results: Results) -> None:
+    for name, values in rates.items():
+        results.add(
+            group,
+            workload,
+            name,
+            unit="msgs/s",
+            statistic="median",
+            samples=values,
+            library="oscwire",
+            implementation=_accel.IMPLEMENTATION,
+        )
+
+
 def main(argv: Any = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--markdown", action="store_true")
+    add_json_option(parser)
     args = parser.parse_args(argv)
+    results = (
+        Results(
+            "compare_server.py",
+            f"oscwire.Server with a handler of each form against the runtime under it: a "
+            f"burst of {BURST} UDP datagrams drained; {TCP_MESSAGES} size-prefixed messages "
+            f"on one TCP connection. Messages per second, median of {args.rounds} rounds",
+            sys.argv[1:] if argv is None else argv,
+            False,
+        )
+        if args.json
+        else None
+    )
     print(f"oscwire {oscwire.__version__}, {_accel.IMPLEMENTATION}; {args.rounds} rounds")
 
     def maker(index: int) -> Callable[[Counter], Callable[..., Any]]:
@@ -224,12 +253,16 @@ def main(argv: Any = None) -> int:
         tcp[name] = tcp_server(form, maker(index))
     datagrams = [message(i) for i in range(BURST)]
     print(f"\nUDP, burst of {BURST} datagrams drained")
-    print(
-        table(compare(udp, datagrams, args.rounds), "runtime (OSCSystem, eventloop)", args.markdown)
-    )
+    udp_rates = compare(udp, datagrams, args.rounds)
+    print(table(udp_rates, "runtime (OSCSystem, eventloop)", args.markdown))
     print(f"\nTCP, {TCP_MESSAGES} size-prefixed messages on one connection")
     data = stream("size", TCP_MESSAGES)
-    print(table(compare(tcp, data, args.rounds), "runtime (OSCSystem, eventloop)", args.markdown))
+    tcp_rates = compare(tcp, data, args.rounds)
+    print(table(tcp_rates, "runtime (OSCSystem, eventloop)", args.markdown))
+    if results is not None:
+        record("server-udp", f"burst of {BURST} datagrams", udp_rates, results)
+        record("server-tcp", f"{TCP_MESSAGES} messages, size prefix", tcp_rates, results)
+        results.write(args.json)
     return 0
 
 

@@ -6,6 +6,7 @@ handler that counts) and a raw sender that blasts the same datagram
 
     python bench/compare/udp_capacity.py              # everything, 2 s runs, 3 rounds (a few minutes)
     python bench/compare/udp_capacity.py --quick      # 1 s runs, 1 round
+    python bench/compare/udp_capacity.py --json PATH  # also every round and the run's metadata
 
 Tables printed:
 
@@ -25,6 +26,9 @@ Tables printed:
   handed to ``sendmmsg`` 256 at a time); the raw ceilings of ``sendto`` and of
   ``sendmmsg`` (oscwire's compiled ``send_batch``) for pre-encoded datagrams; the peers.
 
+``oscwire as_eventloop (pure)`` is the event loop receiver on oscwire's pure twins: its
+processes run with ``OSCWIRE_NO_EXTENSIONS=1``.
+
 Libraries that are not installed are skipped. Numbers are ratios measured side by side;
 run on an otherwise idle machine.
 """
@@ -41,7 +45,14 @@ import statistics
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any, Callable
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+# _results imports oscwire only when called: the receiver processes import it themselves,
+# after choosing the twin (PURE_RECEIVERS).
+from _results import Results, add_json_option, library_of
 
 ADDRESS = "/test/addr"
 ARGS = (1, 2.5, "hello")
@@ -358,6 +369,7 @@ def _free_port() -> int:
 RECEIVERS: dict[str, tuple[Callable[[], Receiver], str]] = {
     "raw recvfrom (no decode)": (RawReceiver, ""),
     "oscwire as_eventloop": (lambda: OscwireReceiver("eventloop"), "oscwire"),
+    "oscwire as_eventloop (pure)": (lambda: OscwireReceiver("eventloop"), "oscwire"),
     "oscwire as_allthreads": (lambda: OscwireReceiver("allthreads"), "oscwire"),
     "oscwire as_comthreads": (lambda: OscwireReceiver("comthreads"), "oscwire"),
     "oscwire as_asyncio": (lambda: AsyncioReceiver("asyncio"), "oscwire"),
@@ -368,11 +380,31 @@ RECEIVERS: dict[str, tuple[Callable[[], Receiver], str]] = {
 }
 
 
+#: Receivers whose processes run on oscwire's pure twins.
+PURE_RECEIVERS = {"oscwire as_eventloop (pure)"}
+
+
+def make_receiver(name: str) -> tuple[Receiver, str | None]:
+    """In a receiver process: the receiver *name*, and the oscwire twin it runs on (None
+    for the others)."""
+    if name in PURE_RECEIVERS:
+        os.environ["OSCWIRE_NO_EXTENSIONS"] = "1"  # before this process imports oscwire
+    receiver = RECEIVERS[name][0]()
+    if not name.startswith("oscwire"):
+        return receiver, None
+    import oscwire
+
+    expected = "python" if name in PURE_RECEIVERS else oscwire.IMPLEMENTATION
+    if expected != oscwire.IMPLEMENTATION:
+        raise RuntimeError(f"{name} runs on oscwire's {oscwire.IMPLEMENTATION} twins")
+    return receiver, oscwire.IMPLEMENTATION
+
+
 def blast_receiver(name: str, ready: Any, out: Any) -> None:
     """Receiver process of the blast and paced runs: serve until traffic stops."""
-    receiver = RECEIVERS[name][0]()
+    receiver, implementation = make_receiver(name)
     counter = receiver.counter
-    ready.send(receiver.port)
+    ready.send((receiver.port, implementation))
     deadline = time.perf_counter() + 30
     while not counter.idle() and time.perf_counter() < deadline:
         receiver.pump(0.05)
@@ -386,10 +418,10 @@ def burst_receiver(name: str, ready: Any, control: Any) -> None:
     For each ``n`` received on *control*: read until ``n`` more messages were handled
     (or 3 s), reply ``(handled, seconds from start to the last message, CPU seconds)``.
     """
-    receiver = RECEIVERS[name][0]()
+    receiver, implementation = make_receiver(name)
     counter = receiver.counter
     receiver.hold()
-    ready.send(receiver.port)
+    ready.send((receiver.port, implementation))
     while True:
         burst = control.recv()
         if burst is None:
@@ -426,16 +458,18 @@ def measure(name: str, seconds: float, rate: float) -> dict[str, Any]:
     out_r, out_w = ctx.Pipe(duplex=False)
     receiver = ctx.Process(target=blast_receiver, args=(name, ready_w, out_w))
     receiver.start()
-    port = ready_r.recv()
+    port, implementation = _ready(ready_r, receiver, name)
     time.sleep(0.2)
     sent = ctx.Value("q", 0)
     sender = ctx.Process(target=blast, args=(port, seconds, rate, sent))
     sender.start()
     sender.join()
-    result = out_r.recv() if out_r.poll(40) else (0, 0.0, 0.0, 0.0, None)
+    result = out_r.recv() if out_r.poll(40) else None
     receiver.join(5)
     if receiver.is_alive():
         receiver.kill()
+    if result is None:
+        raise RuntimeError(f"receiver {name!r} sent no result (exit code {receiver.exitcode})")
     count, first, last, cpu, drops = result
     span = max(last - first, 1e-9)
     return {
@@ -445,7 +479,16 @@ def measure(name: str, seconds: float, rate: float) -> dict[str, Any]:
         "cpu_rate": count / cpu if count > 1 and cpu > 0 else 0.0,
         "lost": sent.value - count,
         "kernel_drops": drops,
+        "implementation": implementation,
     }
+
+
+def _ready(ready: Any, process: Any, name: str) -> tuple[int, str | None]:
+    """The (port, oscwire twin) a receiver process reports once it serves."""
+    if not ready.poll(30):
+        process.kill()
+        raise RuntimeError(f"receiver {name!r} did not start (exit code {process.exitcode})")
+    return ready.recv()  # type: ignore[no-any-return]
 
 
 BURST = 8000  # fits in the 4 MiB receive buffers (about 10 000 small datagrams on Linux)
@@ -462,7 +505,7 @@ def measure_bursts(name: str, rounds: int) -> dict[str, Any]:
     control, control_child = ctx.Pipe()
     receiver = ctx.Process(target=burst_receiver, args=(name, ready_w, control_child))
     receiver.start()
-    port = ready_r.recv()
+    port, implementation = _ready(ready_r, receiver, name)
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.connect(("127.0.0.1", port))
     payload = datagram()
@@ -490,6 +533,9 @@ def measure_bursts(name: str, rounds: int) -> dict[str, Any]:
         "best": max(rates, default=0.0),
         "cpu_rate": statistics.median(cpu_rates) if cpu_rates else 0.0,
         "lost": lost,
+        "rates": rates,
+        "cpu_rates": cpu_rates,
+        "implementation": implementation,
     }
 
 
@@ -613,8 +659,8 @@ def send_rate_osc4py3(port: int, seconds: float) -> float:
     return rate
 
 
-def send_rates(seconds: float, rounds: int) -> dict[str, float]:
-    """Best rate of each sender over *rounds* interleaved rounds."""
+def send_rates(seconds: float, rounds: int) -> dict[str, list[float]]:
+    """The rates of each sender in *rounds* interleaved rounds (osc4py3: one round)."""
     sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sink.bind(("127.0.0.1", 0))
     port = sink.getsockname()[1]
@@ -625,25 +671,53 @@ def send_rates(seconds: float, rounds: int) -> dict[str, float]:
             rates[name].append(measure(seconds))
     for _measure, cleanup in senders.values():
         cleanup()
-    best = {name: max(values) for name, values in rates.items()}
     if available("osc4py3"):
-        best["osc4py3 osc_send + osc_process"] = send_rate_osc4py3(port, min(seconds, 1.0))
+        rates["osc4py3 osc_send + osc_process"] = [send_rate_osc4py3(port, min(seconds, 1.0))]
     sink.close()
-    return best
+    return rates
 
 
-def main() -> None:
+def _twin(name: str, reported: str | None) -> dict[str, Any]:
+    """The library and oscwire twin of a receiver or sender label."""
+    library = library_of(name)
+    if library != "oscwire":
+        return {"library": library, "implementation": None}
+    if reported is None:
+        import oscwire
+
+        reported = oscwire.IMPLEMENTATION
+    return {"library": library, "implementation": reported}
+
+
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (median)")
     parser.add_argument("--quick", action="store_true", help="1 s runs, 1 round")
     parser.add_argument("--only", default="", help="comma-separated receiver name filter")
     parser.add_argument("--skip", default="", help="comma-separated sections to skip")
-    args = parser.parse_args()
+    parser.add_argument("--burst-rounds", type=int, help="bursts per receiver (15, quick: 5)")
+    add_json_option(parser)
+    args = parser.parse_args(argv)
     seconds = 1.0 if args.quick else args.seconds
     rounds = 1 if args.quick else max(1, args.rounds)
     skip = set(filter(None, args.skip.split(",")))
     import oscwire
+
+    saved = (
+        Results(
+            "udp_capacity.py",
+            "UDP over loopback, receiver and raw sender in two processes, the datagram "
+            f"/test/addr ,ifs 1 2.5 'hello': capacity with the sender blasting for {seconds:g} s "
+            f"(median of {rounds} interleaved rounds); bursts of {BURST} queued datagrams "
+            f"drained (median); paced at 100000 msgs/s for {seconds:g} s (lost); client send "
+            f"rates to a socket nobody reads (best of {rounds} x {seconds:g} s)",
+            sys.argv[1:] if argv is None else argv,
+            args.quick,
+        )
+        if args.json
+        else None
+    )
 
     print(
         f"oscwire {oscwire.__version__} ({oscwire.implementations()}), Python {sys.version.split()[0]}, "
@@ -677,6 +751,20 @@ def main() -> None:
                 f"{name:34} {middle['sent']:>9} {middle['handled']:>9} {median:>9.0f}"
                 f" {rates[-1]:>9.0f} {cpu:>10.0f} {'' if drops is None else drops:>12}"
             )
+            if saved is not None:
+                saved.add(
+                    "udp-capacity",
+                    f"sender blasting for {seconds:g} s",
+                    name,
+                    unit="msgs/s",
+                    statistic="median",
+                    samples=[r["rate"] for r in runs[name]],
+                    cpu_samples=[r["cpu_rate"] for r in runs[name]],
+                    kernel_drops=[r["kernel_drops"] for r in runs[name]],
+                    sent=[r["sent"] for r in runs[name]],
+                    handled=[r["handled"] for r in runs[name]],
+                    **_twin(name, runs[name][0]["implementation"]),
+                )
         ref = medians.get("pyliblo3 Server")
         if ref:
             for name, rate in medians.items():
@@ -684,7 +772,7 @@ def main() -> None:
                     print(f"  {name} / pyliblo3: {rate / ref:.2f}x")
 
     if "burst" not in skip:
-        burst_rounds = 5 if args.quick else 15
+        burst_rounds = args.burst_rounds or (5 if args.quick else 15)
         print(
             f"\n== burst: drain {BURST} datagrams queued while the receiver waited,"
             f" median of {burst_rounds} =="
@@ -697,6 +785,18 @@ def main() -> None:
                 f"{name:34} {r['rate']:>9.0f} {r['best']:>9.0f} {r['cpu_rate']:>10.0f}"
                 f" {r['lost']:>6}"
             )
+            if saved is not None:
+                saved.add(
+                    "udp-burst",
+                    f"bursts of {BURST} datagrams",
+                    name,
+                    unit="msgs/s",
+                    statistic="median",
+                    samples=r["rates"],
+                    cpu_samples=r["cpu_rates"],
+                    lost=r["lost"],
+                    **_twin(name, r["implementation"]),
+                )
         ref = bursts.get("pyliblo3 Server", {}).get("rate")
         if ref:
             for name, r in bursts.items():
@@ -711,13 +811,38 @@ def main() -> None:
                 continue
             r = measure(name, seconds, 100000)
             print(f"{name:34} {r['sent']:>10} {r['handled']:>10} {r['lost']:>8}")
+            if saved is not None:
+                saved.add(
+                    "udp-paced",
+                    f"100000 msgs/s for {seconds:g} s",
+                    name,
+                    unit="msgs lost",
+                    statistic="total",
+                    samples=[r["lost"]],
+                    sent=r["sent"],
+                    handled=r["handled"],
+                    kernel_drops=r["kernel_drops"],
+                    **_twin(name, r["implementation"]),
+                )
 
     if "send" not in skip:
         print(
             f"\n== send: messages per second from one client, best of {rounds} x {seconds:g} s =="
         )
-        for name, rate in send_rates(seconds, rounds).items():
-            print(f"{name:44} {rate:>10.0f}")
+        for name, send_samples in send_rates(seconds, rounds).items():
+            print(f"{name:44} {max(send_samples):>10.0f}")
+            if saved is not None:
+                saved.add(
+                    "udp-send",
+                    f"{seconds:g} s of sending",
+                    name,
+                    unit="msgs/s",
+                    statistic="max",
+                    samples=send_samples,
+                    **_twin(name, None),
+                )
+    if saved is not None:
+        saved.write(Path(args.json))
 
 
 if __name__ == "__main__":
