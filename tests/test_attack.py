@@ -17,6 +17,7 @@ import pytest
 from _support import pump
 from _support_attack import POLICIES, LiveServer, flood, in_thread, legit_client
 from oscwire.oscbuildparse import OSCBundle, OSCMessage, encode_packet, unixtime2timetag
+from oscwire.oscdispatching import MAX_BAD_PACKET_HOSTS
 
 LEGIT = 300
 
@@ -126,6 +127,26 @@ def test_garbage_datagrams_are_counted_and_logged_once(policy: str, caplog) -> N
     assert channel.stats.bad_packets > 100
     lines = [r for r in caplog.records if "bad packet from" in r.getMessage()]
     assert len(lines) == 1
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+def test_bad_packets_from_many_hosts_log_a_bounded_number_of_lines(policy: str, caplog) -> None:
+    """Each source host had a line of its own: a peer spoofing 2 000 source addresses made
+    hundreds of lines. Past MAX_BAD_PACKET_HOSTS hosts per channel, they share one."""
+    hosts = [f"127.0.{n // 250}.{n % 250 + 2}" for n in range(40)]
+    with LiveServer(policy) as server, caplog.at_level("WARNING"):
+        for host in hosts:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as peer:
+                peer.bind((host, 0))
+                peer.sendto(b"\x00garbage", ("127.0.0.1", server.port))
+        channel = server.system.channels["srv"]  # type: ignore[union-attr]
+        pump(None, lambda: channel.stats.bad_packets >= len(hosts), timeout=10)
+        server.system.terminate()  # type: ignore[union-attr]  # reports the counts
+    lines = [r.getMessage() for r in caplog.records if "bad packet" in r.getMessage()]
+    shown = [line for line in lines if "bad packet from" in line]
+    assert len(shown) == MAX_BAD_PACKET_HOSTS + 1, lines  # 16 hosts, then one shared line
+    others = len(hosts) - MAX_BAD_PACKET_HOSTS - 1
+    assert f"…and {others} more bad packets from other hosts on channel 'srv'" in "\n".join(lines)
 
 
 def test_system_exit_in_a_handler_thread_stalls_nothing() -> None:

@@ -97,6 +97,9 @@ SOURCE_SHARE = 4
 MAX_DELAY = 3600.0
 #: Deepest nesting of bundles executed (deeper sub-bundles are dropped and logged).
 MAX_BUNDLE_NESTING = 64
+#: Source hosts whose bad packets are logged apart, per channel; the others share one
+#: line (a peer that spoofs many source addresses cannot make many log lines).
+MAX_BAD_PACKET_HOSTS = 16
 
 
 class DispatchStats:
@@ -403,6 +406,8 @@ class Dispatcher:
         self.on_delayed = on_delayed
         self.stats = DispatchStats()
         self._throttle = LogThrottle(self.logger)
+        #: Per channel, the source hosts whose bad packets are logged apart (bounded).
+        self._bad_hosts: dict[str, set[Hashable]] = {}
 
     @property
     def max_delayed(self) -> int:
@@ -564,15 +569,22 @@ class Dispatcher:
 
     def _bad_packet(self, name: str, srcident: Any, size: int, error: Exception) -> None:
         host = srcident[0] if isinstance(srcident, tuple) and srcident else srcident
+        label = f"bad packets from {host!r} on channel {name!r}"
         try:
-            cause: Hashable = (name, host)
-            hash(cause)
+            hash(host)
         except TypeError:
-            cause = name
+            host = _UNHASHABLE
+        hosts = self._bad_hosts.setdefault(name, set())
+        if host not in hosts:
+            if len(hosts) < MAX_BAD_PACKET_HOSTS:
+                hosts.add(host)
+            else:
+                host = _OTHER_HOSTS
+                label = f"bad packets from other hosts on channel {name!r}"
         self._throttle.log(
             logging.WARNING,
-            cause,
-            f"bad packets from {host!r} on channel {name!r}",
+            (name, host),
+            label,
             "OSC channel %r: bad packet from %r (%d bytes), dropped: %s",
             name,
             srcident,
@@ -908,6 +920,7 @@ _REFUSALS = {
 
 #: Lane key, within a channel, of sources whose identification cannot be hashed.
 _UNHASHABLE = object()
+_OTHER_HOSTS = object()  # the cause of bad packets past MAX_BAD_PACKET_HOSTS hosts
 #: No source seen yet in a read (receive()'s shared packet options).
 _NO_SOURCE: Any = object()
 #: What collect() returns for a late bundle forgotten (forget_oldmsg).
