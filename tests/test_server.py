@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import logging
 import signal
 import socket
@@ -138,6 +139,34 @@ def test_address_form_refuses_a_first_parameter_that_cannot_be_the_address() -> 
             server.add_method("/x", on_value)
         assert "first parameter 'value' (float) cannot take the address" in str(raised.value)
         server.add_method("/x", on_value, form=Form.ARGS)  # the right form is accepted
+
+
+def test_annotations_of_partials_and_callable_objects_are_checked_too() -> None:
+    # python-osc's map(address, handler, extra) becomes a partial; a handler may be an
+    # object with __call__: their annotations live on the wrapped function / the class.
+    def scaled(scale: float, value: float) -> None:
+        """The value after the bound scale."""
+
+    class Meter:
+        def __call__(self, level: float) -> None:
+            """One level."""
+
+    class Display:
+        def __call__(self, text: str) -> None:
+            """Not a Received."""
+
+    with Server("127.0.0.1", 0) as server:
+        with pytest.raises(TypeError) as raised:
+            server.add_method("/x", functools.partial(scaled, 2.0))
+        assert "first parameter 'value' (float) cannot take the address" in str(raised.value)
+        with pytest.raises(TypeError) as raised:
+            server.add_method("/x", Meter())
+        assert "first parameter 'level' (float) cannot take the address" in str(raised.value)
+        with pytest.raises(TypeError, match=r"'text' \(str\) cannot take the Received"):
+            server.add_method("/x", Display(), form=Form.CONTEXT)
+        # The right forms are accepted.
+        server.add_method("/x", functools.partial(scaled, 2.0), form=Form.ARGS)
+        server.add_method("/x", Meter(), form=Form.ARGS)
 
 
 def test_context_form_refuses_two_required_parameters_or_a_wrong_annotation() -> None:
