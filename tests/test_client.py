@@ -8,6 +8,7 @@ loopback, on both twins (``twin`` fixture).
 from __future__ import annotations
 
 import gc
+import signal
 import socket
 import threading
 import time
@@ -266,6 +267,30 @@ def test_query_timeout_says_what_did_not_come(twin: str) -> None:
             "within 0.2 s"
         )
         assert client.stats()["queries"] == {"waiting": 0, "timeouts": 1, "late_replies": 0}
+
+
+def test_a_query_interrupted_by_ctrl_c_leaves_the_next_reply_to_the_next_query(twin: str) -> None:
+    with Server("127.0.0.1", 0) as server:
+        server.add_method(
+            "/job", lambda number: None if number == 1 else ("/job/done", number), form=Form.ARGS
+        )
+        with Client("127.0.0.1", server.port) as client:
+            # Ctrl-C (a real SIGINT, which wakes the wait) while the first query waits for a
+            # reply that never comes.
+            previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+            ctrl_c = (threading.main_thread().ident, signal.SIGINT)
+            timer = threading.Timer(0.1, signal.pthread_kill, ctrl_c)
+            try:
+                timer.start()
+                started = time.monotonic()
+                with pytest.raises(KeyboardInterrupt):
+                    client.query("/job", 1, reply="/job/done", timeout=5.0)
+                assert time.monotonic() - started < 4.0
+            finally:
+                timer.join()
+                signal.signal(signal.SIGINT, previous)
+            assert client.query("/job", 2, reply="/job/done", timeout=2.0).args == (2,)
+            assert client.stats()["queries"]["waiting"] == 0  # type: ignore[index]
 
 
 def test_late_reply_is_counted(twin: str) -> None:

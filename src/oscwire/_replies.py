@@ -232,7 +232,13 @@ class Reply(Received):
     def wait(self) -> Reply:
         """Block until the reply is there (or raise :class:`TimeoutError`)."""
         waiter = self._waiter
-        if not waiter.event.wait(max(0.0, waiter.deadline - time.monotonic())):
+        try:
+            arrived = waiter.event.wait(max(0.0, waiter.deadline - time.monotonic()))
+        except BaseException:
+            # Ctrl-C: this query gives up its place, or it would take the next reply.
+            self._router.forget(self._pattern, waiter)
+            raise
+        if not arrived:
             raise self._timed_out()
         return self._fill()
 
@@ -242,18 +248,26 @@ class Reply(Received):
     async def _wait_async(self) -> Reply:
         waiter = self._waiter
         if waiter.received is None:
-            future = waiter.future
-            if future is None:
-                # Made outside a coroutine and awaited inside one: wait in a thread.
-                loop = asyncio.get_running_loop()
-                remaining = max(0.0, waiter.deadline - time.monotonic())
-                arrived = await loop.run_in_executor(None, waiter.event.wait, remaining)
-                if not arrived:
-                    raise self._timed_out()
-            else:
-                try:
-                    remaining = max(0.0, waiter.deadline - time.monotonic())
-                    await asyncio.wait_for(asyncio.shield(future), remaining)
-                except asyncio.TimeoutError:
-                    raise self._timed_out() from None
+            try:
+                await self._arrival(waiter)
+            except asyncio.TimeoutError:
+                raise self._timed_out() from None
+            except BaseException:
+                # Cancelled (asyncio.wait_for, task.cancel()): this query gives up its
+                # place in the queue, or it would take the reply of the next one.
+                self._router.forget(self._pattern, waiter)
+                raise
         return self._fill()
+
+    @staticmethod
+    async def _arrival(waiter: _Waiter) -> None:
+        """Wait for *waiter*'s reply; :class:`asyncio.TimeoutError` at its deadline."""
+        remaining = max(0.0, waiter.deadline - time.monotonic())
+        future = waiter.future
+        if future is None:
+            # Made outside a coroutine and awaited inside one: wait in a thread.
+            loop = asyncio.get_running_loop()
+            if not await loop.run_in_executor(None, waiter.event.wait, remaining):
+                raise asyncio.TimeoutError
+        else:
+            await asyncio.wait_for(asyncio.shield(future), remaining)
