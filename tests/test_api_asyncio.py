@@ -100,6 +100,20 @@ def test_a_cancelled_query_leaves_the_next_reply_to_the_next_query(twin: str, ru
     run(main)
 
 
+def test_close_ends_an_awaited_query_at_once(twin: str, run: Any) -> None:
+    async def main() -> None:
+        async with Server("127.0.0.1", 0) as server, Client("127.0.0.1", server.port) as client:
+            asyncio.get_running_loop().call_later(0.1, client.close)
+            started = asyncio.get_running_loop().time()
+            with pytest.raises(
+                RuntimeError, match=r"no reply at '/none' .*: the client was closed"
+            ):
+                await client.query("/none", timeout=10.0)
+            assert asyncio.get_running_loop().time() - started < 2.0
+
+    run(main)
+
+
 def test_serve_until_closed_by_a_handler(twin: str, run: Any) -> None:
     async def main() -> None:
         server = Server("127.0.0.1", 0)

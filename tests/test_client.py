@@ -293,6 +293,32 @@ def test_a_query_interrupted_by_ctrl_c_leaves_the_next_reply_to_the_next_query(t
             assert client.stats()["queries"]["waiting"] == 0  # type: ignore[index]
 
 
+def test_close_ends_a_query_waiting_in_another_thread_at_once(twin: str) -> None:
+    outcome: list[BaseException] = []
+
+    def ask(client: Client) -> None:
+        try:
+            client.query("/nobody/answers", timeout=10.0)
+        except BaseException as error:  # what the waiting thread sees
+            outcome.append(error)
+
+    with Server("127.0.0.1", 0) as server:
+        client = Client("127.0.0.1", server.port)
+        asking = threading.Thread(target=ask, args=(client,))
+        asking.start()
+        pump(None, lambda: client.stats()["queries"]["waiting"] == 1)  # type: ignore[index]
+        started = time.monotonic()
+        client.close()
+        asking.join(5.0)
+        assert time.monotonic() - started < 2.0
+        (error,) = outcome
+        assert type(error) is RuntimeError
+        assert str(error) == (
+            f"no reply at '/nobody/answers' to /nobody/answers from 127.0.0.1:{server.port}: "
+            "the client was closed meanwhile"
+        )
+
+
 def test_late_reply_is_counted(twin: str) -> None:
     with Server("127.0.0.1", 0) as server:
 

@@ -213,6 +213,7 @@ class Client(Endpoint):
         Outside a coroutine it waits up to *timeout* seconds and raises
         :class:`TimeoutError` when nothing came; in a coroutine, ``await`` it. Queries
         waiting for the same reply address get the replies in the order they were made.
+        :meth:`close` ends the queries still waiting: they raise :class:`RuntimeError`.
         """
         self._check_open()
         pattern = address if reply is None else reply
@@ -252,6 +253,8 @@ class Client(Endpoint):
         if self._closed:
             return
         super().close()
+        # Queries waiting in other threads or tasks raise now, not at their timeout.
+        self._replies.close()
         self._finalizer.detach()
 
 
