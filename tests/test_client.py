@@ -405,3 +405,25 @@ def test_sends_from_many_threads(twin: str) -> None:
             got.setdefault(name, []).append(index)
     assert got == {f"t{n}": list(range(200)) for n in range(4)}  # each thread's order kept
     sink.close()
+
+
+def test_queries_from_many_threads_each_get_their_own_reply(twin: str) -> None:
+    # Replies to one address answer the waiting queries in order: each thread must get the
+    # echo of its own request, not the one of a request another thread sent meanwhile.
+    with Server("127.0.0.1", 0) as server, Client("127.0.0.1", server.port) as client:
+        server.add_method("/echo", lambda address, *args: (address, *args))
+        wrong: list[tuple[Any, ...]] = []
+
+        def asker(name: str) -> None:
+            for index in range(50):
+                reply = client.query("/echo", name, index, timeout=5.0)
+                if reply.args != (name, index):
+                    wrong.append(((name, index), reply.args))
+
+        threads = [threading.Thread(target=asker, args=(f"t{n}",)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert wrong == []
+        assert client.stats()["queries"] == {"waiting": 0, "timeouts": 0, "late_replies": 0}

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import threading
 import weakref
 from collections.abc import Iterator, Mapping
 from threading import get_ident
@@ -97,6 +98,9 @@ class Client(Endpoint):
         # (thread id, queue, limit) while a thread is inside batch() (see send()).
         self._batch: Optional[tuple[int, Any, int]] = None
         self._replies = ReplyRouter(system, matching, self._owner(), self._throttle)
+        # Held from a query's registration to its send: the queries of several threads
+        # leave in the order they queue for their replies (see query()).
+        self._query_lock = threading.Lock()
 
     def __repr__(self) -> str:
         state = ", closed" if self._closed else ""
@@ -224,12 +228,15 @@ class Client(Endpoint):
                 raise RuntimeError(
                     "Client.query() from a handler of the same client would wait for itself"
                 )
-        waiter = self._replies.expect(pattern, timeout, loop)
-        try:
-            self.send(address, *args, types=types)
-        except BaseException:
-            self._replies.forget(pattern, waiter)
-            raise
+        with self._query_lock:
+            # Replies are given to the waiting queries in the order they registered: the
+            # requests must leave in that order too, or a thread gets another's reply.
+            waiter = self._replies.expect(pattern, timeout, loop)
+            try:
+                self.send(address, *args, types=types)
+            except BaseException:
+                self._replies.forget(pattern, waiter)
+                raise
         description = f"reply at {pattern!r} to {address} from {self.host}:{self.port}"
         result = Reply(waiter, self._replies, pattern, description, timeout)
         if loop is None:
