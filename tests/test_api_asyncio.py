@@ -114,6 +114,18 @@ def test_close_ends_an_awaited_query_at_once(twin: str, run: Any) -> None:
     run(main)
 
 
+def test_queries_made_in_a_batch_are_awaited_after_it(twin: str, run: Any) -> None:
+    async def main() -> None:
+        async with Server("127.0.0.1", 0) as server, Client("127.0.0.1", server.port) as client:
+            server.add_method("/echo", lambda address, *args: (address, *args))
+            with client.batch():
+                pending = [client.query("/echo", index, timeout=5.0) for index in range(20)]
+            replies = await asyncio.gather(*pending)
+            assert [reply.args for reply in replies] == [(index,) for index in range(20)]
+
+    run(main)
+
+
 def test_serve_until_closed_by_a_handler(twin: str, run: Any) -> None:
     async def main() -> None:
         server = Server("127.0.0.1", 0)

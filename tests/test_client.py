@@ -319,6 +319,21 @@ def test_close_ends_a_query_waiting_in_another_thread_at_once(twin: str) -> None
         )
 
 
+def test_a_blocking_query_inside_a_batch_is_refused(twin: str) -> None:
+    # Its request would wait in the batch until the block ends: the wait could only time out.
+    with Server("127.0.0.1", 0) as server, Client("127.0.0.1", server.port) as client:
+        server.add_method("/echo", lambda address, *args: (address, *args))
+        started = time.monotonic()
+        with client.batch(), pytest.raises(RuntimeError) as raised:
+            client.query("/echo", 1, timeout=2.0)
+        assert time.monotonic() - started < 1.0
+        assert str(raised.value) == (
+            "Client.query() inside this thread's client.batch() block would wait for a "
+            "request the batch holds back until the block ends; query outside it"
+        )
+        assert client.query("/echo", 2).args == (2,)
+
+
 def test_late_reply_is_counted(twin: str) -> None:
     with Server("127.0.0.1", 0) as server:
 

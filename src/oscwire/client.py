@@ -223,6 +223,12 @@ class Client(Endpoint):
         pattern = address if reply is None else reply
         loop = running_loop()
         if loop is None:
+            if self._system.distributor.batch_local.channels is not None:
+                # (In a coroutine the Reply is awaited later, after the block: allowed.)
+                raise RuntimeError(
+                    "Client.query() inside this thread's client.batch() block would wait for "
+                    "a request the batch holds back until the block ends; query outside it"
+                )
             policy = self._system.policy
             if isinstance(policy, AllThreadsPolicy) and policy.in_comm_thread():
                 raise RuntimeError(
