@@ -509,6 +509,19 @@ def test_unknown_transport_and_framing() -> None:
         Server("127.0.0.1", 0, transport="tcp", framing="cobs")  # type: ignore[arg-type]
 
 
+def test_python_osc_address_tuple_is_refused_with_the_oscwire_spelling() -> None:
+    # BlockingOSCUDPServer(("127.0.0.1", 9000), dispatcher) muscle memory: the resolver's
+    # "Name or service not known" said nothing of it.
+    with pytest.raises(TypeError) as raised:
+        Server(("127.0.0.1", 9000))  # type: ignore[arg-type]
+    assert str(raised.value) == (
+        "oscwire.Server: host must be a str, not ('127.0.0.1', 9000) (python-osc's (ip, port) "
+        "tuple is two parameters: oscwire.Server(ip, port))"
+    )
+    with pytest.raises(TypeError, match=r"^oscwire.Client: host must be a str, not None$"):
+        Client(None, 9000)  # type: ignore[arg-type]
+
+
 # ----- transports -------------------------------------------------------------------------------
 @pytest.mark.parametrize("framing", ["size", "slip"])
 def test_tcp_server_auto_framing_replies_in_kind(twin: str, framing: Any) -> None:

@@ -32,7 +32,7 @@ from typing import Any, Callable, Optional, Union, overload
 
 from oscwire import _transports, oscbuildparse
 from oscwire._asyncio_runtime import AsyncioPolicy
-from oscwire._endpoint import Endpoint, EndpointSystem, running_loop
+from oscwire._endpoint import Endpoint, EndpointSystem, check_host, running_loop
 from oscwire._errors import OSCError, OSCSendError
 from oscwire._handlers import Matching, OSCArgument
 from oscwire._message_encoding import encode_message, encode_outgoing, new_message
@@ -73,6 +73,7 @@ class Client(Endpoint):
         matching: Matching = Matching.SPEC,
         options: Optional[Mapping[str, Any]] = None,
     ) -> None:
+        check_host(host, "Client")
         chosen = _transports.named(transport)
         used_framing = chosen.client_framing(framing)
         channel_options = chosen.channel_options(options, False, "oscwire.Client")

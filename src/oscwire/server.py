@@ -25,7 +25,13 @@ from collections.abc import Mapping
 from typing import Any, Callable, Optional
 
 from oscwire import _transports
-from oscwire._endpoint import Endpoint, running_loop, serve_in_loop, serve_in_threads
+from oscwire._endpoint import (
+    Endpoint,
+    check_host,
+    running_loop,
+    serve_in_loop,
+    serve_in_threads,
+)
 from oscwire._handlers import Matching
 from oscwire._policies import EventLoopPolicy
 from oscwire._transports import ServerFraming, TransportName
@@ -71,6 +77,7 @@ class Server(Endpoint):
         matching: Matching = Matching.SPEC,
         options: Optional[Mapping[str, Any]] = None,
     ) -> None:
+        check_host(host, "Server")
         chosen = _transports.named(transport)
         used_framing = chosen.server_framing(framing)
         channel_options = chosen.channel_options(options, True, "oscwire.Server")
