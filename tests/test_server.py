@@ -484,6 +484,9 @@ def test_connections_arriving_while_a_tcp_server_closes_leave_no_thread(twin: st
 
 
 def test_with_block_serves_in_background_and_closes() -> None:
+    unserved = Server("127.0.0.1", 0)
+    assert repr(unserved) == f"<oscwire.Server udp 127.0.0.1:{unserved.port}, not served yet>"
+    unserved.close()
     with Server("127.0.0.1", 0) as server:
         assert "background thread" in repr(server)
     assert server.closed and "closed" in repr(server)

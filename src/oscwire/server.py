@@ -98,7 +98,12 @@ class Server(Endpoint):
         self.transport = chosen.name
 
     def __repr__(self) -> str:
-        state = "closed" if self._closed else f"served by {self._serving.value}"
+        if self._closed:
+            state = "closed"
+        elif self._serving is _Serving.NOBODY:
+            state = _Serving.NOBODY.value
+        else:
+            state = f"served by {self._serving.value}"
         return f"<oscwire.Server {self.transport} {self.host}:{self.port}, {state}>"
 
     def _owner(self) -> Callable[[], Optional[Endpoint]]:
