@@ -80,6 +80,52 @@ def test_awaited_query_timeout_is_a_timeout_error(twin: str, run: Any) -> None:
     run(main)
 
 
+def test_a_cancelled_query_leaves_the_next_reply_to_the_next_query(twin: str, run: Any) -> None:
+    # The first query gets no reply and is given up by wait_for (its own timeout is long):
+    # the reply to the second query must answer the second one, not the cancelled one.
+    async def main() -> None:
+        async with Server("127.0.0.1", 0) as server:
+
+            @server.method("/job", form=Form.ARGS)
+            def job(number: int) -> Any:
+                return None if number == 1 else ("/job/done", number)
+
+            async with Client("127.0.0.1", server.port) as client:
+                with pytest.raises(asyncio.TimeoutError):
+                    await asyncio.wait_for(client.query("/job", 1, reply="/job/done"), 0.1)
+                reply = await client.query("/job", 2, reply="/job/done", timeout=2.0)
+                assert reply.args == (2,)
+                assert client.stats()["queries"]["waiting"] == 0  # type: ignore[index]
+
+    run(main)
+
+
+def test_close_ends_an_awaited_query_at_once(twin: str, run: Any) -> None:
+    async def main() -> None:
+        async with Server("127.0.0.1", 0) as server, Client("127.0.0.1", server.port) as client:
+            asyncio.get_running_loop().call_later(0.1, client.close)
+            started = asyncio.get_running_loop().time()
+            with pytest.raises(
+                RuntimeError, match=r"no reply at '/none' .*: the client was closed"
+            ):
+                await client.query("/none", timeout=10.0)
+            assert asyncio.get_running_loop().time() - started < 2.0
+
+    run(main)
+
+
+def test_queries_made_in_a_batch_are_awaited_after_it(twin: str, run: Any) -> None:
+    async def main() -> None:
+        async with Server("127.0.0.1", 0) as server, Client("127.0.0.1", server.port) as client:
+            server.add_method("/echo", lambda address, *args: (address, *args))
+            with client.batch():
+                pending = [client.query("/echo", index, timeout=5.0) for index in range(20)]
+            replies = await asyncio.gather(*pending)
+            assert [reply.args for reply in replies] == [(index,) for index in range(20)]
+
+    run(main)
+
+
 def test_serve_until_closed_by_a_handler(twin: str, run: Any) -> None:
     async def main() -> None:
         server = Server("127.0.0.1", 0)

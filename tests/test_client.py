@@ -8,6 +8,7 @@ loopback, on both twins (``twin`` fixture).
 from __future__ import annotations
 
 import gc
+import signal
 import socket
 import threading
 import time
@@ -268,6 +269,71 @@ def test_query_timeout_says_what_did_not_come(twin: str) -> None:
         assert client.stats()["queries"] == {"waiting": 0, "timeouts": 1, "late_replies": 0}
 
 
+def test_a_query_interrupted_by_ctrl_c_leaves_the_next_reply_to_the_next_query(twin: str) -> None:
+    with Server("127.0.0.1", 0) as server:
+        server.add_method(
+            "/job", lambda number: None if number == 1 else ("/job/done", number), form=Form.ARGS
+        )
+        with Client("127.0.0.1", server.port) as client:
+            # Ctrl-C (a real SIGINT, which wakes the wait) while the first query waits for a
+            # reply that never comes.
+            previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+            ctrl_c = (threading.main_thread().ident, signal.SIGINT)
+            timer = threading.Timer(0.1, signal.pthread_kill, ctrl_c)
+            try:
+                timer.start()
+                started = time.monotonic()
+                with pytest.raises(KeyboardInterrupt):
+                    client.query("/job", 1, reply="/job/done", timeout=5.0)
+                assert time.monotonic() - started < 4.0
+            finally:
+                timer.join()
+                signal.signal(signal.SIGINT, previous)
+            assert client.query("/job", 2, reply="/job/done", timeout=2.0).args == (2,)
+            assert client.stats()["queries"]["waiting"] == 0  # type: ignore[index]
+
+
+def test_close_ends_a_query_waiting_in_another_thread_at_once(twin: str) -> None:
+    outcome: list[BaseException] = []
+
+    def ask(client: Client) -> None:
+        try:
+            client.query("/nobody/answers", timeout=10.0)
+        except BaseException as error:  # what the waiting thread sees
+            outcome.append(error)
+
+    with Server("127.0.0.1", 0) as server:
+        client = Client("127.0.0.1", server.port)
+        asking = threading.Thread(target=ask, args=(client,))
+        asking.start()
+        pump(None, lambda: client.stats()["queries"]["waiting"] == 1)  # type: ignore[index]
+        started = time.monotonic()
+        client.close()
+        asking.join(5.0)
+        assert time.monotonic() - started < 2.0
+        (error,) = outcome
+        assert type(error) is RuntimeError
+        assert str(error) == (
+            f"no reply at '/nobody/answers' to /nobody/answers from 127.0.0.1:{server.port}: "
+            "the client was closed meanwhile"
+        )
+
+
+def test_a_blocking_query_inside_a_batch_is_refused(twin: str) -> None:
+    # Its request would wait in the batch until the block ends: the wait could only time out.
+    with Server("127.0.0.1", 0) as server, Client("127.0.0.1", server.port) as client:
+        server.add_method("/echo", lambda address, *args: (address, *args))
+        started = time.monotonic()
+        with client.batch(), pytest.raises(RuntimeError) as raised:
+            client.query("/echo", 1, timeout=2.0)
+        assert time.monotonic() - started < 1.0
+        assert str(raised.value) == (
+            "Client.query() inside this thread's client.batch() block would wait for a "
+            "request the batch holds back until the block ends; query outside it"
+        )
+        assert client.query("/echo", 2).args == (2,)
+
+
 def test_late_reply_is_counted(twin: str) -> None:
     with Server("127.0.0.1", 0) as server:
 
@@ -354,3 +420,25 @@ def test_sends_from_many_threads(twin: str) -> None:
             got.setdefault(name, []).append(index)
     assert got == {f"t{n}": list(range(200)) for n in range(4)}  # each thread's order kept
     sink.close()
+
+
+def test_queries_from_many_threads_each_get_their_own_reply(twin: str) -> None:
+    # Replies to one address answer the waiting queries in order: each thread must get the
+    # echo of its own request, not the one of a request another thread sent meanwhile.
+    with Server("127.0.0.1", 0) as server, Client("127.0.0.1", server.port) as client:
+        server.add_method("/echo", lambda address, *args: (address, *args))
+        wrong: list[tuple[Any, ...]] = []
+
+        def asker(name: str) -> None:
+            for index in range(50):
+                reply = client.query("/echo", name, index, timeout=5.0)
+                if reply.args != (name, index):
+                    wrong.append(((name, index), reply.args))
+
+        threads = [threading.Thread(target=asker, args=(f"t{n}",)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert wrong == []
+        assert client.stats()["queries"] == {"waiting": 0, "timeouts": 0, "late_replies": 0}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import logging
 import signal
 import socket
@@ -138,6 +139,34 @@ def test_address_form_refuses_a_first_parameter_that_cannot_be_the_address() -> 
             server.add_method("/x", on_value)
         assert "first parameter 'value' (float) cannot take the address" in str(raised.value)
         server.add_method("/x", on_value, form=Form.ARGS)  # the right form is accepted
+
+
+def test_annotations_of_partials_and_callable_objects_are_checked_too() -> None:
+    # python-osc's map(address, handler, extra) becomes a partial; a handler may be an
+    # object with __call__: their annotations live on the wrapped function / the class.
+    def scaled(scale: float, value: float) -> None:
+        """The value after the bound scale."""
+
+    class Meter:
+        def __call__(self, level: float) -> None:
+            """One level."""
+
+    class Display:
+        def __call__(self, text: str) -> None:
+            """Not a Received."""
+
+    with Server("127.0.0.1", 0) as server:
+        with pytest.raises(TypeError) as raised:
+            server.add_method("/x", functools.partial(scaled, 2.0))
+        assert "first parameter 'value' (float) cannot take the address" in str(raised.value)
+        with pytest.raises(TypeError) as raised:
+            server.add_method("/x", Meter())
+        assert "first parameter 'level' (float) cannot take the address" in str(raised.value)
+        with pytest.raises(TypeError, match=r"'text' \(str\) cannot take the Received"):
+            server.add_method("/x", Display(), form=Form.CONTEXT)
+        # The right forms are accepted.
+        server.add_method("/x", functools.partial(scaled, 2.0), form=Form.ARGS)
+        server.add_method("/x", Meter(), form=Form.ARGS)
 
 
 def test_context_form_refuses_two_required_parameters_or_a_wrong_annotation() -> None:
@@ -455,6 +484,9 @@ def test_connections_arriving_while_a_tcp_server_closes_leave_no_thread(twin: st
 
 
 def test_with_block_serves_in_background_and_closes() -> None:
+    unserved = Server("127.0.0.1", 0)
+    assert repr(unserved) == f"<oscwire.Server udp 127.0.0.1:{unserved.port}, not served yet>"
+    unserved.close()
     with Server("127.0.0.1", 0) as server:
         assert "background thread" in repr(server)
     assert server.closed and "closed" in repr(server)
@@ -478,6 +510,19 @@ def test_unknown_transport_and_framing() -> None:
         Server("127.0.0.1", 0, framing="slip")
     with pytest.raises(ValueError, match="framing must be one of 'size', 'slip', 'auto'"):
         Server("127.0.0.1", 0, transport="tcp", framing="cobs")  # type: ignore[arg-type]
+
+
+def test_python_osc_address_tuple_is_refused_with_the_oscwire_spelling() -> None:
+    # BlockingOSCUDPServer(("127.0.0.1", 9000), dispatcher) muscle memory: the resolver's
+    # "Name or service not known" said nothing of it.
+    with pytest.raises(TypeError) as raised:
+        Server(("127.0.0.1", 9000))  # type: ignore[arg-type]
+    assert str(raised.value) == (
+        "oscwire.Server: host must be a str, not ('127.0.0.1', 9000) (python-osc's (ip, port) "
+        "tuple is two parameters: oscwire.Server(ip, port))"
+    )
+    with pytest.raises(TypeError, match=r"^oscwire.Client: host must be a str, not None$"):
+        Client(None, 9000)  # type: ignore[arg-type]
 
 
 # ----- transports -------------------------------------------------------------------------------

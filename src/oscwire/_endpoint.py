@@ -33,13 +33,24 @@ from oscwire._policies import AllThreadsPolicy, Policy
 from oscwire._runtime import OSCSystem
 from oscwire.oscmethod import MethodFilter
 
-__all__ = ["Endpoint", "EndpointSystem", "running_loop"]
+__all__ = ["Endpoint", "EndpointSystem", "check_host", "running_loop"]
 
 _LOGGER = logging.getLogger("oscwire.api")
 
 _E = TypeVar("_E", bound="Endpoint")
 _MH = TypeVar("_MH", bound=MessageHandler)
 _CH = TypeVar("_CH", bound=ContextHandler)
+
+
+def check_host(host: object, kind: str) -> None:
+    """Raise :class:`TypeError` for a *host* that is not a str (python-osc's servers take
+    an ``(ip, port)`` tuple: without this, the resolver's "Name or service not known")."""
+    if isinstance(host, str):
+        return
+    hint = ""
+    if isinstance(host, tuple) and len(host) == 2:
+        hint = f" (python-osc's (ip, port) tuple is two parameters: oscwire.{kind}(ip, port))"
+    raise TypeError(f"oscwire.{kind}: host must be a str, not {host!r}{hint}")
 
 
 def running_loop() -> Optional[asyncio.AbstractEventLoop]:

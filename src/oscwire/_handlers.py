@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import enum
 import errno
+import functools
 import inspect
 import logging
 import typing
@@ -235,7 +236,14 @@ def _first_positional(signature: inspect.Signature) -> Optional[inspect.Paramete
 def _resolved_hint(function: Callable[..., Any], name: str) -> Any:
     """The evaluated annotation of parameter *name*, or None when there is none or it
     cannot be evaluated (a check then gives the handler the benefit of the doubt)."""
-    target = getattr(function, "__func__", function)
+    target: Any = function
+    # A partial keeps the names of the function it wraps; an object is called through
+    # its class's __call__: both are annotated there, not on themselves.
+    while isinstance(target, functools.partial):
+        target = target.func
+    if not inspect.isroutine(target) and not isinstance(target, type):
+        target = type(target).__call__
+    target = getattr(target, "__func__", target)
     try:
         hints = typing.get_type_hints(target)
     except Exception:

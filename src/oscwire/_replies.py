@@ -54,6 +54,10 @@ class _Waiter:
 
     def resolve(self, received: Received) -> None:
         self.received = received
+        self.wake()
+
+    def wake(self) -> None:
+        """End the wait (with :attr:`received` still None when the client closed)."""
         self.event.set()
         future, loop = self.future, self.loop
         if future is not None and loop is not None:
@@ -82,6 +86,7 @@ class ReplyRouter:
         # Reply addresses no query waits for, oldest first.
         self._idle: dict[str, None] = {}
         self._count = 0
+        self._closed = False
         #: Replies that arrived when no query waited for them any more.
         self.late_replies = 0
         #: Queries that timed out.
@@ -98,6 +103,8 @@ class ReplyRouter:
         """Register a query waiting up to *timeout* s for a message matching *pattern*."""
         waiter = _Waiter(time.monotonic() + timeout, loop)
         with self._lock:
+            if self._closed:
+                raise RuntimeError("OSC query: the client is closed")
             if self._count >= MAX_WAITING:
                 self._drop_expired(time.monotonic())
                 if self._count >= MAX_WAITING:
@@ -125,6 +132,17 @@ class ReplyRouter:
             queue.append(waiter)
             self._count += 1
         return waiter
+
+    def close(self) -> None:
+        """The client closes: the waiting queries end at once (they raise)."""
+        with self._lock:
+            self._closed = True
+            waiters = [waiter for queue in self._waiting.values() for waiter in queue]
+            for queue in self._waiting.values():
+                queue.clear()
+            self._count = 0
+        for waiter in waiters:
+            waiter.wake()
 
     def forget(self, pattern: str, waiter: _Waiter) -> None:
         """Stop waiting (the query timed out or failed to send)."""
@@ -219,7 +237,8 @@ class Reply(Received):
 
     def _fill(self) -> Reply:
         received = self._waiter.received
-        assert received is not None
+        if received is None:
+            raise RuntimeError(f"no {self._description}: the client was closed meanwhile")
         for name in _FIELDS:
             setattr(self, name, getattr(received, name))
         return self
@@ -232,7 +251,13 @@ class Reply(Received):
     def wait(self) -> Reply:
         """Block until the reply is there (or raise :class:`TimeoutError`)."""
         waiter = self._waiter
-        if not waiter.event.wait(max(0.0, waiter.deadline - time.monotonic())):
+        try:
+            arrived = waiter.event.wait(max(0.0, waiter.deadline - time.monotonic()))
+        except BaseException:
+            # Ctrl-C: this query gives up its place, or it would take the next reply.
+            self._router.forget(self._pattern, waiter)
+            raise
+        if not arrived:
             raise self._timed_out()
         return self._fill()
 
@@ -242,18 +267,26 @@ class Reply(Received):
     async def _wait_async(self) -> Reply:
         waiter = self._waiter
         if waiter.received is None:
-            future = waiter.future
-            if future is None:
-                # Made outside a coroutine and awaited inside one: wait in a thread.
-                loop = asyncio.get_running_loop()
-                remaining = max(0.0, waiter.deadline - time.monotonic())
-                arrived = await loop.run_in_executor(None, waiter.event.wait, remaining)
-                if not arrived:
-                    raise self._timed_out()
-            else:
-                try:
-                    remaining = max(0.0, waiter.deadline - time.monotonic())
-                    await asyncio.wait_for(asyncio.shield(future), remaining)
-                except asyncio.TimeoutError:
-                    raise self._timed_out() from None
+            try:
+                await self._arrival(waiter)
+            except asyncio.TimeoutError:
+                raise self._timed_out() from None
+            except BaseException:
+                # Cancelled (asyncio.wait_for, task.cancel()): this query gives up its
+                # place in the queue, or it would take the reply of the next one.
+                self._router.forget(self._pattern, waiter)
+                raise
         return self._fill()
+
+    @staticmethod
+    async def _arrival(waiter: _Waiter) -> None:
+        """Wait for *waiter*'s reply; :class:`asyncio.TimeoutError` at its deadline."""
+        remaining = max(0.0, waiter.deadline - time.monotonic())
+        future = waiter.future
+        if future is None:
+            # Made outside a coroutine and awaited inside one: wait in a thread.
+            loop = asyncio.get_running_loop()
+            if not await loop.run_in_executor(None, waiter.event.wait, remaining):
+                raise asyncio.TimeoutError
+        else:
+            await asyncio.wait_for(asyncio.shield(future), remaining)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import threading
 import weakref
 from collections.abc import Iterator, Mapping
 from threading import get_ident
@@ -31,7 +32,7 @@ from typing import Any, Callable, Optional, Union, overload
 
 from oscwire import _transports, oscbuildparse
 from oscwire._asyncio_runtime import AsyncioPolicy
-from oscwire._endpoint import Endpoint, EndpointSystem, running_loop
+from oscwire._endpoint import Endpoint, EndpointSystem, check_host, running_loop
 from oscwire._errors import OSCError, OSCSendError
 from oscwire._handlers import Matching, OSCArgument
 from oscwire._message_encoding import encode_message, encode_outgoing, new_message
@@ -72,6 +73,7 @@ class Client(Endpoint):
         matching: Matching = Matching.SPEC,
         options: Optional[Mapping[str, Any]] = None,
     ) -> None:
+        check_host(host, "Client")
         chosen = _transports.named(transport)
         used_framing = chosen.client_framing(framing)
         channel_options = chosen.channel_options(options, False, "oscwire.Client")
@@ -97,6 +99,9 @@ class Client(Endpoint):
         # (thread id, queue, limit) while a thread is inside batch() (see send()).
         self._batch: Optional[tuple[int, Any, int]] = None
         self._replies = ReplyRouter(system, matching, self._owner(), self._throttle)
+        # Held from a query's registration to its send: the queries of several threads
+        # leave in the order they queue for their replies (see query()).
+        self._query_lock = threading.Lock()
 
     def __repr__(self) -> str:
         state = ", closed" if self._closed else ""
@@ -213,22 +218,32 @@ class Client(Endpoint):
         Outside a coroutine it waits up to *timeout* seconds and raises
         :class:`TimeoutError` when nothing came; in a coroutine, ``await`` it. Queries
         waiting for the same reply address get the replies in the order they were made.
+        :meth:`close` ends the queries still waiting: they raise :class:`RuntimeError`.
         """
         self._check_open()
         pattern = address if reply is None else reply
         loop = running_loop()
         if loop is None:
+            if self._system.distributor.batch_local.channels is not None:
+                # (In a coroutine the Reply is awaited later, after the block: allowed.)
+                raise RuntimeError(
+                    "Client.query() inside this thread's client.batch() block would wait for "
+                    "a request the batch holds back until the block ends; query outside it"
+                )
             policy = self._system.policy
             if isinstance(policy, AllThreadsPolicy) and policy.in_comm_thread():
                 raise RuntimeError(
                     "Client.query() from a handler of the same client would wait for itself"
                 )
-        waiter = self._replies.expect(pattern, timeout, loop)
-        try:
-            self.send(address, *args, types=types)
-        except BaseException:
-            self._replies.forget(pattern, waiter)
-            raise
+        with self._query_lock:
+            # Replies are given to the waiting queries in the order they registered: the
+            # requests must leave in that order too, or a thread gets another's reply.
+            waiter = self._replies.expect(pattern, timeout, loop)
+            try:
+                self.send(address, *args, types=types)
+            except BaseException:
+                self._replies.forget(pattern, waiter)
+                raise
         description = f"reply at {pattern!r} to {address} from {self.host}:{self.port}"
         result = Reply(waiter, self._replies, pattern, description, timeout)
         if loop is None:
@@ -252,6 +267,8 @@ class Client(Endpoint):
         if self._closed:
             return
         super().close()
+        # Queries waiting in other threads or tasks raise now, not at their timeout.
+        self._replies.close()
         self._finalizer.detach()
 
 

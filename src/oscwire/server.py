@@ -25,7 +25,13 @@ from collections.abc import Mapping
 from typing import Any, Callable, Optional
 
 from oscwire import _transports
-from oscwire._endpoint import Endpoint, running_loop, serve_in_loop, serve_in_threads
+from oscwire._endpoint import (
+    Endpoint,
+    check_host,
+    running_loop,
+    serve_in_loop,
+    serve_in_threads,
+)
 from oscwire._handlers import Matching
 from oscwire._policies import EventLoopPolicy
 from oscwire._transports import ServerFraming, TransportName
@@ -71,6 +77,7 @@ class Server(Endpoint):
         matching: Matching = Matching.SPEC,
         options: Optional[Mapping[str, Any]] = None,
     ) -> None:
+        check_host(host, "Server")
         chosen = _transports.named(transport)
         used_framing = chosen.server_framing(framing)
         channel_options = chosen.channel_options(options, True, "oscwire.Server")
@@ -91,7 +98,12 @@ class Server(Endpoint):
         self.transport = chosen.name
 
     def __repr__(self) -> str:
-        state = "closed" if self._closed else f"served by {self._serving.value}"
+        if self._closed:
+            state = "closed"
+        elif self._serving is _Serving.NOBODY:
+            state = _Serving.NOBODY.value
+        else:
+            state = f"served by {self._serving.value}"
         return f"<oscwire.Server {self.transport} {self.host}:{self.port}, {state}>"
 
     def _owner(self) -> Callable[[], Optional[Endpoint]]:
