@@ -269,6 +269,22 @@ def test_query_timeout_says_what_did_not_come(twin: str) -> None:
         assert client.stats()["queries"] == {"waiting": 0, "timeouts": 1, "late_replies": 0}
 
 
+@pytest.mark.parametrize("timeout", [None, 0, -1.0, float("nan"), float("inf"), "1"])
+def test_query_timeout_must_be_seconds(twin: str, timeout: object) -> None:
+    """timeout=None failed deep inside with "unsupported operand ... NoneType"."""
+    with Server("127.0.0.1", 0) as server, Client("127.0.0.1", server.port) as client:
+        seen: list[object] = []
+        server.add_method("/q", lambda *args: seen.append(args), form=Form.ARGS)
+        with pytest.raises(ValueError) as raised:
+            client.query("/q", timeout=timeout)  # type: ignore[arg-type]
+        assert str(raised.value) == (
+            f"Client.query(timeout={timeout!r}): give the seconds to wait for the reply, "
+            "more than 0 and at most 86400 (a query never waits forever)"
+        )
+        assert client.stats()["queries"]["waiting"] == 0  # type: ignore[index]
+    assert seen == []  # nothing was sent
+
+
 def test_a_query_interrupted_by_ctrl_c_leaves_the_next_reply_to_the_next_query(twin: str) -> None:
     with Server("127.0.0.1", 0) as server:
         server.add_method(

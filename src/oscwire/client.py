@@ -47,6 +47,10 @@ __all__ = ["Bundle", "Client"]
 When = Union[None, float, OSCtimetag]
 
 
+#: The longest a query may wait for its reply, in seconds (one day).
+MAX_QUERY_TIMEOUT = 86400.0
+
+
 class Client(Endpoint):
     """An OSC client: sends to one peer, and reads what the peer sends back.
 
@@ -221,6 +225,11 @@ class Client(Endpoint):
         :meth:`close` ends the queries still waiting: they raise :class:`RuntimeError`.
         """
         self._check_open()
+        if not isinstance(timeout, (int, float)) or not 0 < timeout <= MAX_QUERY_TIMEOUT:
+            raise ValueError(
+                f"Client.query(timeout={timeout!r}): give the seconds to wait for the reply, "
+                f"more than 0 and at most {MAX_QUERY_TIMEOUT:g} (a query never waits forever)"
+            )
         pattern = address if reply is None else reply
         loop = running_loop()
         if loop is None:
