@@ -105,6 +105,39 @@ def test_future_bundles_from_one_source_cannot_starve_another(policy: str) -> No
 
 
 @pytest.mark.parametrize("policy", POLICIES)
+def test_future_bundles_from_four_spoofed_sources_cannot_starve_a_fifth(policy: str) -> None:
+    """Four source addresses, each within its share (a quarter), filled the queue in all,
+    and another peer's bundle due in a moment was dropped: now the biggest holder's bundle
+    due last makes room for it."""
+    with LiveServer(policy, max_delayed=400) as server:
+        due: list[float] = []
+        server.method("/due", lambda value: due.append(time.time()))
+        far = unixtime2timetag(time.time() + 3000)
+        attack = [
+            bytes(encode_packet(OSCBundle(far, [OSCMessage("/x", None, [n])]))) for n in range(50)
+        ]
+        dispatcher = server.system.dispatcher  # type: ignore[union-attr]
+        for host in ("127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"):
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as evil:
+                evil.bind((host, 0))
+                for _ in range(3):  # 150 each, past the share of 100
+                    for data in attack:
+                        evil.sendto(data, ("127.0.0.1", server.port))
+                    time.sleep(0.01)
+        pump(None, lambda: dispatcher.delayed_count() == 400, timeout=10)
+        at = time.time() + 0.3
+        bundle = OSCBundle(unixtime2timetag(at), [OSCMessage("/due", None, [1])])
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as good:
+            good.sendto(bytes(encode_packet(bundle)), ("127.0.0.1", server.port))
+        legit_client(server.port, LEGIT)
+        assert server.wait_legit(LEGIT)
+        pump(None, lambda: due, timeout=5)
+        assert due and abs(due[0] - at) < 0.25
+        assert dispatcher.stats.delayed_evicted == 1
+        assert dispatcher.delayed_count() == 400 - 1  # the fifth bundle ran
+
+
+@pytest.mark.parametrize("policy", POLICIES)
 def test_a_flood_of_failing_calls_does_not_flood_the_log(policy: str, caplog) -> None:
     """Every failing call logged a full traceback before (4 MB of log for 20 000 bad
     messages, and legitimate traffic lost meanwhile)."""

@@ -176,16 +176,132 @@ def from_host(host: str, port: int = 9000) -> PacketOptions:
     return PacketOptions(readername="srv", srcident=(host, port))
 
 
-def test_delayed_overflow_drops_new_bundles() -> None:
+def test_delayed_overflow_drops_new_bundles_when_every_source_holds_as_many() -> None:
     disp, _seen = make(max_delayed=8)
-    # Four hosts, two bundles each: the bound in all (8) is reached, not the shares (2).
+    # Eight hosts, one bundle each: the bound in all (8) is reached, not the shares (2).
     for i in range(8):
-        disp.dispatch_packet(bundle_at(time.time() + 60, msg("/a", i)), from_host(f"h{i % 4}"))
+        disp.dispatch_packet(bundle_at(time.time() + 60, msg("/a", i)), from_host(f"h{i}"))
     assert disp.delayed_count() == 8
     disp.dispatch_packet(bundle_at(time.time() + 60, msg("/a", 9)), from_host("h9"))
     assert disp.delayed_count() == 8
-    assert disp.stats.delayed_overflow == 1
+    assert disp.stats.delayed_overflow == 1 and disp.stats.delayed_evicted == 0
     assert disp.clear_delayed() == 8
+
+
+def test_a_full_queue_evicts_the_biggest_holders_last_bundle_for_a_smaller_source(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Four source hosts (one attacker spoofing four addresses) fill the queue, each within
+    its share: a fifth source's bundle due soon was dropped. Now the biggest holder's bundle
+    due last makes room for it, and the fifth bundle runs on time."""
+    disp, seen = make(max_delayed=8)
+    now = time.time()
+    for i in range(8):
+        disp.dispatch_packet(bundle_at(now + 60 + i, msg("/a", i)), from_host(f"evil{i % 4}"))
+    assert disp.delayed_count() == 8
+    with caplog.at_level("WARNING", logger="oscwire.oscdispatching"):
+        disp.dispatch_packet(bundle_at(now + 0.05, msg("/b", "on time")), from_host("good"))
+    assert disp.delayed_count() == 8
+    assert disp.stats.delayed_evicted == 1 and disp.stats.delayed_overflow == 0
+    assert [r.getMessage() for r in caplog.records] == [
+        "OSC dispatcher t: the future bundles wait at their bound (max_delayed): 1 due last "
+        "of the biggest holder dropped to make room for ('srv', 'good')"
+    ]
+    run_due_until(disp, lambda: seen == [("b", "on time")])
+    assert seen == [("b", "on time")]
+    # The evicted one was a biggest holder's bundle due last (4..7: each host's second).
+    waiting = {entry.bundle.elements[0].arguments[0] for entry in disp.delayed._heap if entry.live}
+    missing = set(range(8)) - waiting
+    assert len(missing) == 1 and missing <= {4, 5, 6, 7}, waiting
+
+
+def test_eviction_never_makes_the_newcomer_bigger_than_its_victim() -> None:
+    disp, _seen = make(max_delayed=8)
+    for i in range(8):
+        disp.dispatch_packet(bundle_at(time.time() + 60, msg("/a", i)), from_host(f"h{i % 4}"))
+    # "new" may take places while it holds fewer than the biggest holder would after.
+    for i in range(10):
+        disp.dispatch_packet(bundle_at(time.time() + 60, msg("/a", i)), from_host("new"))
+    counts = {source: held.count for source, held in disp.delayed._per_source.items()}
+    assert sum(counts.values()) == 8 == disp.delayed_count()
+    assert max(counts.values()) - min(counts.values()) <= 1, counts
+    assert disp.stats.delayed_evicted + disp.stats.delayed_overflow == 10
+
+
+def test_eviction_also_makes_room_in_bytes() -> None:
+    disp, _seen = make(max_delayed_bytes=40_000)
+    blob = b"x" * 4000
+    for i in range(8):  # two per host: a quarter of 40 000 bytes each, about 32 KB in all
+        disp.dispatch_packet(bundle_at(time.time() + 60, msg("/a", blob)), from_host(f"h{i % 4}"))
+    big = b"y" * 9000
+    disp.dispatch_packet(bundle_at(time.time() + 60, msg("/a", big)), from_host("new"))
+    assert disp.stats.delayed_evicted >= 1 and disp.stats.delayed_overflow == 0
+    assert disp.delayed.nbytes <= 40_000
+    assert ("srv", "new") in disp.delayed._per_source
+
+
+def test_delayed_queue_agrees_with_a_model_under_random_operations() -> None:
+    """Pushes from a few sources, evictions and due pops at random: the counts, bytes,
+    per-source holdings and the order bundles run in agree with a plain list model."""
+    import random
+
+    from oscwire.oscdispatching import DelayedBundles
+
+    rng = random.Random(1234)
+    queue = DelayedBundles(max_count=12, max_bytes=10_000, max_delay=1e9)
+    model: list[tuple[float, int, str, int]] = []  # (due, seq, source, size)
+    seq = 0
+    base = time.monotonic()
+    for _ in range(5000):
+        if rng.random() < 0.7:
+            source = f"s{rng.randrange(6)}"
+            size = rng.choice([10, 100, 1000])
+            when = time.time() + rng.uniform(1, 1000)
+            refused, _earliest, evicted = queue.push(
+                when, ("b", seq), PacketOptions(readername="r", srcident=(source, 1)), size
+            )
+            if refused is None:
+                model.append((queue.due_time(when), seq, source, size))
+                seq_pushed = seq
+            seq += 1
+            live = {entry.bundle[1] for entry in queue._heap if entry.live}
+            gone = {item[1] for item in model if item[1] not in live}
+            assert len(gone) == evicted
+            for _ in range(evicted):
+                # Each victim: the bundle due last of a source holding the most.
+                counts: dict[str, int] = {}
+                for item in model:
+                    counts[item[2]] = counts.get(item[2], 0) + 1
+                top = max(counts.values())
+                latest = [
+                    max(item for item in model if item[2] == source)
+                    for source, count in counts.items()
+                    if count == top
+                ]
+                victims = [item for item in latest if item[1] in gone]
+                assert len(victims) == 1, (latest, gone)
+                model.remove(victims[0])
+                gone.discard(victims[0][1])
+            if refused is None:
+                assert any(item[1] == seq_pushed for item in model)
+        else:
+            now = base + rng.uniform(0, 1100)
+            entry = queue.pop_due(now)
+            due_items = sorted(item for item in model if item[0] <= now + NOW_RESOLUTION)
+            if due_items:
+                assert entry is not None and entry.bundle[1] == due_items[0][1]
+                model.remove(due_items[0])
+            else:
+                assert entry is None
+        assert len(queue) == len(model) <= 12
+        assert queue.nbytes == sum(item[3] for item in model) <= 10_000
+        holdings = {}
+        for _due, _seq, source, size in model:
+            count, nbytes = holdings.get(("r", source), (0, 0))
+            holdings[("r", source)] = (count + 1, nbytes + size)
+        assert {k: (v.count, v.nbytes) for k, v in queue._per_source.items()} == holdings
+        assert len(queue._heap) <= 2 * len(model) + 1024 + 1
+    assert queue.evicted > 0
 
 
 def test_one_source_cannot_take_more_than_its_share() -> None:

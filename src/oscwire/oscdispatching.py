@@ -108,8 +108,10 @@ class DispatchStats:
     ``messages`` dispatched, ``unmatched`` (no method), ``calls`` made,
     ``handler_errors`` (calls that raised), ``handler_exits`` (calls that raised
     ``SystemExit``/``KeyboardInterrupt``), ``delayed`` bundles queued for later,
-    ``delayed_overflow`` (dropped: the bounds in all were reached), ``delayed_source_overflow``
-    (dropped: the source's share was reached), ``delayed_too_far`` (dropped: timed more than
+    ``delayed_overflow`` (dropped: the bounds in all were reached), ``delayed_evicted`` (a
+    waiting bundle dropped to make room for a source that held fewer),
+    ``delayed_source_overflow`` (dropped: the source's share was reached),
+    ``delayed_too_far`` (dropped: timed more than
     ``max_delay`` ahead), ``late_dropped`` (``forget_oldmsg``), ``subbundle_dropped``
     (timed before its parent, or nested too deep), ``bad_packets`` (undecodable, or
     objects that are neither message nor bundle, or bad time tags).
@@ -119,6 +121,7 @@ class DispatchStats:
         "bad_packets",
         "calls",
         "delayed",
+        "delayed_evicted",
         "delayed_overflow",
         "delayed_source_overflow",
         "delayed_too_far",
@@ -133,6 +136,7 @@ class DispatchStats:
     bad_packets: int
     calls: int
     delayed: int
+    delayed_evicted: int
     delayed_overflow: int
     delayed_source_overflow: int
     delayed_too_far: int
@@ -216,7 +220,7 @@ def estimate_size(packet: Any, _depth: int = 0) -> int:
 class _Delayed:
     """One waiting bundle (ordered by due time, then arrival)."""
 
-    __slots__ = ("bundle", "due", "nbytes", "packopt", "seq", "source")
+    __slots__ = ("bundle", "due", "live", "nbytes", "packopt", "seq", "source")
 
     def __init__(
         self,
@@ -233,18 +237,59 @@ class _Delayed:
         self.packopt = packopt
         self.source = source
         self.nbytes = nbytes
+        #: False once run or evicted: the heaps drop such entries lazily.
+        self.live = True
 
     def __lt__(self, other: _Delayed) -> bool:
         return (self.due, self.seq) < (other.due, other.seq)
+
+
+class _SourceHoldings:
+    """What one source host holds in a :class:`DelayedBundles`: counts and its entries,
+    latest due first (a heap on ``(-due, -seq)``, with the entries no longer live dropped
+    lazily)."""
+
+    __slots__ = ("count", "latest", "nbytes", "stale")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.nbytes = 0
+        self.latest: list[tuple[float, int, _Delayed]] = []
+        self.stale = 0  # entries of `latest` no longer live
+
+    def add(self, entry: _Delayed) -> None:
+        heapq.heappush(self.latest, (-entry.due, -entry.seq, entry))
+
+    def pop_latest(self) -> _Delayed:
+        """The live entry due last (the source holds one: ``count > 0``)."""
+        while True:
+            entry = heapq.heappop(self.latest)[2]
+            if entry.live:
+                return entry
+            self.stale -= 1
+
+    def forget_one(self) -> None:
+        """One of the entries left the queue otherwise (it ran): compact now and then."""
+        self.stale += 1
+        if self.stale > self.count + 16:
+            self.latest = [item for item in self.latest if item[2].live]
+            heapq.heapify(self.latest)
+            self.stale = 0
 
 
 class DelayedBundles:
     """Bundles waiting for their time tag: a heap on the monotonic due time, bounded.
 
     Thread-safe. :meth:`push` refuses (returns the reason, a ``DispatchStats`` counter
-    name) what would pass a bound: the count or bytes in all, a source host's share of them
-    (1/:data:`SOURCE_SHARE`), or the lead time.
+    name) what would pass a bound: a source host's share (1/:data:`SOURCE_SHARE` of the
+    count and of the bytes), the lead time, or the count or bytes in all. When the bounds
+    in all are reached, a source that holds fewer bundles than the biggest holder still
+    gets its place: the biggest holder's bundle due last is dropped (``delayed_evicted``),
+    so that several sources (one attacker with several addresses) cannot starve another.
     """
+
+    #: Bundles dropped at most to make room for one (bytes may need several).
+    MAX_EVICTIONS_PER_PUSH = 16
 
     def __init__(
         self,
@@ -254,11 +299,17 @@ class DelayedBundles:
     ) -> None:
         self.configure(max_count, max_bytes, max_delay)
         self.nbytes = 0
+        #: Waiting bundles dropped to make room for another source's.
+        self.evicted = 0
         self._offset = 0.0
         self._heap: list[_Delayed] = []
+        self._count = 0  # live entries of the heap
         self._seq = itertools.count()
         self._lock = threading.Lock()
-        self._per_source: dict[Hashable, list[int]] = {}  # source -> [count, bytes]
+        self._per_source: dict[Hashable, _SourceHoldings] = {}
+        # Sources by the number of bundles they hold, and the largest such number.
+        self._by_count: dict[int, dict[Hashable, None]] = {}
+        self._top = 0
 
     def configure(
         self,
@@ -277,7 +328,7 @@ class DelayedBundles:
             self.max_delay = float(max_delay)
 
     def __len__(self) -> int:
-        return len(self._heap)
+        return self._count
 
     def due_time(self, when: float) -> float:
         """The monotonic time of the wall-clock (Unix) time *when*, fixed now.
@@ -297,39 +348,90 @@ class DelayedBundles:
         bundle: Any,
         packopt: Optional[PacketOptions],
         nbytes: int,
-    ) -> tuple[Optional[str], bool]:
+    ) -> tuple[Optional[str], bool, int]:
         """Queue *bundle* to run at the Unix time *when*; ``(refusal reason or None,
-        earliest)``."""
+        earliest, bundles of other sources evicted to make room)``."""
         due = self.due_time(when)
         if due - time.monotonic() > self.max_delay:
-            return "delayed_too_far", False
+            return "delayed_too_far", False, 0
         source = source_key(packopt)
         with self._lock:
-            if len(self._heap) >= self.max_count or self.nbytes + nbytes > self.max_bytes:
-                return "delayed_overflow", False
-            used = self._per_source.get(source)
-            if used is None:
-                used = self._per_source[source] = [0, 0]
-            if used[0] >= self.source_count or used[1] + nbytes > self.source_bytes:
-                if not used[0]:
-                    del self._per_source[source]
-                return "delayed_source_overflow", False
-            used[0] += 1
-            used[1] += nbytes
+            held = self._per_source.get(source)
+            count = 0 if held is None else held.count
+            if count >= self.source_count or (
+                held is not None and held.nbytes + nbytes > self.source_bytes
+            ):
+                return "delayed_source_overflow", False, 0
+            evicted = self._make_room(count, nbytes)
+            if evicted < 0:
+                return "delayed_overflow", False, 0
+            if held is None:
+                held = self._per_source[source] = _SourceHoldings()
+            self._recount(source, held.count, held.count + 1)
+            held.count += 1
+            held.nbytes += nbytes
             self.nbytes += nbytes
             entry = _Delayed(due, next(self._seq), bundle, packopt, source, nbytes)
+            held.add(entry)
             heapq.heappush(self._heap, entry)
-            return None, self._heap[0] is entry
+            self._count += 1
+            return None, self._heap[0] is entry, evicted
+
+    def _full(self, nbytes: int) -> bool:
+        return self._count >= self.max_count or self.nbytes + nbytes > self.max_bytes
+
+    def _make_room(self, count: int, nbytes: int) -> int:
+        """Room for a bundle of *nbytes* from a source holding *count*, evicting from the
+        biggest holder while it holds more than this source would (lock held): the number
+        evicted, or -1 when there is no room (what was evicted meanwhile stays evicted)."""
+        evictions = 0
+        while self._full(nbytes):
+            if self._top <= count + 1 or evictions >= self.MAX_EVICTIONS_PER_PUSH:
+                self.evicted += evictions
+                return -1
+            biggest = next(iter(self._by_count[self._top]))
+            victim = self._per_source[biggest].pop_latest()
+            self._release(victim)
+            evictions += 1
+        self.evicted += evictions
+        return evictions
+
+    def _recount(self, source: Hashable, old: int, new: int) -> None:
+        """Move *source* from the sources holding *old* bundles to those holding *new*."""
+        if old:
+            bucket = self._by_count[old]
+            del bucket[source]
+            if not bucket:
+                del self._by_count[old]
+                if self._top == old and new < old:
+                    self._top = new
+        if new:
+            self._by_count.setdefault(new, {})[source] = None
+            if new > self._top:
+                self._top = new
 
     def _release(self, entry: _Delayed) -> None:
-        # Called with the lock held.
+        """*entry* leaves the queue (run or evicted): its counts go (lock held). The heaps
+        keep it until it reaches their top."""
+        entry.live = False
+        entry.bundle = None  # the memory goes now
+        self._count -= 1
         self.nbytes -= entry.nbytes
-        used = self._per_source.get(entry.source)
-        if used is not None:
-            used[0] -= 1
-            used[1] -= entry.nbytes
-            if used[0] <= 0:
-                del self._per_source[entry.source]
+        held = self._per_source[entry.source]
+        self._recount(entry.source, held.count, held.count - 1)
+        held.count -= 1
+        held.nbytes -= entry.nbytes
+        if held.count <= 0:
+            del self._per_source[entry.source]
+        if len(self._heap) > 2 * self._count + 1024:
+            self._heap = [item for item in self._heap if item.live]
+            heapq.heapify(self._heap)
+
+    def _drop_dead_head(self) -> None:
+        # Lock held.
+        heap = self._heap
+        while heap and not heap[0].live:
+            heapq.heappop(heap)
 
     def pop_due(self, now: float) -> Optional[_Delayed]:
         """The earliest bundle due by *now* (within :data:`NOW_RESOLUTION`), or None."""
@@ -337,10 +439,16 @@ class DelayedBundles:
         if not heap or heap[0].due > now + NOW_RESOLUTION:
             return None
         with self._lock:
+            self._drop_dead_head()
+            heap = self._heap
             if not heap or heap[0].due > now + NOW_RESOLUTION:
                 return None
             entry = heapq.heappop(heap)
+            bundle = entry.bundle
+            held = self._per_source[entry.source]
             self._release(entry)
+            held.forget_one()
+            entry.bundle = bundle  # for the caller, which runs it
             return entry
 
     def next_delay(self) -> Optional[float]:
@@ -349,16 +457,26 @@ class DelayedBundles:
         if not heap:
             return None
         try:
-            return max(0.0, heap[0].due - time.monotonic())
+            head = heap[0]
         except IndexError:  # emptied by another thread meanwhile
             return None
+        if not head.live:
+            with self._lock:
+                self._drop_dead_head()
+                if not self._heap:
+                    return None
+                head = self._heap[0]
+        return max(0.0, head.due - time.monotonic())
 
     def clear(self) -> int:
         """Forget every waiting bundle; return how many were dropped."""
         with self._lock:
-            count = len(self._heap)
+            count = self._count
             self._heap.clear()
             self._per_source.clear()
+            self._by_count.clear()
+            self._top = 0
+            self._count = 0
             self.nbytes = 0
         return count
 
@@ -853,7 +971,20 @@ class Dispatcher:
         """Hold *bundle* until the Unix time *when* (within the bounds); False when dropped."""
         if not nbytes:
             nbytes = estimate_size(bundle)
-        refused, earliest = self.delayed.push(when, bundle, packopt, nbytes)
+        refused, earliest, evicted = self.delayed.push(when, bundle, packopt, nbytes)
+        if evicted:
+            self.stats.delayed_evicted += evicted
+            source = source_key(packopt)
+            self._throttle.log(
+                logging.WARNING,
+                "delayed_evicted",
+                "future bundles evicted for sources holding fewer",
+                "OSC dispatcher %s: the future bundles wait at their bound (max_delayed): "
+                "%d due last of the biggest holder dropped to make room for %r",
+                self.dispname,
+                evicted,
+                source,
+            )
         if refused is not None:
             setattr(self.stats, refused, getattr(self.stats, refused) + 1)
             source = source_key(packopt)
