@@ -121,9 +121,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     # The index logs each address too long for pattern matching: not what is measured.
     logging.getLogger("oscwire.oscmethod").setLevel(logging.ERROR)
-    twins = options.twin or (
-        ["cython", "python"] if _accel.compiled_available("matcher") else ["python"]
-    )
+    compiled = _accel.compiled_available("matcher")
+    twins = options.twin or (["cython", "python"] if compiled else ["python"])
+    if not compiled and "cython" in twins:
+        # A pure install (no compiler): measure what there is, and say so.
+        print("compiled matcher not built: the pure twin is measured instead", file=sys.stderr)
+        twins = [twin for twin in twins if twin != "cython"] or ["python"]
     header = ["case", *(f"{n} B" for n in LENGTHS)]
     for twin in twins:
         use_twin(twin)
