@@ -114,6 +114,23 @@ def test_close_ends_an_awaited_query_at_once(twin: str, run: Any) -> None:
     run(main)
 
 
+def test_an_awaited_query_ends_when_the_tcp_peer_closes(twin: str, run: Any) -> None:
+    async def main() -> None:
+        async def read_and_close(reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+            await reader.read(100)
+            writer.close()
+
+        peer = await asyncio.start_server(read_and_close, "127.0.0.1", 0)
+        port = peer.sockets[0].getsockname()[1]
+        async with peer, Client("127.0.0.1", port, transport="tcp") as client:
+            started = asyncio.get_running_loop().time()
+            with pytest.raises(ConnectionError, match="the connection closed while a query"):
+                await client.query("/status", timeout=10.0)
+            assert asyncio.get_running_loop().time() - started < 5.0
+
+    run(main)
+
+
 def test_queries_made_in_a_batch_are_awaited_after_it(twin: str, run: Any) -> None:
     async def main() -> None:
         async with Server("127.0.0.1", 0) as server, Client("127.0.0.1", server.port) as client:

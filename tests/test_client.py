@@ -335,6 +335,37 @@ def test_close_ends_a_query_waiting_in_another_thread_at_once(twin: str) -> None
         )
 
 
+@pytest.mark.parametrize("framing", ["size", "slip"])
+def test_a_query_ends_when_the_tcp_peer_closes_the_connection(twin: str, framing: str) -> None:
+    """The peer read the request and closed: the query waited its whole timeout and then
+    blamed a missing reply."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+
+        def read_and_close() -> None:
+            connection, _ = listener.accept()
+            with connection:
+                connection.recv(100)
+
+        peer = threading.Thread(target=read_and_close)
+        peer.start()
+        with Client("127.0.0.1", port, transport="tcp", framing=framing) as client:
+            started = time.monotonic()
+            with pytest.raises(ConnectionError) as raised:
+                client.query("/status", timeout=10.0)
+            assert time.monotonic() - started < 5.0
+            assert str(raised.value) == (
+                f"OSC tcp client to 127.0.0.1:{port}: the connection closed while a query "
+                "waited for its reply (see the log for why); make a new Client"
+            )
+            assert client.stats()["queries"]["waiting"] == 0  # type: ignore[index]
+            with pytest.raises(ConnectionError):
+                client.send("/after")
+        peer.join(5.0)
+
+
 def test_a_blocking_query_inside_a_batch_is_refused(twin: str) -> None:
     # Its request would wait in the batch until the block ends: the wait could only time out.
     with Server("127.0.0.1", 0) as server, Client("127.0.0.1", server.port) as client:

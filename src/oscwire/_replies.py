@@ -43,12 +43,14 @@ def _wake(future: asyncio.Future[None]) -> None:
 class _Waiter:
     """One query waiting for its reply."""
 
-    __slots__ = ("deadline", "event", "future", "loop", "received")
+    __slots__ = ("deadline", "error", "event", "future", "loop", "received")
 
     def __init__(self, deadline: float, loop: Optional[asyncio.AbstractEventLoop]) -> None:
         self.deadline = deadline
         self.event = threading.Event()
         self.received: Optional[Received] = None
+        #: Why the wait ended without a reply (None: the client was closed).
+        self.error: Optional[Exception] = None
         self.loop = loop
         self.future: Optional[asyncio.Future[None]] = None if loop is None else loop.create_future()
 
@@ -135,13 +137,23 @@ class ReplyRouter:
 
     def close(self) -> None:
         """The client closes: the waiting queries end at once (they raise)."""
+        self._end_all(None, closing=True)
+
+    def abandon(self, error: Exception) -> None:
+        """No reply can come any more (the connection ended): the waiting queries raise
+        *error* now, not at their timeout."""
+        self._end_all(error, closing=False)
+
+    def _end_all(self, error: Optional[Exception], closing: bool) -> None:
         with self._lock:
-            self._closed = True
+            if closing:
+                self._closed = True
             waiters = [waiter for queue in self._waiting.values() for waiter in queue]
             for queue in self._waiting.values():
                 queue.clear()
             self._count = 0
         for waiter in waiters:
+            waiter.error = error
             waiter.wake()
 
     def forget(self, pattern: str, waiter: _Waiter) -> None:
@@ -238,6 +250,9 @@ class Reply(Received):
     def _fill(self) -> Reply:
         received = self._waiter.received
         if received is None:
+            error = self._waiter.error
+            if error is not None:
+                raise error
             raise RuntimeError(f"no {self._description}: the client was closed meanwhile")
         for name in _FIELDS:
             setattr(self, name, getattr(received, name))

@@ -103,6 +103,8 @@ class Client(Endpoint):
         # (thread id, queue, limit) while a thread is inside batch() (see send()).
         self._batch: Optional[tuple[int, Any, int]] = None
         self._replies = ReplyRouter(system, matching, self._owner(), self._throttle)
+        # A connection that ends (the peer closed it) ends the queries waiting for replies.
+        self._channel.on_ended = _queries_end_with_the_channel(self)
         # Held from a query's registration to its send: the queries of several threads
         # leave in the order they queue for their replies (see query()).
         self._query_lock = threading.Lock()
@@ -279,6 +281,25 @@ class Client(Endpoint):
         # Queries waiting in other threads or tasks raise now, not at their timeout.
         self._replies.close()
         self._finalizer.detach()
+
+
+def _queries_end_with_the_channel(client: Client) -> Callable[[Any], None]:
+    """The channel's ``on_ended``: the queries still waiting raise ConnectionError (a
+    weak reference: the channel must not keep its client alive)."""
+    ref = weakref.ref(client)
+
+    def ended(channel: Any) -> None:
+        client = ref()
+        if client is not None and not client._closed:
+            client._replies.abandon(
+                ConnectionError(
+                    f"OSC {client.transport} client to {client.host}:{client.port}: the "
+                    "connection closed while a query waited for its reply (see the log for "
+                    "why); make a new Client"
+                )
+            )
+
+    return ended
 
 
 def _close_system(system: EndpointSystem) -> None:

@@ -328,6 +328,10 @@ class TransportChannel:
         self.monitor: Optional[ChannelMonitor] = monitor
         self.monitor_terminate: bool = opts.monitor_terminate
         self.monitored_writing = False
+        #: Called once, with the channel, when it has ended: terminated, or a client's
+        #: connection lost for good (for whoever must know that nothing more will be read:
+        #: an object API client's waiting queries).
+        self.on_ended: Optional[Callable[[TransportChannel], None]] = None
         #: True while the system is congested: the socket is not watched for reading, so
         #: a TCP peer is slowed down by TCP's own flow control (UDP: the kernel drops).
         self.reading_paused = False
@@ -525,6 +529,16 @@ class TransportChannel:
                     "OSC channel %r terminated with %d unsent packets", self.chaname, dropped
                 )
             self.system.unregister_channel(self)
+            self.notify_ended()
+
+    def notify_ended(self) -> None:
+        """Nothing more will be read nor written: call :attr:`on_ended` (once)."""
+        callback, self.on_ended = self.on_ended, None
+        if callback is not None:
+            try:
+                callback(self)
+            except Exception:
+                self.logger.exception("OSC channel %r: on_ended failed", self.chaname)
 
     def calc_monitoring_fileno_flags(self) -> tuple[Optional[int], str]:
         """``(fileno, flags)`` to register: ``r`` for readers (and repliers), ``e`` for events."""

@@ -431,6 +431,7 @@ class TcpClient(TcpConnection):
             return
         self.drop_queue()
         self.deactivate()
+        self.notify_ended()
 
     def can_reply(self) -> bool:
         return self._connected or (self.tcp_reconnect and not self._closing)
