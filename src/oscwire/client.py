@@ -75,7 +75,7 @@ class Client(Endpoint):
         transport: TransportName = "udp",
         framing: Optional[ClientFraming] = None,
         matching: Matching = Matching.SPEC,
-        options: Optional[Mapping[str, Any]] = None,
+        options: Optional[Mapping[str, object]] = None,
     ) -> None:
         check_host(host, "Client")
         chosen = _transports.named(transport)

@@ -22,7 +22,7 @@ import asyncio
 import enum
 import threading
 from collections.abc import Mapping
-from typing import Any, Callable, Optional
+from typing import Callable, Optional
 
 from oscwire import _transports
 from oscwire._endpoint import (
@@ -75,7 +75,7 @@ class Server(Endpoint):
         transport: TransportName = "udp",
         framing: ServerFraming = "auto",
         matching: Matching = Matching.SPEC,
-        options: Optional[Mapping[str, Any]] = None,
+        options: Optional[Mapping[str, object]] = None,
     ) -> None:
         check_host(host, "Server")
         chosen = _transports.named(transport)
