@@ -1,10 +1,8 @@
 """The encodes of the object API: an address and arguments, a packet, or a handler's reply.
 
 :func:`encode_message` is what ``Client.send(address, *args)``, ``Received.reply`` and the
-bundle builder call. It uses the codec's direct encode of an address and arguments
-(``oscbuildparse.encode_message``, no message object in between) when the codec has it,
-and otherwise builds the message with :func:`new_message` and encodes it with
-``encode_packet``. The choice is made once, at import.
+bundle builder call. It is the codec's direct encode of an address and arguments
+(``oscbuildparse.encode_message``, no message object in between, in both twins).
 """
 
 from __future__ import annotations
@@ -29,24 +27,11 @@ def new_message(address: str, types: Optional[str], args: Any) -> OSCMessage:
     return message
 
 
-def _encode_through_message(
-    address: str, args: Any, types: Optional[str] = None, oob: Optional[dict[str, Any]] = None
-) -> bytearray:
-    raw: bytearray = oscbuildparse.encode_packet(
-        _tuple_new(OSCMessage, (address, types, args)), oob
-    )
-    return raw
-
-
-# The codec branch adds oscbuildparse.encode_message(addrpattern, arguments, typetags=None,
-# oob=None): a compiled encode straight from the address and arguments. Until it is here,
-# build the message object (cheaply) and encode it. The lead simplifies this once it lands.
-_direct: Optional[Callable[..., Any]] = getattr(oscbuildparse, "encode_message", None)
-
-#: ``encode_message(address, args, types=None, oob=None)``: the raw bytes of one message.
+#: ``encode_message(address, args, types=None, oob=None)``: the raw bytes of one message,
+#: straight from the address and arguments (no message object), by the codec twin in use.
 #: Raises :class:`~oscwire._errors.OSCInvalidDataError` for an address or values that
 #: cannot be encoded (the codec's messages, naming the argument at fault).
-encode_message: Callable[..., Any] = _direct if _direct is not None else _encode_through_message
+encode_message: Callable[..., Any] = oscbuildparse.encode_message
 
 
 def encode_outgoing(
