@@ -240,6 +240,45 @@ def test_eviction_also_makes_room_in_bytes() -> None:
     assert ("srv", "new") in disp.delayed._per_source
 
 
+def test_evictions_that_do_not_make_room_are_still_counted_and_logged(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Bytes may need several evictions: when the cap stops them short of room, the
+    arriving bundle is refused and the bundles evicted on the way were dropped silently."""
+    from oscwire.oscdispatching import DelayedBundles
+
+    monkeypatch.setattr(DelayedBundles, "MAX_EVICTIONS_PER_PUSH", 1)
+    disp, _seen = make(max_delayed_bytes=1000)  # a share of 250 bytes per host
+    later = time.time() + 60
+    for i in range(8):  # 960 bytes, two per host
+        assert disp.delay(
+            later + i, bundle_at(later + i, msg("/a", i)), from_host(f"h{i % 4}"), 120
+        )
+    with caplog.at_level("WARNING", logger="oscwire.oscdispatching"):
+        # 240 bytes need two evictions (40 free, 120 each); only one is allowed.
+        assert not disp.delay(later, bundle_at(later, msg("/b", 1)), from_host("new"), 240)
+    assert disp.stats.delayed_evicted == 1 and disp.stats.delayed_overflow == 1
+    assert disp.delayed_count() == 7
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines[0] == (
+        "OSC dispatcher t: the future bundles wait at their bound (max_delayed): 1 due last "
+        "of the biggest holder dropped to make room for ('srv', 'new')"
+    )
+    assert "dropped (delayed_overflow)" in lines[1]
+
+
+def test_bad_packet_hosts_are_kept_for_a_bounded_number_of_channels() -> None:
+    """Each accepted TCP connection is a channel: one bad packet from each of thousands of
+    connections must not grow the table of channels whose hosts are logged apart."""
+    from oscwire._logutil import MAX_CAUSES
+
+    disp, _seen = make()
+    for n in range(3 * MAX_CAUSES):
+        disp._bad_packet(f"srv__{n}", ("10.0.0.1", 5000 + n), 8, ValueError("bad"))
+    assert len(disp._bad_hosts) <= MAX_CAUSES
+    assert f"srv__{3 * MAX_CAUSES - 1}" in disp._bad_hosts  # the newest are kept
+
+
 def test_delayed_queue_agrees_with_a_model_under_random_operations() -> None:
     """Pushes from a few sources, evictions and due pops at random: the counts, bytes,
     per-source holdings and the order bundles run in agree with a plain list model."""

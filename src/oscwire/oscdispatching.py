@@ -33,6 +33,7 @@ The module also keeps osc4py3's module-level functions (:func:`register_method`,
 from __future__ import annotations
 
 import collections
+import contextlib
 import heapq
 import itertools
 import logging
@@ -43,7 +44,7 @@ from collections.abc import Hashable, Iterable
 from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol
 
 from oscwire import oscmethod
-from oscwire._logutil import LogThrottle
+from oscwire._logutil import MAX_CAUSES, LogThrottle
 from oscwire._unsupported import UnsupportedValue, unsupported
 from oscwire.oscbuildparse import (
     OSCBundle,
@@ -362,9 +363,10 @@ class DelayedBundles:
                 held is not None and held.nbytes + nbytes > self.source_bytes
             ):
                 return "delayed_source_overflow", False, 0
-            evicted = self._make_room(count, nbytes)
-            if evicted < 0:
-                return "delayed_overflow", False, 0
+            evicted, room = self._make_room(count, nbytes)
+            if not room:
+                # What was evicted on the way stays evicted: it is reported all the same.
+                return "delayed_overflow", False, evicted
             if held is None:
                 held = self._per_source[source] = _SourceHoldings()
             self._recount(source, held.count, held.count + 1)
@@ -380,21 +382,21 @@ class DelayedBundles:
     def _full(self, nbytes: int) -> bool:
         return self._count >= self.max_count or self.nbytes + nbytes > self.max_bytes
 
-    def _make_room(self, count: int, nbytes: int) -> int:
+    def _make_room(self, count: int, nbytes: int) -> tuple[int, bool]:
         """Room for a bundle of *nbytes* from a source holding *count*, evicting from the
-        biggest holder while it holds more than this source would (lock held): the number
-        evicted, or -1 when there is no room (what was evicted meanwhile stays evicted)."""
+        biggest holder while it holds more than this source would (lock held):
+        ``(bundles evicted, room made)``. Bytes may need several evictions and still fail."""
         evictions = 0
+        room = True
         while self._full(nbytes):
             if self._top <= count + 1 or evictions >= self.MAX_EVICTIONS_PER_PUSH:
-                self.evicted += evictions
-                return -1
+                room = False
+                break
             biggest = next(iter(self._by_count[self._top]))
-            victim = self._per_source[biggest].pop_latest()
-            self._release(victim)
+            self._release(self._per_source[biggest].pop_latest())
             evictions += 1
         self.evicted += evictions
-        return evictions
+        return evictions, room
 
     def _recount(self, source: Hashable, old: int, new: int) -> None:
         """Move *source* from the sources holding *old* bundles to those holding *new*."""
@@ -524,7 +526,8 @@ class Dispatcher:
         self.on_delayed = on_delayed
         self.stats = DispatchStats()
         self._throttle = LogThrottle(self.logger)
-        #: Per channel, the source hosts whose bad packets are logged apart (bounded).
+        #: Per channel (the latest MAX_CAUSES), the source hosts whose bad packets are
+        #: logged apart (MAX_BAD_PACKET_HOSTS each).
         self._bad_hosts: dict[str, set[Hashable]] = {}
 
     @property
@@ -692,7 +695,14 @@ class Dispatcher:
             hash(host)
         except TypeError:
             host = _UNHASHABLE
-        hosts = self._bad_hosts.setdefault(name, set())
+        hosts = self._bad_hosts.get(name)
+        if hosts is None:
+            # Accepted TCP connections are channels of their own: forget the oldest
+            # channels past what the throttle tracks anyway.
+            while len(self._bad_hosts) >= MAX_CAUSES:
+                with contextlib.suppress(KeyError, RuntimeError, StopIteration):
+                    del self._bad_hosts[next(iter(self._bad_hosts))]
+            hosts = self._bad_hosts.setdefault(name, set())
         if host not in hosts:
             if len(hosts) < MAX_BAD_PACKET_HOSTS:
                 hosts.add(host)
